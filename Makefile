@@ -1,0 +1,33 @@
+# Set-up and everyday commands. Every target installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := samples/dispatch-ue-espace.fr.txt
+
+.PHONY: install test lint typecheck demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check service tests
+	$(BIN)/ruff format --check service tests
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest -q
+
+# The main job: translate the sample dispatch into English and Korean.
+demo: install
+	@echo "== English ==" && $(BIN)/mts translate --to en $(SAMPLE)
+	@echo && echo "== Korean ==" && $(BIN)/mts translate --to ko $(SAMPLE)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,191 @@
+"""The ``mts`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import click
+import typer
+
+from service.errors import MtsError
+
+if TYPE_CHECKING:
+    from service.config import Settings
+
+app = typer.Typer(
+    help="Translate French Yonhap dispatches into English and Korean.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List and download the models the service uses.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from service.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MTS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise MtsError(f"invalid configuration: {problems}") from None
+
+
+def read_input(source: str) -> str:
+    """Text of FILE, or of stdin for ``-``; a clear error for missing or non-UTF-8 files."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise MtsError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise MtsError(f"{source}: is a directory, not a text file") from None
+    except OSError as exc:
+        raise MtsError(f"{source}: cannot read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        name = "standard input" if source == "-" else source
+        raise MtsError(f"{name} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+@app.command()
+def translate(
+    source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
+    to: Annotated[str, typer.Option("--to", help="Target language: en or ko.")] = "en",
+    from_: Annotated[str, typer.Option("--from", help="Source language.")] = "fr",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with segments.")] = False,
+) -> None:
+    """Translate a dispatch, keeping its paragraphs."""
+    from service.translation.engine import TranslationEngine
+
+    text = read_input(source)
+    engine = TranslationEngine(_settings())
+    result = engine.translate_document(text, from_.strip().lower(), to.strip().lower())
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.translation.rstrip("\n"))
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the catalog: id@revision, family, licence, present or missing, size."""
+    from service.catalog import CATALOG, disk_size_mb, is_ready, resolve
+
+    settings = _settings()
+    configured = {
+        "MTS_MODEL_FR_EN": settings.model_fr_en,
+        "MTS_MODEL_FR_KO": settings.model_fr_ko,
+        "MTS_MODEL_EN_KO": settings.model_en_ko,
+    }
+    rows = []
+    seen: set[str] = set()
+    refs = [(e.name, None) for e in CATALOG] + [(r, k) for k, r in configured.items() if r]
+    for ref, setting in refs:
+        model = resolve(ref, settings)
+        if model.id in seen:
+            continue
+        seen.add(model.id)
+        uses = [k for k, r in configured.items() if r and resolve(r, settings).id == model.id]
+        present = is_ready(model)
+        rows.append(
+            {
+                "name": model.entry.name if model.entry else ref,
+                "id": model.id,
+                "revision": model.revision or model.requested_revision or "pinned at first pull",
+                "family": model.entry.family if model.entry else "?",
+                "licence": model.entry.licence_label if model.entry else "see model card",
+                "status": "present" if present else "missing",
+                "size_mb": round(disk_size_mb(model.path), 1)
+                if present
+                else (model.entry.download_mb if model.entry else None),
+                "used_by": uses or ([setting] if setting else []),
+                "note": model.entry.note if model.entry else "",
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps({"models_dir": str(settings.models_dir), "models": rows}, indent=2))
+        return
+    typer.echo(f"models directory: {settings.models_dir}")
+    header = ("NAME", "ID@REVISION", "FAMILY", "LICENCE", "STATUS", "SIZE", "USED BY")
+    table = [header]
+    for row in rows:
+        size = row["size_mb"]
+        size_text = "" if size is None else (f"{size} MB" if row["status"] == "present" else f"~{size} MB")
+        table.append(
+            (
+                str(row["name"]),
+                f"{row['id']}@{row['revision']}",
+                str(row["family"]),
+                str(row["licence"]),
+                str(row["status"]),
+                size_text,
+                ", ".join(row["used_by"]) or "-",  # type: ignore[arg-type]
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+
+
+@models_app.command("pull")
+def models_pull(
+    names: Annotated[list[str] | None, typer.Argument(help="Catalog names, hub ids or id@revision.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every model in the catalog.")] = False,
+) -> None:
+    """Download models into the models directory (default: the configured ones)."""
+    from service.catalog import CATALOG, is_ready, pull, resolve
+
+    settings = _settings()
+    if all_:
+        refs = [e.name for e in CATALOG]
+    elif names:
+        refs = list(names)
+    else:
+        refs = [r for r in (settings.model_fr_en, settings.model_fr_ko, settings.model_en_ko) if r]
+    for ref in refs:
+        model = resolve(ref, settings)
+        if model.is_local_dir:
+            typer.echo(f"{ref}: local directory, nothing to pull")
+            continue
+        if is_ready(model):
+            typer.echo(f"{model.display}: already present in {model.path}")
+            continue
+        if model.entry and not model.entry.commercial_use:
+            typer.echo(f"note: {model.id} is licensed {model.entry.licence_label}", err=True)
+        typer.echo(f"pulling {model.id} ...", err=True)
+        path = pull(model, settings)
+        typer.echo(f"{resolve(ref, settings).display}: pulled into {path}")
+
+
+def main() -> None:
+    """Entry point: turn every expected failure into one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except MtsError as exc:
+        typer.echo(f"mts: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("mts: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

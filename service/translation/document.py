@@ -1,0 +1,94 @@
+"""Whole-dispatch translation: segment, translate sentence by sentence, and rebuild the layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.text.segment import Sentence, segment
+from service.translation.base import ModelInfo, Translation, Translator
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One source sentence and its translation."""
+
+    paragraph: int
+    source: str
+    translation: str
+    score: float | None
+    flags: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "paragraph": self.paragraph,
+            "source": self.source,
+            "translation": self.translation,
+            "score": self.score,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentTranslation:
+    """A translated dispatch: full text in the source layout, plus the per-sentence segments."""
+
+    source_lang: str
+    target_lang: str
+    translation: str
+    models: list[ModelInfo]
+    segments: list[Segment] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``mts translate --json`` object."""
+        return {
+            "source_lang": self.source_lang,
+            "target_lang": self.target_lang,
+            "translation": self.translation,
+            "models": [m.as_dict() for m in self.models],
+            "segments": [s.as_dict() for s in self.segments],
+        }
+
+
+def rebuild_layout(text: str, sentences: list[Sentence], outputs: list[str]) -> str:
+    """Put translated sentences back into the source's layout.
+
+    Leading and trailing whitespace and every gap holding a line break (paragraph breaks, blank
+    lines, line breaks) are kept verbatim; a gap inside a line becomes one space.
+    """
+    if not sentences:
+        return text
+    parts = [text[: sentences[0].start]]
+    for i, (sentence, output) in enumerate(zip(sentences, outputs, strict=True)):
+        if i:
+            gap = text[sentences[i - 1].end : sentence.start]
+            parts.append(gap if "\n" in gap else " ")
+        parts.append(output)
+    parts.append(text[sentences[-1].end :])
+    return "".join(parts)
+
+
+def translate_document(text: str, src: str, tgt: str, translator: Translator) -> DocumentTranslation:
+    """Translate a dispatch sentence by sentence, keeping its paragraph structure."""
+    sentences = segment(text)
+    translations: list[Translation] = (
+        translator.translate([s.text for s in sentences], src, tgt) if sentences else []
+    )
+    segments = [
+        Segment(
+            paragraph=s.paragraph,
+            source=s.text,
+            translation=t.text,
+            score=t.score,
+            flags=("loop",) if t.looped else (),
+        )
+        for s, t in zip(sentences, translations, strict=True)
+    ]
+    return DocumentTranslation(
+        source_lang=src,
+        target_lang=tgt,
+        translation=rebuild_layout(text, sentences, [t.text for t in translations]),
+        models=translator.models,
+        segments=segments,
+    )

@@ -1,0 +1,55 @@
+"""Shared fixtures. The hub is off for every test: nothing here downloads weights."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "dispatch-ue-espace.fr.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees the developer's MTS_* variables, .env or models directory."""
+    for name in list(os.environ):
+        if name.startswith("MTS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MTS_MODELS_DIR", str(tmp_path_factory.mktemp("models-dir")))
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny fr→en Marian model directory."""
+    from tiny_models import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("tiny") / "marian-fr-en")
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Marian export whose vocab.json does not cover its source.spm."""
+    from tiny_models import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("tiny") / "marian-broken", broken_vocab=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_m2m100(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny multilingual M2M100 model directory."""
+    from tiny_models import build_m2m100
+
+    return build_m2m100(tmp_path_factory.mktemp("tiny") / "m2m100")
+
+
+@pytest.fixture
+def sample_text() -> str:
+    """The sample dispatch shipped in the repository."""
+    return SAMPLE.read_text(encoding="utf-8")

@@ -1,0 +1,152 @@
+"""The `mts` command line, run through its installed entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.text.segment import segment
+
+MTS = str(Path(sys.executable).with_name("mts"))
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [MTS, *args], input=stdin, env=full_env, capture_output=True, timeout=300, check=False
+    )
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("mts: error: ")
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.fixture
+def models_env(tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path) -> dict[str, str]:
+    return {
+        "MTS_MODEL_FR_EN": str(tiny_marian),
+        "MTS_MODEL_FR_KO": str(tiny_m2m100),
+        "MTS_MODELS_DIR": str(tmp_path / "models"),
+        "MTS_NUM_BEAMS": "2",
+    }
+
+
+@pytest.mark.parametrize(("target", "model_key"), [("en", "MTS_MODEL_FR_EN"), ("ko", "MTS_MODEL_FR_KO")])
+def test_translate_json_has_one_segment_per_sentence(
+    target: str, model_key: str, models_env: dict[str, str], sample_text: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "dispatch.txt"
+    source.write_text(sample_text, encoding="utf-8")
+    proc = run("translate", "--to", target, "--json", str(source), env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["source_lang"] == "fr" and data["target_lang"] == target
+    assert data["models"] == [{"id": models_env[model_key], "revision": "local"}]
+    sentences = segment(sample_text)
+    assert [s["source"] for s in data["segments"]] == [s.text for s in sentences]
+    assert [s["paragraph"] for s in data["segments"]] == [s.paragraph for s in sentences]
+    paragraphs = sample_text.strip().split("\n\n")
+    assert max(s["paragraph"] for s in data["segments"]) == len(paragraphs) - 1
+    assert data["translation"].strip().count("\n\n") == len(paragraphs) - 1
+    for segment_ in data["segments"]:
+        assert isinstance(segment_["translation"], str)
+        assert segment_["score"] is None or segment_["score"] <= 0
+
+
+def test_translate_plain_text_from_stdin_keeps_paragraphs(models_env: dict[str, str]) -> None:
+    text = "Premier paragraphe. Deux phrases.\n\nSecond paragraphe.\n"
+    proc = run("translate", "--to", "en", "-", env=models_env, stdin=text.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().count("\n\n") == 1
+
+
+def test_empty_input_gives_empty_output(models_env: dict[str, str]) -> None:
+    proc = run("translate", "--to", "en", "--json", env=models_env, stdin=b"")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["translation"] == "" and data["segments"] == []
+
+
+def test_pivot_through_english_lists_both_models(models_env: dict[str, str], tiny_m2m100: Path) -> None:
+    env = {**models_env, "MTS_MODEL_EN_KO": str(tiny_m2m100)}
+    proc = run("translate", "--to", "ko", "--json", env=env, stdin=b"Bonjour. Au revoir.")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [m["id"] for m in data["models"]] == [models_env["MTS_MODEL_FR_EN"], str(tiny_m2m100)]
+    assert len(data["segments"]) == 2
+
+
+def test_missing_model_offline_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    proc = run(
+        "translate",
+        "--to",
+        "en",
+        env={"MTS_MODELS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"},
+        stdin=b"Salut.",
+    )
+    assert_one_line_error(
+        proc, "Helsinki-NLP/opus-mt-fr-en", "mts models pull opus-mt-fr-en", "MTS_MODEL_FR_EN"
+    )
+
+
+def test_broken_export_is_refused_with_exit_2(tiny_marian_broken: Path) -> None:
+    proc = run("translate", "--to", "en", env={"MTS_MODEL_FR_EN": str(tiny_marian_broken)}, stdin=b"Salut.")
+    assert_one_line_error(proc, "broken export", "vocab.json covers only")
+
+
+def test_unsupported_pair_lists_supported_ones(models_env: dict[str, str]) -> None:
+    proc = run("translate", "--to", "de", env=models_env, stdin=b"Salut.")
+    assert_one_line_error(proc, "cannot translate fr→de", "fr→en", "fr→ko")
+
+
+def test_bad_input_files(models_env: dict[str, str], tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Séoul".encode("latin-1"))
+    assert_one_line_error(run("translate", str(latin1), env=models_env), "not UTF-8")
+    assert_one_line_error(run("translate", str(tmp_path / "nope.txt"), env=models_env), "no such file")
+
+
+def test_invalid_setting_names_the_variable(models_env: dict[str, str]) -> None:
+    proc = run("translate", env={**models_env, "MTS_DEVICE": "gpu"}, stdin=b"Salut.")
+    assert_one_line_error(proc, "MTS_DEVICE")
+
+
+def test_models_list_shows_catalog_status_and_licences(models_env: dict[str, str]) -> None:
+    proc = run("models", "list", env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Helsinki-NLP/opus-mt-fr-en" in proc.stdout
+    assert "NON-COMMERCIAL" in proc.stdout
+    data = json.loads(run("models", "list", "--json", env=models_env).stdout)
+    by_name = {m["name"]: m for m in data["models"]}
+    assert by_name["opus-mt-fr-en"]["status"] == "missing"
+    local = by_name[models_env["MTS_MODEL_FR_EN"]]
+    assert local["status"] == "present" and local["used_by"] == ["MTS_MODEL_FR_EN"]
+    assert local["size_mb"] > 0
+
+
+def test_models_pull_offline_fails_cleanly(tmp_path: Path) -> None:
+    proc = run(
+        "models", "pull", "opus-mt-fr-en", env={"MTS_MODELS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0] == "pulling Helsinki-NLP/opus-mt-fr-en ..."
+    proc.stderr = "\n".join(proc.stderr.splitlines()[1:])
+    assert_one_line_error(proc, "could not download Helsinki-NLP/opus-mt-fr-en")
+    assert not (tmp_path / "Helsinki-NLP--opus-mt-fr-en").exists()

@@ -1,0 +1,148 @@
+"""Tiny but real seq2seq translation models, built at test time.
+
+Each is a SentencePiece model trained in a fraction of a second on a few sentences plus a
+one-layer, d_model 16 config, saved with ``save_pretrained`` and loaded back by the service
+through the same code path as a real model. Their output is gibberish: tests assert structure,
+never translation quality.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import sentencepiece as spm
+
+FRENCH = [
+    "Le ministre des Affaires étrangères Cho Tae-yul a rencontré son homologue à Séoul mardi.",
+    "La Corée du Nord a tiré un missile balistique vers la mer de l'Est, a annoncé l'état-major.",
+    "Le taux de chômage a atteint 2,5 % en mars, selon l'office national des statistiques.",
+    "Les exportations ont augmenté de 3.000 milliards de wons au premier trimestre 2025.",
+    "«Nous devons agir vite», a déclaré le porte-parole du ministère de l'Unification.",
+    "La Corée du Sud et l'Union européenne ont tenu leur premier dialogue sur la sécurité spatiale.",
+    "Photo : YONHAP News. BRUXELLES, 12 mars (Yonhap) -- Une trentaine d'experts y ont participé.",
+    "Le président Yoon Suk Yeol s'est rendu à Pyongyang, à Busan et à Incheon en 2024.",
+]
+ENGLISH = [
+    "Foreign Minister Cho Tae-yul met his counterpart in Seoul on Tuesday.",
+    "North Korea fired a ballistic missile into the East Sea, the Joint Chiefs of Staff said.",
+    "The unemployment rate reached 2.5% in March, according to the national statistics office.",
+    "Exports rose by 3,000 billion won in the first quarter of 2025.",
+    '"We must act quickly," said the spokesperson of the Unification Ministry.',
+    "South Korea and the European Union held their first dialogue on space security.",
+]
+KOREAN = [
+    "조태열 외교부 장관은 화요일 서울에서 상대국 장관을 만났다.",
+    "북한이 동해상으로 탄도미사일을 발사했다고 합참이 밝혔다.",
+    "실업률은 3월에 2.5%에 달했다고 통계청이 밝혔다.",
+    "1분기 수출은 3조 원 증가했다.",
+    "한국과 유럽연합은 첫 우주안보 대화를 개최했다.",
+]
+
+
+def _train_spm(lines: list[str], vocab_size: int) -> bytes:
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines * 3),
+        model_writer=buffer,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        hard_vocab_limit=False,
+        minloglevel=2,
+    )
+    return buffer.getvalue()
+
+
+def _pieces(model: bytes) -> list[str]:
+    processor = spm.SentencePieceProcessor(model_proto=model)
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def build_marian(directory: Path, *, broken_vocab: bool = False, max_positions: int = 128) -> Path:
+    """A tiny fr→en Marian model; ``broken_vocab`` builds it with the target vocabulary only.
+
+    The broken variant reproduces the published defect of a Marian export whose vocab.json is
+    the target side's: most source pieces have no id and reach the encoder as <unk>.
+    """
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    source, target = _train_spm(FRENCH, 150), _train_spm(ENGLISH + KOREAN, 150)
+    (directory / "source.spm").write_bytes(source)
+    (directory / "target.spm").write_bytes(target)
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1, "<pad>": 2}
+    for piece in _pieces(target) if broken_vocab else _pieces(source) + _pieces(target):
+        vocab.setdefault(piece, len(vocab))
+    (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = MarianTokenizer(
+        source_spm=str(directory / "source.spm"),
+        target_spm=str(directory / "target.spm"),
+        vocab=str(directory / "vocab.json"),
+        source_lang="fr",
+        target_lang="en",
+        model_max_length=max_positions,
+    )
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=max_positions,
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=vocab["</s>"],
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=vocab["</s>"],
+    )
+    torch.manual_seed(0)
+    MarianMTModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def build_m2m100(directory: Path, *, max_positions: int = 128) -> Path:
+    """A tiny multilingual M2M100 model (fr, en, ko among its language tokens)."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    model = _train_spm(FRENCH + ENGLISH + KOREAN, 300)
+    (directory / "sentencepiece.bpe.model").write_bytes(model)
+    vocab: dict[str, int] = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for piece in _pieces(model):
+        vocab.setdefault(piece, len(vocab))
+    (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(
+        vocab_file=str(directory / "vocab.json"),
+        spm_file=str(directory / "sentencepiece.bpe.model"),
+        src_lang="fr",
+        tgt_lang="ko",
+        model_max_length=max_positions,
+    )
+    # Language tokens follow the SentencePiece vocabulary, then a few "madeup" words.
+    vocab_size = max(tokenizer.get_lang_id(code) for code in ("fr", "en", "ko", "zu")) + 1 + 8
+    config = M2M100Config(
+        vocab_size=vocab_size,
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=max_positions,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+    )
+    torch.manual_seed(0)
+    M2M100ForConditionalGeneration(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

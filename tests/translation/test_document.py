@@ -1,0 +1,63 @@
+"""Whole-document translation with a deterministic fake translator (no model)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.text.segment import segment
+from service.translation.base import ModelInfo, Translation
+from service.translation.document import rebuild_layout, translate_document
+
+
+class UpperTranslator:
+    """Deterministic stand-in: 'translates' by upper-casing and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/upper", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        self.calls.append(list(texts))
+        return [Translation(t.upper(), -0.5, looped="LOOP" in t.upper()) for t in texts]
+
+
+def test_segments_follow_sentences_and_paragraphs(sample_text: str) -> None:
+    result = translate_document(sample_text, "fr", "en", UpperTranslator())
+    sentences = segment(sample_text)
+    assert [s.source for s in result.segments] == [s.text for s in sentences]
+    assert [s.paragraph for s in result.segments] == [s.paragraph for s in sentences]
+    assert result.segments[-1].paragraph == sample_text.strip().count("\n\n")
+    assert result.translation.count("\n\n") == sample_text.count("\n\n")
+    assert result.models == [ModelInfo("fake/upper", "0")]
+
+
+def test_layout_survives_translation() -> None:
+    text = "\n  Premier. Deuxième phrase.\n\n\n\nTroisième\nQuatrième.  \n"
+    result = translate_document(text, "fr", "en", UpperTranslator())
+    assert result.translation == "\n  PREMIER. DEUXIÈME PHRASE.\n\n\n\nTROISIÈME\nQUATRIÈME.  \n"
+
+
+def test_empty_input_gives_empty_output_without_calling_the_model() -> None:
+    fake = UpperTranslator()
+    for text in ("", "   \n\n  "):
+        result = translate_document(text, "fr", "en", fake)
+        assert result.translation == text
+        assert result.segments == []
+    assert fake.calls == []
+
+
+def test_rebuild_layout_collapses_inline_gaps_only() -> None:
+    text = "Un.   Deux.\nTrois."
+    sentences = segment(text)
+    assert rebuild_layout(text, sentences, ["A", "B", "C"]) == "A B\nC"
+
+
+def test_looped_segment_is_flagged_in_json() -> None:
+    result = translate_document("Il a dit loop. Fin.", "fr", "en", UpperTranslator())
+    data = result.as_dict()
+    assert data["segments"][0]["flags"] == ["loop"]
+    assert data["segments"][1]["flags"] == []
+    assert set(data) == {"source_lang", "target_lang", "translation", "models", "segments"}
