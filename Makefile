@@ -24,10 +24,9 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/pytest -q
 
-# The main job: translate the sample dispatch into English and Korean.
+# The main job: the sample dispatch in English and Korean, with bullet summaries.
 demo: install
-	@echo "== English ==" && $(BIN)/mts translate --to en $(SAMPLE)
-	@echo && echo "== Korean ==" && $(BIN)/mts translate --to ko $(SAMPLE)
+	$(BIN)/mts process $(SAMPLE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -24,6 +24,7 @@ from service.config import Settings
 from service.errors import BrokenModelError, ModelNotAvailableError, MtsError
 
 Family = Literal["marian", "m2m100", "nllb"]
+Task = Literal["translation", "summarization", "instruct"]
 MANIFEST = ".mts-model.json"
 # The Marian sanity check: below this share of source.spm pieces known to vocab.json the
 # encoder sees mostly <unk> and the model produces fluent nonsense.
@@ -64,18 +65,31 @@ FAMILIES: dict[Family, FamilySpec] = {
 
 
 @dataclass(frozen=True)
+class ModelInfo:
+    """Identity of a model that produced output: hub id (or path) and exact revision."""
+
+    id: str
+    revision: str
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON-ready form."""
+        return {"id": self.id, "revision": self.revision}
+
+
+@dataclass(frozen=True)
 class CatalogEntry:
     """One model the service knows by name."""
 
     name: str
     hub_id: str
-    family: Family
+    family: str
     pairs: tuple[tuple[str, str], ...]
     licence: str
     commercial_use: bool
     download_mb: int
     note: str
     revision: str | None = None
+    task: Task = "translation"
 
     @property
     def licence_label(self) -> str:
@@ -123,6 +137,28 @@ CATALOG: tuple[CatalogEntry, ...] = (
         commercial_use=False,
         download_mb=2460,
         note="fr→ko option; non-commercial licence",
+    ),
+    CatalogEntry(
+        name="distilbart-cnn-12-6",
+        hub_id="sshleifer/distilbart-cnn-12-6",
+        family="bart",
+        pairs=(),
+        licence="Apache-2.0",
+        commercial_use=True,
+        download_mb=1222,
+        note="summarizer option: seq2seq:distilbart-cnn-12-6 (English news summaries)",
+        task="summarization",
+    ),
+    CatalogEntry(
+        name="qwen2.5-1.5b-instruct",
+        hub_id="Qwen/Qwen2.5-1.5B-Instruct",
+        family="qwen2",
+        pairs=(),
+        licence="Apache-2.0",
+        commercial_use=True,
+        download_mb=3087,
+        note="summarizer option: instruct:qwen2.5-1.5b-instruct (bullets in fr, en, ko)",
+        task="instruct",
     ),
 )
 
@@ -342,6 +378,15 @@ def check_export(path: Path, model_id: str) -> None:
             f"of source.spm (needs {MIN_VOCAB_COVERAGE:.0%}), so most input would reach the encoder "
             "as <unk>; use another model or a corrected export"
         )
+
+
+def locate(ref: str, settings: Settings, setting_name: str | None = None) -> tuple[Path, ModelInfo]:
+    """The directory and identity of the model ``ref`` names, pulling it first when allowed."""
+    model = resolve(ref, settings)
+    path = ensure_local(model, settings, setting_name)
+    if not model.is_local_dir:
+        model = resolve(ref, settings)  # re-read the manifest a pull just wrote
+    return path, ModelInfo(model.id, model.revision or "local")
 
 
 def disk_size_mb(path: Path) -> float:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 
 from service.errors import MtsError
@@ -73,6 +72,44 @@ def translate(
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(result.translation.rstrip("\n"))
+
+
+@app.command()
+def process(
+    source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    langs: Annotated[str, typer.Option("--langs", help="Target languages, comma-separated.")] = "en,ko",
+    bullets: Annotated[
+        int | None, typer.Option("--bullets", min=3, max=5, help="Bullets per language (3 to 5).")
+    ] = None,
+    summarizer: Annotated[
+        str | None,
+        typer.Option("--summarizer", help="extractive, seq2seq:<model> or instruct:<model>."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Drop bullets not supported by the source.")
+    ] = False,
+    dispatch_id: Annotated[
+        str | None, typer.Option("--id", help="Id to report (default: content hash).")
+    ] = None,
+) -> None:
+    """Translate a dispatch and write bullet summaries in French, English and Korean."""
+    from service.pipeline import DispatchRequest, Pipeline, parse_langs
+
+    text = read_input(source)
+    request = DispatchRequest(
+        text=text,
+        id=dispatch_id,
+        langs=parse_langs(langs),
+        bullets=bullets,
+        summarizer=summarizer,
+        strict=strict,
+    )
+    result = Pipeline(_settings()).process(request)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.to_markdown().rstrip("\n"))
 
 
 @models_app.command("list")
@@ -169,21 +206,18 @@ def models_pull(
 
 
 def main() -> None:
-    """Entry point: turn every expected failure into one line on stderr and exit code 2."""
+    """Entry point: turn every expected failure into one line on stderr and exit code 2.
+
+    Usage errors (unknown option, out-of-range value) are reported by typer itself, also with
+    exit code 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except MtsError as exc:
         typer.echo(f"mts: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("mts: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        typer.echo("mts: interrupted", err=True)
         sys.exit(130)
 
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     batch_tokens: int = Field(
         default=2048, ge=16, description="Token budget of one generation batch (source tokens, padded)."
     )
+    summarizer: str = Field(
+        default="extractive",
+        description="Summarizer: extractive, seq2seq:<model> or instruct:<model>.",
+    )
+    bullets: int = Field(default=3, ge=3, le=5, description="Bullets per summary language (3 to 5).")
     auto_pull: bool = Field(
         default=True,
         description="Download a missing catalog/hub model on first use when the hub is reachable.",

@@ -53,3 +53,19 @@ def tiny_m2m100(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_text() -> str:
     """The sample dispatch shipped in the repository."""
     return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny BART summarization model directory."""
+    from tiny_models import build_bart
+
+    return build_bart(tmp_path_factory.mktemp("tiny") / "bart")
+
+
+@pytest.fixture(scope="session")
+def tiny_causal_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny instruction-style causal LM directory with a chat template."""
+    from tiny_models import build_causal_lm
+
+    return build_causal_lm(tmp_path_factory.mktemp("tiny") / "causal-lm")

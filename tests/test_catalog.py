@@ -29,8 +29,12 @@ def test_catalog_states_licences_and_flags_nllb_as_non_commercial() -> None:
     assert "NON-COMMERCIAL" in nllb.licence_label
     assert catalog_entry("Helsinki-NLP/opus-mt-fr-en") is catalog_entry("opus-mt-fr-en")
     for entry in CATALOG:
-        assert entry.family in FAMILIES
         assert entry.licence
+        if entry.task == "translation":
+            assert entry.family in FAMILIES
+            assert entry.pairs
+        else:
+            assert not entry.pairs
 
 
 def test_nllb_is_only_a_family_spec() -> None:

@@ -150,3 +150,53 @@ def test_models_pull_offline_fails_cleanly(tmp_path: Path) -> None:
     proc.stderr = "\n".join(proc.stderr.splitlines()[1:])
     assert_one_line_error(proc, "could not download Helsinki-NLP/opus-mt-fr-en")
     assert not (tmp_path / "Helsinki-NLP--opus-mt-fr-en").exists()
+
+
+def test_process_json_has_every_key_and_checked_bullets(models_env: dict[str, str], tmp_path: Path) -> None:
+    from conftest import SAMPLE
+
+    proc = run("process", "--json", "--bullets", "4", str(SAMPLE), env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data) >= {"id", "source", "translations", "summaries", "models", "prompt", "timings_ms"}
+    assert set(data["translations"]) == {"en", "ko"}
+    for lang in ("fr", "en", "ko"):
+        assert len(data["summaries"][lang]) == 4
+        assert all(isinstance(b["supported"], bool) for b in data["summaries"][lang])
+    texts = [b["text"] for b in data["summaries"]["fr"]]
+    assert not any("YONHAP News" in t or "(Yonhap)" in t for t in texts)
+
+
+def test_process_markdown_and_bad_options(models_env: dict[str, str]) -> None:
+    proc = run(
+        "process", "--langs", "en", env=models_env, stdin="Le ministre a parlé. Il est parti.".encode()
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# Dispatch sha256:")
+    assert "## English" in proc.stdout and "### Français" in proc.stdout
+    assert_one_line_error(run("process", "--langs", "de", env=models_env, stdin=b"Salut."), "de")
+    assert_one_line_error(
+        run("process", "--summarizer", "magic", env=models_env, stdin=b"Salut."), "unknown summarizer"
+    )
+    bad_bullets = run("process", "--bullets", "9", env=models_env, stdin=b"Salut.")
+    assert bad_bullets.returncode == 2 and "Traceback" not in bad_bullets.stderr
+
+
+def test_process_with_seq2seq_and_instruct_summarizers(
+    models_env: dict[str, str], tiny_bart: Path, tiny_causal_lm: Path
+) -> None:
+    from conftest import SAMPLE
+
+    proc = run("process", "--json", "--summarizer", f"seq2seq:{tiny_bart}", str(SAMPLE), env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["summarizer"]["used"] == f"seq2seq:{tiny_bart}"
+    assert data["models"]["summarizer"] == [{"id": str(tiny_bart), "revision": "local"}]
+    assert set(data["summaries"]) == {"fr", "en", "ko"}
+
+    proc = run("process", "--json", "--summarizer", f"instruct:{tiny_causal_lm}", str(SAMPLE), env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["summarizer"]["used"] == "extractive"
+    assert "malformed answer twice" in data["summarizer"]["fallback_reason"]
+    assert len(data["summaries"]["ko"]) == 3

@@ -146,3 +146,89 @@ def build_m2m100(directory: Path, *, max_positions: int = 128) -> Path:
     M2M100ForConditionalGeneration(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+def _byte_level_bpe(lines: list[str], special: list[str], vocab_size: int = 400) -> object:
+    from tokenizers import ByteLevelBPETokenizer
+
+    tokenizer = ByteLevelBPETokenizer()
+    tokenizer.train_from_iterator(
+        lines * 3, vocab_size=vocab_size, special_tokens=special, show_progress=False
+    )
+    return tokenizer
+
+
+def build_bart(directory: Path, *, max_positions: int = 256) -> Path:
+    """A tiny BART summarization model (the family of distilbart-cnn)."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    bpe = _byte_level_bpe(ENGLISH + FRENCH, ["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(directory))  # type: ignore[attr-defined]
+    vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+    merges = [
+        tuple(line.split())
+        for line in (directory / "merges.txt").read_text(encoding="utf-8").splitlines()[1:]
+        if line.strip()
+    ]
+    tokenizer = BartTokenizer(vocab=vocab, merges=merges, model_max_length=max_positions)
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=max_positions,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        forced_bos_token_id=tokenizer.bos_token_id,
+    )
+    torch.manual_seed(0)
+    BartForConditionalGeneration(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_causal_lm(directory: Path, *, chat_template: bool = True) -> Path:
+    """A tiny Qwen2-architecture causal LM with a ChatML chat template (random weights)."""
+    import torch
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    directory.mkdir(parents=True, exist_ok=True)
+    bpe = _byte_level_bpe(FRENCH + ENGLISH + KOREAN, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer,  # type: ignore[attr-defined]
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        model_max_length=8192,
+    )
+    if chat_template:
+        tokenizer.chat_template = CHAT_TEMPLATE
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=8192,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(0)
+    Qwen2ForCausalLM(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

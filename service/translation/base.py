@@ -6,17 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from service.catalog import ModelInfo
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """Identity of a model that produced output: hub id (or path) and exact revision."""
-
-    id: str
-    revision: str
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON-ready form."""
-        return {"id": self.id, "revision": self.revision}
+__all__ = ["ModelInfo", "Translation", "Translator"]
 
 
 @dataclass(frozen=True)

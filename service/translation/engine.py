@@ -6,15 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.catalog import Family, check_export, detect_family, ensure_local, resolve
+from service.catalog import FAMILIES, Family, ModelInfo, check_export, detect_family, locate
 from service.config import Settings
 from service.errors import UnsupportedLanguagePairError
-from service.translation.base import ModelInfo, Translator
+from service.translation.base import Translator
 from service.translation.document import DocumentTranslation, translate_document
 from service.translation.pivot import PivotTranslator
 
 # The setting that names the model of each direct route, for messages that say how to fix things.
 ROUTES: dict[tuple[str, str], str] = {("fr", "en"): "model_fr_en", ("fr", "ko"): "model_fr_ko"}
+LANGUAGES = frozenset({"fr", "en", "ko"})
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,12 @@ def setting_env_name(field: str) -> str:
     return f"MTS_{field.upper()}"
 
 
-def locate(field: str, settings: Settings) -> LoadedModelSpec:
+def locate_translation_model(field: str, settings: Settings) -> LoadedModelSpec:
     """Resolve the model named by a settings field to a directory on disk (pulling if allowed)."""
-    ref = getattr(settings, field)
-    model = resolve(ref, settings)
-    path = ensure_local(model, settings, setting_env_name(field))
-    model = resolve(ref, settings) if not model.is_local_dir else model
+    path, info = locate(getattr(settings, field), settings, setting_env_name(field))
     family = detect_family(path)
-    check_export(path, model.id)
-    return LoadedModelSpec(str(path), ModelInfo(model.id, model.revision or "local"), family)
+    check_export(path, info.id)
+    return LoadedModelSpec(str(path), info, family)
 
 
 def _default_loader(spec: LoadedModelSpec, settings: Settings) -> Translator:
@@ -68,7 +66,7 @@ class TranslationEngine:
         self._translators: dict[tuple[str, str], Translator] = {}
 
     def supported_pairs(self) -> list[tuple[str, str]]:
-        """Language pairs this configuration translates."""
+        """Language pairs with a configured route of their own."""
         pairs = list(ROUTES)
         if self.settings.model_en_ko:
             pairs.append(("en", "ko"))
@@ -81,14 +79,32 @@ class TranslationEngine:
             self._translators[key] = self._build(src, tgt)
         return self._translators[key]
 
+    def _unsupported(self, src: str, tgt: str) -> UnsupportedLanguagePairError:
+        supported = ", ".join(f"{a}→{b}" for a, b in self.supported_pairs())
+        return UnsupportedLanguagePairError(
+            f"cannot translate {src}→{tgt}; supported pairs: {supported} "
+            f"(and other pairs among {', '.join(sorted(LANGUAGES))} through a multilingual "
+            "M2M100/NLLB model)"
+        )
+
     def _build(self, src: str, tgt: str) -> Translator:
-        if (src, tgt) not in self.supported_pairs():
-            supported = ", ".join(f"{a}→{b}" for a, b in self.supported_pairs())
-            raise UnsupportedLanguagePairError(f"cannot translate {src}→{tgt}; supported pairs: {supported}")
+        if src not in LANGUAGES or tgt not in LANGUAGES or src == tgt:
+            raise self._unsupported(src, tgt)
         if (src, tgt) == ("fr", "ko") and self.settings.model_en_ko:
             return PivotTranslator(self.translator("fr", "en"), self.translator("en", "ko"), via="en")
-        field = ROUTES.get((src, tgt), "model_en_ko")
-        return self._loader(locate(field, self.settings), self.settings)
+        field = ROUTES.get((src, tgt))
+        if field is None and (src, tgt) == ("en", "ko") and self.settings.model_en_ko:
+            field = "model_en_ko"
+        if field is not None:
+            return self._loader(locate_translation_model(field, self.settings), self.settings)
+        # Any other pair (English→Korean, English→French for summaries written in English) goes
+        # through a configured multilingual model.
+        for candidate in ("model_fr_ko", "model_fr_en"):
+            spec = locate_translation_model(candidate, self.settings)
+            codes = FAMILIES[spec.family].lang_codes
+            if src in codes and tgt in codes:
+                return self._loader(spec, self.settings)
+        raise self._unsupported(src, tgt)
 
     def translate_document(self, text: str, src: str, tgt: str) -> DocumentTranslation:
         """Translate a whole dispatch, keeping its paragraphs."""

@@ -1,0 +1,180 @@
+"""The dispatch pipeline with deterministic fakes (no model) for translation and summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from service.catalog import ModelInfo
+from service.config import Settings
+from service.errors import MtsError
+from service.pipeline import DispatchRequest, Pipeline, content_id
+from service.summarization.base import MalformedSummaryError, Summarizer
+from service.translation.base import Translation, Translator
+from service.translation.engine import TranslationEngine
+
+
+class TaggingTranslator:
+    """Deterministic stand-in: keeps the text (numbers and names survive) and tags the language."""
+
+    def __init__(self, src: str, tgt: str) -> None:
+        self.src, self.tgt = src, tgt
+        self.calls: list[list[str]] = []
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo(f"fake/{self.src}-{self.tgt}", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        self.calls.append(list(texts))
+        return [Translation(f"[{tgt}] {t}" if t.strip() else "", -0.1) for t in texts]
+
+
+class FakeEngine(TranslationEngine):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.fakes: dict[tuple[str, str], TaggingTranslator] = {}
+
+    def translator(self, src: str, tgt: str) -> Translator:
+        return self.fakes.setdefault((src, tgt), TaggingTranslator(src, tgt))
+
+
+class ScriptedSummarizer:
+    """A summarizer whose bullets are given, to test the pipeline's handling of them."""
+
+    def __init__(
+        self, bullets: list[str], *, input_lang: str = "fr", output_langs: frozenset[str] = frozenset({"fr"})
+    ) -> None:
+        self.name = "scripted"
+        self.input_lang = input_lang
+        self.output_langs = output_langs
+        self.bullets = bullets
+        self.documents: list[str] = []
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/summarizer", "1")]
+
+    @property
+    def prompt_ref(self) -> str | None:
+        return "scripted@1"
+
+    def summarize(self, document: str, lang: str, n: int) -> list[str]:
+        self.documents.append(document)
+        if not self.bullets:
+            raise MalformedSummaryError("scripted summarizer had nothing to say")
+        return self.bullets[:n]
+
+
+def make_pipeline(summarizer: Summarizer | None = None) -> tuple[Pipeline, FakeEngine]:
+    settings = Settings()
+    engine = FakeEngine(settings)
+
+    def factory(spec: str, _settings: Settings) -> Summarizer:
+        if spec == "extractive" or summarizer is None:
+            from service.summarization.registry import make_summarizer
+
+            return make_summarizer(spec, _settings)
+        return summarizer
+
+    return Pipeline(settings, engine=engine, summarizer_factory=factory), engine
+
+
+def test_result_has_every_key_and_bullets_in_three_languages(sample_text: str) -> None:
+    pipeline, _ = make_pipeline()
+    result = pipeline.process(DispatchRequest(text=sample_text, bullets=4)).as_dict()
+    assert set(result) >= {"id", "source", "translations", "summaries", "models", "prompt", "timings_ms"}
+    assert result["id"] == content_id(sample_text)
+    assert result["source"] == {"lang": "fr", "text": sample_text}
+    assert set(result["translations"]) == {"en", "ko"}
+    assert set(result["summaries"]) == {"fr", "en", "ko"}
+    for lang in ("fr", "en", "ko"):
+        assert len(result["summaries"][lang]) == 4
+        for bullet in result["summaries"][lang]:
+            assert set(bullet) == {"text", "supported", "unsupported"}
+            assert isinstance(bullet["supported"], bool)
+    assert all(b["supported"] for b in result["summaries"]["fr"]), "extractive bullets come from the source"
+    assert result["summaries"]["en"][0]["text"].startswith("[en] ")
+    assert result["prompt"] is None
+    assert result["summarizer"] == {"requested": "extractive", "used": "extractive", "fallback_reason": None}
+    assert result["models"]["translation"]["ko"] == [{"id": "fake/fr-ko", "revision": "0"}]
+    assert {"translate_en", "translate_ko", "summarize", "total"} <= set(result["timings_ms"])
+
+
+def test_given_id_and_language_subset(sample_text: str) -> None:
+    pipeline, engine = make_pipeline()
+    result = pipeline.process(DispatchRequest(text=sample_text, id="yna-42", langs=("en",))).as_dict()
+    assert result["id"] == "yna-42"
+    assert set(result["translations"]) == {"en"}
+    assert set(result["summaries"]) == {"fr", "en"}
+    assert ("fr", "ko") not in engine.fakes
+
+
+def test_bullets_written_in_english_are_translated_to_the_other_languages(sample_text: str) -> None:
+    english = ScriptedSummarizer(
+        ["[en] Seoul and the EU held a dialogue.", "It lasted 6 hours.", "A third."],
+        input_lang="en",
+        output_langs=frozenset({"en"}),
+    )
+    pipeline, engine = make_pipeline(english)
+    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    assert english.documents[0].startswith("[en] "), "the summarizer reads the English translation"
+    assert [b["text"] for b in result["summaries"]["en"]][1] == "It lasted 6 hours."
+    assert result["summaries"]["fr"][1]["text"] == "[fr] It lasted 6 hours."
+    assert result["summaries"]["ko"][1]["text"] == "[ko] It lasted 6 hours."
+    assert ("en", "fr") in engine.fakes and ("en", "ko") in engine.fakes
+    assert result["prompt"] == "scripted@1"
+
+
+def test_unsupported_bullets_are_marked_and_strict_drops_them(sample_text: str) -> None:
+    bullets = [
+        "La Corée du Sud et l'UE ont tenu leur premier dialogue sur la sécurité spatiale.",
+        "Le budget spatial atteindra 9.999 milliards de wons.",
+        "Le prochain dialogue aura lieu en 2026 à Séoul.",
+    ]
+    pipeline, _ = make_pipeline(ScriptedSummarizer(bullets))
+    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    fr = result["summaries"]["fr"]
+    assert [b["supported"] for b in fr] == [True, False, True]
+    assert fr[1]["unsupported"] == ["9.999 milliards"]
+    strict = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted", strict=True)).as_dict()
+    assert [b["text"] for b in strict["summaries"]["fr"]] == [bullets[0], bullets[2]]
+
+
+def test_malformed_summarizer_falls_back_to_extractive_and_says_so(sample_text: str) -> None:
+    pipeline, _ = make_pipeline(ScriptedSummarizer([]))
+    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    assert result["summarizer"]["used"] == "extractive"
+    assert result["summarizer"]["fallback_reason"] == "scripted summarizer had nothing to say"
+    assert len(result["summaries"]["fr"]) == 3
+
+
+def test_summaries_can_be_skipped(sample_text: str) -> None:
+    pipeline, _ = make_pipeline()
+    result = pipeline.process(DispatchRequest(text=sample_text, summaries=False)).as_dict()
+    assert result["summaries"] == {}
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (DispatchRequest(text="Salut.", langs=("de",)), "unsupported target language"),
+        (DispatchRequest(text="Salut.", bullets=7), "between 3 and 5"),
+        (DispatchRequest(text="Salut.", summarizer="magic"), "unknown summarizer"),
+    ],
+)
+def test_bad_requests_are_clear_errors(request_: DispatchRequest, message: str) -> None:
+    pipeline, _ = make_pipeline()
+    with pytest.raises(MtsError, match=message):
+        pipeline.process(request_)
+
+
+def test_markdown_report(sample_text: str) -> None:
+    pipeline, _ = make_pipeline(
+        ScriptedSummarizer(["Un fait.", "Le budget atteindra 9.999 milliards de wons.", "Un autre fait."])
+    )
+    markdown = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).to_markdown()
+    for heading in ("## English", "## 한국어 (Korean)", "### Français", "### English", "### 한국어 (Korean)"):
+        assert heading in markdown
+    assert "⚠ not found in the source: 9.999 milliards" in markdown
