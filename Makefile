@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/dispatch-ue-espace.fr.txt
 
-.PHONY: install test lint typecheck demo clean
+.PHONY: install test lint typecheck demo serve clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test: install lint typecheck
 # The main job: the sample dispatch in English and Korean, with bullet summaries.
 demo: install
 	$(BIN)/mts process $(SAMPLE)
+
+# The HTTP API on MTS_HOST:MTS_PORT (default 127.0.0.1:8000).
+serve: install
+	$(BIN)/mts serve
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -112,6 +112,33 @@ def process(
         typer.echo(result.to_markdown().rstrip("\n"))
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (MTS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (MTS_PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes, one model copy each (MTS_WORKERS)."),
+    ] = None,
+) -> None:
+    """Run the HTTP API (FastAPI + uvicorn)."""
+    import uvicorn
+
+    from service.logging_setup import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    uvicorn.run(
+        "service.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        access_log=False,
+        log_level=settings.log_level,
+    )
+
+
 @models_app.command("list")
 def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,

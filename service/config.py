@@ -53,6 +53,37 @@ class Settings(BaseSettings):
         description="Download a missing catalog/hub model on first use when the hub is reachable.",
     )
 
+    # -- HTTP API ---------------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `mts serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `mts serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="API worker processes (one model copy each).")
+    api_keys: str = Field(
+        default="",
+        description="Comma-separated API keys; when set, every /v1 and LibreTranslate request needs one.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=0, ge=0, description="Requests per minute per API key (or per client without keys); 0 = off."
+    )
+    max_chars: int = Field(default=20_000, ge=1, description="Characters per text in one request.")
+    max_texts: int = Field(default=64, ge=1, description="Texts per request.")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Request body size.")
+    max_queue: int = Field(
+        default=2048, ge=1, description="Segments waiting for a model; beyond it requests get 503."
+    )
+    max_inflight: int = Field(default=256, ge=1, description="Requests being processed at once; beyond: 503.")
+    request_timeout_s: float = Field(default=120.0, gt=0, description="Per-request processing time limit.")
+    batch_wait_ms: float = Field(
+        default=5.0, ge=0, description="How long the micro-batcher waits for more segments."
+    )
+    log_json: bool = Field(default=False, description="Structured JSON logs, one object per line.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
+    log_text: bool = Field(default=False, description="Include request text in logs (off: privacy).")
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        """The configured API keys."""
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -37,6 +37,7 @@ class DispatchRequest:
     summarizer: str | None = None
     strict: bool = False
     summaries: bool = True
+    translations: bool = True
 
 
 @dataclass
@@ -131,7 +132,7 @@ class Pipeline:
             raise MtsError(f"bullets must be between 3 and 5, not {n}")
         timings: dict[str, float] = {}
         translations: dict[str, DocumentTranslation] = {}
-        for lang in langs:
+        for lang in langs if request.translations else ():
             t0 = time.perf_counter()
             translations[lang] = self.engine.translate_document(request.text, SOURCE_LANG, lang)
             timings[f"translate_{lang}"] = _ms(t0)

@@ -40,7 +40,7 @@ def locate_translation_model(field: str, settings: Settings) -> LoadedModelSpec:
     return LoadedModelSpec(str(path), info, family)
 
 
-def _default_loader(spec: LoadedModelSpec, settings: Settings) -> Translator:
+def default_loader(spec: LoadedModelSpec, settings: Settings) -> Translator:
     from service.translation.hf import load_translator
 
     return load_translator(
@@ -59,7 +59,7 @@ class TranslationEngine:
     def __init__(
         self,
         settings: Settings,
-        loader: Callable[[LoadedModelSpec, Settings], Translator] = _default_loader,
+        loader: Callable[[LoadedModelSpec, Settings], Translator] = default_loader,
     ) -> None:
         self.settings = settings
         self._loader = loader

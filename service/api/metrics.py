@@ -1,0 +1,51 @@
+"""Prometheus metrics of one app instance (own registry, so several apps can live in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    """Requests, latency, errors by route; queue depth; batch sizes; tokens/s; model load state."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "mts_requests_total", "HTTP requests by route, method and status.",
+            ["route", "method", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.errors = Counter(
+            "mts_errors_total", "HTTP responses with status >= 400, by route and status.",
+            ["route", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "mts_request_duration_seconds", "Request latency by route.", ["route"], registry=self.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        )  # fmt: skip
+        self.queue_depth = Gauge(
+            "mts_queue_depth", "Segments waiting for a model, by language pair.", ["pair"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.batch_size = Histogram(
+            "mts_batch_size", "Segments per model batch, by language pair.", ["pair"], registry=self.registry,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+        )  # fmt: skip
+        self.batch_tokens = Counter(
+            "mts_batch_tokens_total",
+            "Source tokens run through the models.",
+            ["pair"],
+            registry=self.registry,
+        )
+        self.batch_seconds = Counter(
+            "mts_batch_seconds_total", "Time spent in model batches.", ["pair"], registry=self.registry
+        )
+        self.tokens_per_second = Gauge(
+            "mts_tokens_per_second", "Source tokens per second of the last batch.", ["pair"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.model_loaded = Gauge(
+            "mts_model_loaded", "1 when the model of a language pair is loaded.", ["pair"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.ready = Gauge("mts_ready", "1 when models are loaded and warm.", registry=self.registry)
+        self.inflight = Gauge("mts_inflight_requests", "Requests being processed.", registry=self.registry)

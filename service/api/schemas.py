@@ -1,0 +1,183 @@
+"""Request and response models of the HTTP API; their descriptions and examples make /docs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SAMPLE_FR = (
+    "SÉOUL, 12 mars (Yonhap) -- La Corée du Sud et l'Union européenne ont tenu mercredi à Bruxelles "
+    "leur premier dialogue sur la sécurité spatiale. Les exportations ont augmenté de 2,5 %."
+)
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a typo in a field name must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelRef(BaseModel):
+    id: str = Field(description="Hub id or local path of the model.", examples=["Helsinki-NLP/opus-mt-fr-en"])
+    revision: str = Field(description="Exact commit of the weights, or `local`.", examples=["local"])
+
+
+class SegmentOut(BaseModel):
+    paragraph: int = Field(description="0-based paragraph index of the source sentence.", examples=[0])
+    source: str = Field(description="The source sentence.")
+    translation: str = Field(description="Its translation.")
+    score: float | None = Field(description="Mean token log-probability (closer to 0 = more confident).")
+    flags: list[str] = Field(description="What the decoder guards found, e.g. `loop`.", examples=[[]])
+
+
+class TranslationOut(BaseModel):
+    source_lang: str = Field(examples=["fr"])
+    target_lang: str = Field(examples=["en"])
+    translation: str = Field(description="The whole translation, paragraphs kept.")
+    models: list[ModelRef]
+    segments: list[SegmentOut] = Field(description="One per source sentence, in order.")
+
+
+class DetectedLanguage(BaseModel):
+    language: str = Field(examples=["fr"])
+    confidence: float = Field(description="0 to 100.", examples=[97.5])
+
+
+class TranslateRequest(Strict):
+    text: str | list[str] = Field(
+        description="A dispatch, or several (one translation each).", examples=[SAMPLE_FR]
+    )
+    source: str = Field(
+        default="fr", description="Source language: `fr`, or `auto` to detect it.", examples=["fr"]
+    )
+    target: str = Field(description="Target language: `en` or `ko`.", examples=["en"])
+
+
+class TranslateResponse(BaseModel):
+    translations: list[TranslationOut] = Field(description="One per input text, in order.")
+    detected_language: list[DetectedLanguage] | None = Field(
+        default=None, description="With `source: auto`: the detected language of each text."
+    )
+
+
+class DispatchRequestIn(Strict):
+    text: str = Field(description="The French dispatch.", examples=[SAMPLE_FR])
+    id: str | None = Field(
+        default=None, max_length=200, description="Your id for it (default: a content hash)."
+    )
+    langs: list[str] | None = Field(
+        default=None, description="Target languages (default `en`, `ko`).", examples=[["en", "ko"]]
+    )
+    bullets: int | None = Field(default=None, ge=3, le=5, description="Bullets per language, 3 to 5.")
+    summarizer: str | None = Field(
+        default=None,
+        description="`extractive`, `seq2seq:<model>` or `instruct:<model>` (default: the server's).",
+        examples=["extractive"],
+    )
+    strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
+
+
+class SummarizeRequest(Strict):
+    text: str = Field(description="The French dispatch.", examples=[SAMPLE_FR])
+    langs: list[str] | None = Field(
+        default=None,
+        description="Bullet languages besides French (default `en`, `ko`).",
+        examples=[["en", "ko"]],
+    )
+    bullets: int | None = Field(default=None, ge=3, le=5, description="Bullets per language, 3 to 5.")
+    summarizer: str | None = Field(default=None, examples=["extractive"])
+    strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
+
+
+class BulletOut(BaseModel):
+    text: str
+    supported: bool = Field(description="Every number and name of the bullet is found in the source.")
+    unsupported: list[str] = Field(description="Numbers and names not found in the source.")
+
+
+class SummarizerInfo(BaseModel):
+    requested: str = Field(examples=["extractive"])
+    used: str = Field(examples=["extractive"])
+    fallback_reason: str | None = Field(description="Why the requested summarizer was not used.")
+
+
+class SummarizeResponse(BaseModel):
+    id: str
+    summaries: dict[str, list[BulletOut]]
+    summarizer: SummarizerInfo
+    models: dict[str, Any]
+    prompt: str | None = Field(description="`id@version` of the prompt used, if any.")
+    timings_ms: dict[str, float]
+
+
+class SourceOut(BaseModel):
+    lang: str
+    text: str
+
+
+class DispatchResponse(SummarizeResponse):
+    source: SourceOut
+    translations: dict[str, TranslationOut]
+
+
+class LanguagePair(BaseModel):
+    source: str
+    target: str
+
+
+class LanguagesResponse(BaseModel):
+    sources: list[str] = Field(examples=[["fr"]])
+    targets: list[str] = Field(examples=[["en", "ko"]])
+    pairs: list[LanguagePair]
+
+
+class ModelStatus(BaseModel):
+    role: str = Field(description="What the model is used for.", examples=["fr→en"])
+    setting: str = Field(examples=["MTS_MODEL_FR_EN"])
+    id: str
+    revision: str | None
+    licence: str | None
+    loaded: bool
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelStatus]
+    summarizer: str
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(examples=["payload_too_large"])
+    message: str = Field(examples=["text 0 has 25000 characters; the limit is 20000"])
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+    request_id: str | None = None
+
+
+# -- LibreTranslate-compatible shapes -------------------------------------------------------------
+
+
+class LTTranslateRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str | list[str] = Field(description="Text (or texts) to translate.", examples=["Bonjour le monde."])
+    source: str = Field(default="auto", description="Source language code or `auto`.", examples=["fr"])
+    target: str = Field(description="Target language code.", examples=["en"])
+    format: Literal["text", "html"] = Field(default="text", description="Only `text` is supported.")
+    api_key: str | None = Field(default=None, description="API key, when the server requires one.")
+    alternatives: int = Field(default=0, ge=0, le=3, description="Accepted; no alternatives are returned.")
+
+
+class LTDetectRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field(examples=["Bonjour le monde."])
+    api_key: str | None = None
+
+
+class LTLanguage(BaseModel):
+    code: str = Field(examples=["fr"])
+    name: str = Field(examples=["French"])
+    targets: list[str] = Field(examples=[["en", "ko"]])

@@ -1,0 +1,36 @@
+"""Fixtures for API tests: apps over tiny models or over deterministic fake translators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_helpers import EchoTranslator, wait_ready
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.config import Settings
+
+
+@pytest.fixture
+def make_client(tiny_marian: Path, tiny_m2m100: Path) -> Iterator[Callable[..., TestClient]]:
+    """Build a started TestClient; ``fake=`` swaps the models for an EchoTranslator."""
+    clients: list[TestClient] = []
+
+    def build(fake: EchoTranslator | None = None, ready: bool = True, **overrides: Any) -> TestClient:
+        settings = Settings(
+            model_fr_en=str(tiny_marian), model_fr_ko=str(tiny_m2m100), num_beams=1, device="cpu", **overrides
+        )
+        loader = (lambda spec, s: fake) if fake is not None else None
+        client = TestClient(create_app(settings, translator_loader=loader), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        if ready:
+            wait_ready(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
