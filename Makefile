@@ -11,7 +11,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,ray]'
 	touch $(STAMP)
 
 lint: install
@@ -23,6 +23,7 @@ typecheck: install
 
 test: install lint typecheck
 	$(BIN)/pytest -q
+	$(BIN)/mts eval run --suite offline --gate --bootstrap 200
 
 # The main job: the sample dispatch in English and Korean, with bullet summaries.
 demo: install

@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List and download the models the service uses.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+eval_app = typer.Typer(
+    help="Score translations and summaries; run suites; gate regressions.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
 
 
 def _settings() -> Settings:
@@ -110,6 +114,66 @@ def process(
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(result.to_markdown().rstrip("\n"))
+
+
+@app.command()
+def batch(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="JSONL file or directory of .txt/.md.")],
+    output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="JSONL output file.")],
+    langs: Annotated[str, typer.Option("--langs", help="Target languages, comma-separated.")] = "en,ko",
+    summaries: Annotated[
+        bool, typer.Option("--summaries/--no-summaries", help="Write bullet summaries.")
+    ] = True,
+    engine: Annotated[str, typer.Option("--engine", help="local or ray.")] = "local",
+    batch_tokens: Annotated[
+        int | None, typer.Option("--batch-tokens", min=16, help="Token budget per model batch.")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes (local) or actors (ray).")
+    ] = 1,
+    resume: Annotated[
+        bool, typer.Option("--resume/--restart", help="Continue where OUTPUT stops, or start over.")
+    ] = True,
+    bullets: Annotated[
+        int | None, typer.Option("--bullets", min=3, max=5, help="Bullets per language.")
+    ] = None,
+    summarizer: Annotated[str | None, typer.Option("--summarizer", help="Summarizer (see process).")] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Use the translation cache.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    summary_json: Annotated[
+        bool, typer.Option("--summary-json", help="Print the final summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Translate (and summarize) an archive of dispatches; resumable and crash-safe."""
+    from service.batch.records import BatchOptions
+    from service.batch.runner import run_batch
+    from service.pipeline import parse_langs
+
+    if engine not in ("local", "ray"):
+        raise MtsError(f"unknown engine {engine!r}; use local or ray")
+    options = BatchOptions(
+        langs=parse_langs(langs),
+        summaries=summaries,
+        bullets=bullets,
+        summarizer=summarizer,
+        batch_tokens=batch_tokens,
+        cache=cache,
+    )
+    result = run_batch(
+        input_path,
+        output_path,
+        _settings(),
+        options,
+        engine=engine,  # type: ignore[arg-type]
+        workers=workers,
+        restart=not resume,
+        quiet=quiet,
+        warn=None if quiet else (lambda message: typer.echo(f"mts: warning: {message}", err=True)),
+    )
+    if summary_json:
+        typer.echo(json.dumps(result.as_dict()))
+    if not quiet:
+        typer.echo(result.text(), err=True)
 
 
 @app.command()
@@ -230,6 +294,129 @@ def models_pull(
         typer.echo(f"pulling {model.id} ...", err=True)
         path = pull(model, settings)
         typer.echo(f"{resolve(ref, settings).display}: pulled into {path}")
+
+
+@eval_app.command("suites")
+def eval_suites() -> None:
+    """List the evaluation suites."""
+    from service.evaluation.suites import list_suites
+
+    for suite in list_suites():
+        required = ", ".join(suite.models_required) or "no models"
+        tasks = ", ".join(suite.tasks)
+        typer.echo(f"{suite.name}: {len(suite.dispatches())} dispatches, tasks {tasks}; needs {required}")
+        typer.echo(f"    {suite.description}")
+
+
+@eval_app.command("run")
+def eval_run(
+    suite_name: Annotated[
+        str | None, typer.Option("--suite", help="Suite name (default: every suite).")
+    ] = None,
+    report_dir: Annotated[Path, typer.Option("--report", help="Where to write reports.")] = Path(
+        "eval/reports"
+    ),
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Fail on a regression beyond the baseline's tolerance.")
+    ] = False,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Rewrite the suite's baseline from this run.")
+    ] = False,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for CIs.")] = 1000,
+) -> None:
+    """Run suites through the pipeline, score them, write reports, and optionally gate."""
+    from service.evaluation import run as evaluation
+    from service.evaluation.suites import list_suites, load_suite
+
+    settings = _settings()
+    suites = [load_suite(suite_name)] if suite_name else list_suites()
+    regressions: list[str] = []
+    for suite in suites:
+        report = evaluation.run_suite(suite, settings, bootstrap=bootstrap)
+        json_path, _ = evaluation.write_report(report, report_dir)
+        if report.skipped:
+            typer.echo(f"SKIPPED suite {suite.name}: {report.skipped}", err=True)
+            continue
+        typer.echo(report.markdown())
+        typer.echo(f"report: {json_path}", err=True)
+        if update_baseline:
+            evaluation.update_baseline(report, suite.baseline_path)
+            typer.echo(f"baseline updated: {suite.baseline_path}", err=True)
+        elif gate:
+            failures = evaluation.gate(report, suite.baseline_path)
+            regressions += [f"{suite.name}: {f}" for f in failures]
+            if not failures:
+                typer.echo(f"gate passed: suite {suite.name}", err=True)
+    if regressions:
+        for line in regressions:
+            typer.echo(f"REGRESSION {line}", err=True)
+        raise typer.Exit(1)
+
+
+@eval_app.command("score")
+def eval_score(
+    hyp: Annotated[Path, typer.Option("--hyp", help="Hypotheses: one segment per line, or JSONL.")],
+    ref: Annotated[list[Path], typer.Option("--ref", help="References (repeat for several).")],
+    lang: Annotated[str, typer.Option("--lang", help="Language of hypotheses and references: en, ko or fr.")],
+    task: Annotated[
+        str, typer.Option("--task", help="translation (BLEU, chrF++, TER) or summary (ROUGE).")
+    ] = "translation",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for CIs.")] = 1000,
+) -> None:
+    """Score line-aligned files (no model needed)."""
+    from service.evaluation.metrics import summary_scores, translation_scores
+
+    if task not in ("translation", "summary"):
+        raise MtsError(f"unknown task {task!r}; use translation or summary")
+    if lang not in ("en", "ko", "fr"):
+        raise MtsError(f"unsupported language {lang!r}; use en, ko or fr")
+    hyps = _read_segments(hyp)
+    refs = [_read_segments(r) for r in ref]
+    for path, stream in zip(ref, refs, strict=True):
+        if len(stream) != len(hyps):
+            raise MtsError(f"{path} has {len(stream)} segments but {hyp} has {len(hyps)}")
+    if not hyps:
+        raise MtsError(f"{hyp} has no segments")
+    scorer = translation_scores if task == "translation" else summary_scores
+    scores = scorer(hyps, refs, lang, bootstrap=bootstrap)
+    if as_json:
+        payload = [
+            {
+                "metric": s.metric,
+                "value": round(s.value, 4),
+                "ci_low": None if s.ci_low is None else round(s.ci_low, 4),
+                "ci_high": None if s.ci_high is None else round(s.ci_high, 4),
+                "signature": s.signature,
+            }
+            for s in scores
+        ]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for s in scores:
+        ci = "" if s.ci_low is None else f"  (95% CI {s.ci_low:.2f}–{s.ci_high:.2f})"
+        typer.echo(f"{s.metric:8} {s.value:6.2f}{ci}  {s.signature}")
+
+
+def _read_segments(path: Path) -> list[str]:
+    """Lines of a text file, or the `text` (or `hyp`/`ref`) field of each JSONL line."""
+    text = read_input(str(path))
+    lines = text.splitlines()
+    if path.suffix == ".jsonl":
+        segments = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                raise MtsError(f"{path}:{number}: not valid JSON") from None
+            value = data.get("text", data.get("hyp", data.get("ref"))) if isinstance(data, dict) else data
+            if not isinstance(value, str):
+                raise MtsError(f"{path}:{number}: needs a string `text` field")
+            segments.append(value)
+        return segments
+    return lines
 
 
 def main() -> None:

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     batch_tokens: int = Field(
         default=2048, ge=16, description="Token budget of one generation batch (source tokens, padded)."
     )
+    cache_path: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "mts" / "translations.sqlite3",
+        description="The batch job's on-disk translation cache.",
+    )
     summarizer: str = Field(
         default="extractive",
         description="Summarizer: extractive, seq2seq:<model> or instruct:<model>.",

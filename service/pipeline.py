@@ -125,37 +125,61 @@ class Pipeline:
 
     def process(self, request: DispatchRequest) -> DispatchResult:
         """Translate and summarize one dispatch."""
+        return self.process_many([request])[0]
+
+    def process_many(self, requests: Sequence[DispatchRequest]) -> list[DispatchResult]:
+        """Translate and summarize several dispatches; their sentences share translation batches.
+
+        Requests must agree on languages and on whether to translate (the batch job's case);
+        translation time is shared among them in ``timings_ms``.
+        """
+        if not requests:
+            return []
         started = time.perf_counter()
-        langs = parse_langs(request.langs)
-        n = request.bullets if request.bullets is not None else self.settings.bullets
-        if not 3 <= n <= 5:
-            raise MtsError(f"bullets must be between 3 and 5, not {n}")
-        timings: dict[str, float] = {}
-        translations: dict[str, DocumentTranslation] = {}
-        for lang in langs if request.translations else ():
+        first = requests[0]
+        langs = parse_langs(first.langs)
+        if any(parse_langs(r.langs) != langs or r.translations != first.translations for r in requests):
+            raise ValueError("process_many needs requests with the same languages and translation choice")
+        for request in requests:
+            n = request.bullets if request.bullets is not None else self.settings.bullets
+            if not 3 <= n <= 5:
+                raise MtsError(f"bullets must be between 3 and 5, not {n}")
+        timings: list[dict[str, float]] = [{} for _ in requests]
+        translations: list[dict[str, DocumentTranslation]] = [{} for _ in requests]
+        for lang in langs if first.translations else ():
             t0 = time.perf_counter()
-            translations[lang] = self.engine.translate_document(request.text, SOURCE_LANG, lang)
-            timings[f"translate_{lang}"] = _ms(t0)
-        summaries: dict[str, list[Bullet]] = {}
-        summarizer_info: dict[str, Any] = {}
-        prompt: str | None = None
-        if request.summaries:
-            t0 = time.perf_counter()
-            spec = request.summarizer or self.settings.summarizer
-            summaries, summarizer_info, prompt = self._summaries(
-                request.text, spec, n, (SOURCE_LANG, *langs), translations, strict=request.strict
+            documents = self.engine.translate_documents([r.text for r in requests], SOURCE_LANG, lang)
+            share = _ms(t0) / len(requests)
+            for i, document in enumerate(documents):
+                translations[i][lang] = document
+                timings[i][f"translate_{lang}"] = round(share, 1)
+        batch_ms = _ms(started)
+        results = []
+        for i, request in enumerate(requests):
+            own_start = time.perf_counter()
+            summaries: dict[str, list[Bullet]] = {}
+            summarizer_info: dict[str, Any] = {}
+            prompt: str | None = None
+            if request.summaries:
+                spec = request.summarizer or self.settings.summarizer
+                n = request.bullets if request.bullets is not None else self.settings.bullets
+                summaries, summarizer_info, prompt = self._summaries(
+                    request.text, spec, n, (SOURCE_LANG, *langs), translations[i], strict=request.strict
+                )
+                timings[i]["summarize"] = _ms(own_start)
+            timings[i]["total"] = round(batch_ms / len(requests) + _ms(own_start), 1)
+            results.append(
+                DispatchResult(
+                    id=request.id or content_id(request.text),
+                    source_text=request.text,
+                    translations=translations[i],
+                    summaries=summaries,
+                    summarizer=summarizer_info,
+                    prompt=prompt,
+                    timings_ms=timings[i],
+                )
             )
-            timings["summarize"] = _ms(t0)
-        timings["total"] = _ms(started)
-        return DispatchResult(
-            id=request.id or content_id(request.text),
-            source_text=request.text,
-            translations=translations,
-            summaries=summaries,
-            summarizer=summarizer_info,
-            prompt=prompt,
-            timings_ms=timings,
-        )
+        return results
 
     def _summaries(
         self,

@@ -34,6 +34,14 @@ def tiny_marian(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_marian_fast(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny fr→en Marian model whose outputs end after a few tokens (for large batch runs)."""
+    from tiny_models import build_marian
+
+    return build_marian(tmp_path_factory.mktemp("tiny") / "marian-fast", eos_bias=4.0)
+
+
+@pytest.fixture(scope="session")
 def tiny_marian_broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Marian export whose vocab.json does not cover its source.spm."""
     from tiny_models import build_marian

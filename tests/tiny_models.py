@@ -60,8 +60,14 @@ def _pieces(model: bytes) -> list[str]:
     return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
 
 
-def build_marian(directory: Path, *, broken_vocab: bool = False, max_positions: int = 128) -> Path:
+def build_marian(
+    directory: Path, *, broken_vocab: bool = False, max_positions: int = 128, eos_bias: float = 0.0
+) -> Path:
     """A tiny fr→en Marian model; ``broken_vocab`` builds it with the target vocabulary only.
+
+    ``eos_bias`` raises the end-of-sentence logit so outputs end after a few tokens: random
+    weights otherwise run every sentence to its length bound (and its retry), which is what
+    the guards expect of a broken model but makes large batch tests slow.
 
     The broken variant reproduces the published defect of a Marian export whose vocab.json is
     the target side's: most source pieces have no id and reach the encoder as <unk>.
@@ -101,7 +107,11 @@ def build_marian(directory: Path, *, broken_vocab: bool = False, max_positions: 
         forced_eos_token_id=vocab["</s>"],
     )
     torch.manual_seed(0)
-    MarianMTModel(config).save_pretrained(directory)
+    model = MarianMTModel(config)
+    if eos_bias:
+        with torch.no_grad():
+            model.final_logits_bias[0, vocab["</s>"]] = eos_bias
+    model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 

@@ -71,10 +71,33 @@ def rebuild_layout(text: str, sentences: list[Sentence], outputs: list[str]) -> 
 
 def translate_document(text: str, src: str, tgt: str, translator: Translator) -> DocumentTranslation:
     """Translate a dispatch sentence by sentence, keeping its paragraph structure."""
-    sentences = segment(text)
-    translations: list[Translation] = (
-        translator.translate([s.text for s in sentences], src, tgt) if sentences else []
-    )
+    return translate_documents([text], src, tgt, translator)[0]
+
+
+def translate_documents(
+    texts: list[str], src: str, tgt: str, translator: Translator
+) -> list[DocumentTranslation]:
+    """Translate several dispatches with one translator call, so their sentences share batches."""
+    segmented = [segment(text) for text in texts]
+    flat = [s.text for sentences in segmented for s in sentences]
+    translated: list[Translation] = translator.translate(flat, src, tgt) if flat else []
+    results = []
+    offset = 0
+    for text, sentences in zip(texts, segmented, strict=True):
+        own = translated[offset : offset + len(sentences)]
+        offset += len(sentences)
+        results.append(_assemble(text, src, tgt, sentences, own, translator))
+    return results
+
+
+def _assemble(
+    text: str,
+    src: str,
+    tgt: str,
+    sentences: list[Sentence],
+    translations: list[Translation],
+    translator: Translator,
+) -> DocumentTranslation:
     segments = [
         Segment(
             paragraph=s.paragraph,

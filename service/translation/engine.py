@@ -10,7 +10,7 @@ from service.catalog import FAMILIES, Family, ModelInfo, check_export, detect_fa
 from service.config import Settings
 from service.errors import UnsupportedLanguagePairError
 from service.translation.base import Translator
-from service.translation.document import DocumentTranslation, translate_document
+from service.translation.document import DocumentTranslation, translate_document, translate_documents
 from service.translation.pivot import PivotTranslator
 
 # The setting that names the model of each direct route, for messages that say how to fix things.
@@ -109,3 +109,7 @@ class TranslationEngine:
     def translate_document(self, text: str, src: str, tgt: str) -> DocumentTranslation:
         """Translate a whole dispatch, keeping its paragraphs."""
         return translate_document(text, src, tgt, self.translator(src, tgt))
+
+    def translate_documents(self, texts: list[str], src: str, tgt: str) -> list[DocumentTranslation]:
+        """Translate several dispatches; their sentences share model batches."""
+        return translate_documents(texts, src, tgt, self.translator(src, tgt))

@@ -1,0 +1,226 @@
+"""The batch job: input → pipeline → resumable JSONL output, locally or on Ray."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from service.batch.progress import Progress
+from service.batch.reader import count_records, read_records
+from service.batch.records import BatchOptions, Record
+from service.batch.worker import BatchWorker
+from service.batch.writer import ResumableWriter
+from service.config import Settings
+from service.errors import MtsError
+
+Engine = Literal["local", "ray"]
+
+
+@dataclass
+class BatchSummary:
+    """What a run did."""
+
+    total: int
+    done: int
+    resumed: int
+    failed: int
+    duplicates: int
+    elapsed_s: float
+    records_per_s: float
+    tokens_per_s: float
+    cache_hit_rate: float | None
+    truncated_partial_line: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+    def text(self) -> str:
+        """The closing summary, for people."""
+        rate = "n/a" if self.cache_hit_rate is None else f"{self.cache_hit_rate:.0%}"
+        lines = [
+            f"done: {self.done} records ({self.failed} failed) in {self.elapsed_s:.1f} s "
+            f"— {self.records_per_s:.2f} rec/s, {self.tokens_per_s:.0f} tok/s",
+            f"skipped as already done (resumed): {self.resumed}",
+            f"duplicate ids in the input (skipped): {self.duplicates}",
+            f"translation cache hit rate: {rate}",
+        ]
+        if self.truncated_partial_line:
+            lines.append("recovered: a partial last line left by an interrupted run was removed")
+        return "\n".join(lines)
+
+
+def approx_tokens(text: str | None) -> int:
+    """A cheap source-token estimate for throughput figures (about 4 characters a token)."""
+    return len(text) // 4 + 1 if text else 0
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# One BatchWorker per worker process, built by the pool initializer.
+_PROCESS_WORKER: BatchWorker | None = None
+
+
+def _init_process(settings_data: dict[str, Any], options: BatchOptions) -> None:
+    global _PROCESS_WORKER  # noqa: PLW0603 - the per-process model holder of a process pool
+    _PROCESS_WORKER = BatchWorker(Settings(**settings_data), options)
+
+
+def _process_in_pool(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    assert _PROCESS_WORKER is not None
+    before = _PROCESS_WORKER.cache_stats()
+    lines = _PROCESS_WORKER.process([Record.from_row(r) for r in rows])
+    after = _PROCESS_WORKER.cache_stats()
+    return lines, (after[0] - before[0], after[1] - before[1])
+
+
+def run_batch(
+    input_path: Path,
+    output_path: Path,
+    settings: Settings,
+    options: BatchOptions,
+    *,
+    engine: Engine = "local",
+    workers: int = 1,
+    restart: bool = False,
+    quiet: bool = False,
+    warn: Any = None,
+) -> BatchSummary:
+    """Process every record of INPUT not yet in OUTPUT; fatal problems raise before any work."""
+    if not input_path.exists():
+        raise MtsError(f"input {input_path} does not exist")
+    if engine not in ("local", "ray"):
+        raise MtsError(f"unknown engine {engine!r}; use local or ray")
+    if workers < 1:
+        raise MtsError("--workers must be at least 1")
+    # A missing model stops the job here, before the output is touched.
+    BatchWorker.check_available(settings, options)
+    total = count_records(input_path)
+    writer = ResumableWriter(output_path, restart=restart)
+    try:
+        return _run(input_path, writer, total, settings, options, engine, workers, quiet, warn)
+    finally:
+        writer.close()
+
+
+def _run(
+    input_path: Path,
+    writer: ResumableWriter,
+    total: int,
+    settings: Settings,
+    options: BatchOptions,
+    engine: Engine,
+    workers: int,
+    quiet: bool,
+    warn: Any,
+) -> BatchSummary:
+    started = time.monotonic()
+    resumed = len(writer.done)
+    seen: set[str] = set()
+    duplicates = 0
+
+    def pending() -> Iterator[Record]:
+        nonlocal duplicates
+        for record in read_records(input_path):
+            if record.id in seen:
+                duplicates += 1
+                if warn is not None:
+                    warn(f"duplicate id {record.id!r} in the input: only its first record is used")
+                continue
+            seen.add(record.id)
+            if record.id not in writer.done:
+                yield record
+
+    progress = Progress(total=total, already_done=resumed, quiet=quiet)
+    failed = 0
+    hits = misses = 0
+
+    def emit(line: dict[str, Any], text: str | None = None) -> None:
+        nonlocal failed
+        writer.write(line)
+        is_error = "error" in line
+        failed += int(is_error)
+        progress.update(1, int(is_error), approx_tokens(text))
+
+    if engine == "ray":
+        from service.batch.ray_engine import run_ray
+
+        texts: dict[str, str | None] = {}
+
+        def remember(records: Iterable[Record]) -> Iterator[Record]:
+            for record in records:
+                texts[record.id] = record.text
+                yield record
+
+        hits, misses = run_ray(
+            remember(pending()), settings, options, workers=workers,
+            emit=lambda line: emit(line, texts.pop(str(line["id"]), None)),
+        )  # fmt: skip
+    elif workers == 1:
+        worker = BatchWorker(settings, options)
+        worker.preload()
+        for chunk in _chunks(pending(), options.records_per_batch):
+            for record, line in zip(chunk, worker.process(chunk), strict=True):
+                emit(line, record.text)
+        hits, misses = worker.cache_stats()
+    else:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, initializer=_init_process, initargs=(settings.model_dump(mode="json"), options)
+        ) as pool:
+            chunks = _chunks(pending(), options.records_per_batch)
+            running: dict[concurrent.futures.Future[Any], list[Record]] = {}
+            for chunk in chunks:
+                running[pool.submit(_process_in_pool, [r.as_row() for r in chunk])] = chunk
+                if len(running) >= workers * 2:
+                    hits, misses = _drain(running, emit, hits, misses, wait_all=False)
+            while running:
+                hits, misses = _drain(running, emit, hits, misses, wait_all=False)
+    progress.finish()
+    elapsed = time.monotonic() - started
+    done = progress.done
+    return BatchSummary(
+        total=total,
+        done=done,
+        resumed=resumed,
+        failed=failed,
+        duplicates=duplicates,
+        elapsed_s=round(elapsed, 2),
+        records_per_s=round(done / elapsed, 3) if elapsed > 0 else 0.0,
+        tokens_per_s=round(progress.tokens / elapsed, 1) if elapsed > 0 else 0.0,
+        cache_hit_rate=(hits / (hits + misses)) if hits + misses else None,
+        truncated_partial_line=writer.truncated_bytes > 0,
+    )
+
+
+def _drain(
+    running: dict[concurrent.futures.Future[Any], list[Record]],
+    emit: Any,
+    hits: int,
+    misses: int,
+    *,
+    wait_all: bool,
+) -> tuple[int, int]:
+    finished, _ = concurrent.futures.wait(
+        running,
+        return_when=concurrent.futures.ALL_COMPLETED if wait_all else concurrent.futures.FIRST_COMPLETED,
+    )
+    for future in finished:
+        chunk = running.pop(future)
+        lines, (h, m) = future.result()
+        for record, line in zip(chunk, lines, strict=True):
+            emit(line, record.text)
+        hits, misses = hits + h, misses + m
+    return hits, misses

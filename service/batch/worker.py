@@ -1,0 +1,112 @@
+"""The per-process batch worker: one pipeline (models loaded once) turning records into output lines.
+
+The local engine runs it in-process or in worker processes; the Ray engine runs it in actors.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from service.batch.records import BatchOptions, Record, error_line
+from service.config import Settings
+from service.errors import MtsError
+from service.pipeline import DispatchRequest, DispatchResult, Pipeline
+from service.summarization.registry import make_summarizer
+from service.translation.base import Translator
+from service.translation.cache import CachingTranslator, TranslationCache
+from service.translation.engine import LoadedModelSpec, TranslationEngine, default_loader
+
+log = logging.getLogger("mts.batch")
+
+
+class BatchWorker:
+    """Loads the models once and processes records in groups that share translation batches."""
+
+    def __init__(self, settings: Settings, options: BatchOptions) -> None:
+        if options.batch_tokens:
+            settings = settings.model_copy(update={"batch_tokens": options.batch_tokens})
+        self.settings = settings
+        self.options = options
+        self.cache = TranslationCache(settings.cache_path) if options.cache else None
+        self.engine = TranslationEngine(settings, loader=self._load)
+        self.pipeline = Pipeline(settings, engine=self.engine)
+
+    def _load(self, spec: LoadedModelSpec, settings: Settings) -> Translator:
+        translator = default_loader(spec, settings)
+        return CachingTranslator(translator, self.cache) if self.cache is not None else translator
+
+    @staticmethod
+    def check_available(settings: Settings, options: BatchOptions) -> None:
+        """Fail now, with one clear message, if a model the job needs is missing (loads nothing)."""
+        from service.catalog import locate
+        from service.translation.engine import locate_translation_model
+
+        for lang in options.langs:
+            locate_translation_model("model_fr_en" if lang == "en" else "model_fr_ko", settings)
+            if lang == "ko" and settings.model_en_ko:
+                locate_translation_model("model_en_ko", settings)
+        spec = options.summarizer or settings.summarizer
+        if options.summaries and spec != "extractive":
+            kind, _, ref = spec.partition(":")
+            if kind not in ("seq2seq", "instruct") or not ref:
+                make_summarizer(spec, settings)  # raises the "unknown summarizer" message
+            locate(ref, settings, "MTS_SUMMARIZER")
+
+    def preload(self) -> None:
+        """Load every model the job needs now, so a missing model stops the job before any work."""
+        for lang in self.options.langs:
+            self.engine.translator("fr", lang)
+        spec = self.options.summarizer or self.settings.summarizer
+        if self.options.summaries:
+            make_summarizer(spec, self.settings)
+
+    def _request(self, record: Record) -> DispatchRequest:
+        assert record.text is not None
+        return DispatchRequest(
+            text=record.text,
+            id=record.id,
+            langs=self.options.langs,
+            bullets=self.options.bullets,
+            summarizer=self.options.summarizer,
+            summaries=self.options.summaries,
+        )
+
+    def _line(self, record: Record, result: DispatchResult) -> dict[str, Any]:
+        line = result.as_dict()
+        # Input fields other than id and text are carried through, unless they would hide ours.
+        carried = {k: v for k, v in record.extra.items() if k not in line}
+        return {"id": line.pop("id"), **carried, **line}
+
+    def process(self, records: list[Record]) -> list[dict[str, Any]]:
+        """One output line per record, in order: the pipeline result, or an error line."""
+        lines: dict[int, dict[str, Any]] = {}
+        good: list[tuple[int, Record]] = []
+        for i, record in enumerate(records):
+            if record.error is not None:
+                lines[i] = error_line(record.id, record.error["type"], record.error["message"])
+            else:
+                good.append((i, record))
+        if good:
+            try:
+                results = self.pipeline.process_many([self._request(r) for _, r in good])
+                for (i, record), result in zip(good, results, strict=True):
+                    lines[i] = self._line(record, result)
+            except Exception:
+                # One bad record must not fail its neighbours: redo them one by one.
+                for i, record in good:
+                    lines[i] = self._process_one(record)
+        return [lines[i] for i in range(len(records))]
+
+    def _process_one(self, record: Record) -> dict[str, Any]:
+        try:
+            return self._line(record, self.pipeline.process(self._request(record)))
+        except MtsError as exc:
+            return error_line(record.id, type(exc).__name__, str(exc))
+        except Exception as exc:  # a record that breaks the pipeline becomes an error line
+            log.exception("record %s failed", record.id)
+            return error_line(record.id, type(exc).__name__, str(exc) or type(exc).__name__)
+
+    def cache_stats(self) -> tuple[int, int]:
+        """(hits, misses) of the translation cache in this worker so far."""
+        return (self.cache.hits, self.cache.misses) if self.cache is not None else (0, 0)

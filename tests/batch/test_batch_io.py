@@ -1,0 +1,123 @@
+"""Batch input reading, resumable output and the translation cache (no model needed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from service.batch.reader import count_records, read_records
+from service.batch.writer import ResumableWriter
+from service.catalog import ModelInfo
+from service.errors import MtsError
+from service.translation.base import Translation
+from service.translation.cache import CachingTranslator, TranslationCache
+
+
+def test_jsonl_records_and_every_kind_of_bad_record(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(
+        b'{"id": "a", "text": "Bonjour.", "source": "yna", "date": "2025-03-12"}\n'
+        b"\n"
+        b'{"id": 7, "text": "Salut."}\n'
+        b'{"id": "b", "text": \n'
+        b'["not", "an", "object"]\n'
+        b'{"text": "no id"}\n'
+        b'{"id": "c", "text": ""}\n'
+        b'{"id": "d", "text": 42}\n' + '{"id": "e", "text": "S\xe9oul"}\n'.encode("latin-1")
+    )
+    records = list(read_records(path))
+    assert count_records(path) == len(records) == 8
+    assert records[0].id == "a" and records[0].text == "Bonjour."
+    assert records[0].extra == {"source": "yna", "date": "2025-03-12"}
+    assert records[1].id == "7" and records[1].error is None
+    errors = [(r.id, r.error["type"]) for r in records if r.error]
+    assert errors == [
+        ("line-4", "invalid_json"),
+        ("line-5", "invalid_record"),
+        ("line-6", "missing_id"),
+        ("c", "empty_text"),
+        ("d", "invalid_text"),
+        ("line-9", "not_utf8"),
+    ]
+
+
+def test_directory_records_use_relative_paths(tmp_path: Path) -> None:
+    (tmp_path / "2025" / "03").mkdir(parents=True)
+    (tmp_path / "2025" / "03" / "a.txt").write_text("Premier.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("Second.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "latin.txt").write_bytes("Séoul".encode("latin-1"))
+    (tmp_path / "ignored.json").write_text("{}", encoding="utf-8")
+    records = {r.id: r for r in read_records(tmp_path)}
+    assert set(records) == {"2025/03/a.txt", "b.md", "empty.txt", "latin.txt"}
+    assert records["2025/03/a.txt"].text == "Premier."
+    assert records["empty.txt"].error == {"type": "empty_text", "message": "the file is empty"}
+    assert records["latin.txt"].error["type"] == "not_utf8"  # type: ignore[index]
+    with pytest.raises(MtsError, match="does not exist"):
+        list(read_records(tmp_path / "absent.jsonl"))
+
+
+def test_writer_recovers_a_partial_last_line_and_knows_what_is_done(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b'{"id": "a", "x": 1}\n{"id": "b", "x": 2}\n{"id": "c", "x"')
+    writer = ResumableWriter(path)
+    assert writer.done == {"a", "b"}
+    assert writer.truncated_bytes == len(b'{"id": "c", "x"')
+    writer.write({"id": "c", "x": 3})
+    writer.close()
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b", "c"]
+
+
+def test_writer_restart_and_fatal_problems(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"id": "a"}\n', encoding="utf-8")
+    writer = ResumableWriter(path, restart=True)
+    assert writer.done == set()
+    writer.close()
+    assert path.read_text(encoding="utf-8") == ""
+    path.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(MtsError, match="--restart"):
+        ResumableWriter(path)
+    with pytest.raises(MtsError, match="is a directory"):
+        ResumableWriter(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(MtsError, match="cannot open output"):
+        ResumableWriter(blocker / "out.jsonl")
+
+
+class CountingTranslator:
+    def __init__(self, revision: str = "1") -> None:
+        self.revision = revision
+        self.seen: list[str] = []
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/model", self.revision)]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        self.seen.extend(texts)
+        return [Translation(t.upper(), -0.1) for t in texts]
+
+
+def test_cache_translates_repeated_sentences_once_and_persists(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "cache.sqlite3")
+    inner = CountingTranslator()
+    cached = CachingTranslator(inner, cache)
+    out = cached.translate(["Un.", "Deux.", "Un.", "", "Un.  "], "fr", "en")
+    assert [t.text for t in out] == ["UN.", "DEUX.", "UN.", "", "UN."]
+    assert inner.seen == ["Un.", "Deux."]
+    assert (cache.hits, cache.misses) == (0, 4)
+    again = CachingTranslator(CountingTranslator(), TranslationCache(tmp_path / "cache.sqlite3"))
+    assert [t.text for t in again.translate(["Deux."], "fr", "en")] == ["DEUX."]
+    assert again.cache.hits == 1 and again.cache.hit_rate == 1.0
+    assert again.inner.seen == []  # type: ignore[attr-defined]
+    # Another revision, or another pair, is another entry.
+    other = CountingTranslator(revision="2")
+    CachingTranslator(other, cache).translate(["Deux."], "fr", "en")
+    CachingTranslator(other, cache).translate(["Deux."], "fr", "ko")
+    assert other.seen == ["Deux.", "Deux."]
