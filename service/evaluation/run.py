@@ -1,0 +1,329 @@
+"""Running a suite through the pipeline, scoring it, reporting, and gating against a baseline."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.catalog import is_ready, resolve
+from service.config import Settings
+from service.errors import MtsError
+from service.evaluation.metrics import Score, summary_scores, translation_scores
+from service.evaluation.suites import Dispatch, Suite
+from service.quality.support import check_bullet
+from service.text.entities import entity_in, extract_entities
+from service.text.numbers import number_keys
+
+# Default tolerances when a baseline is first written (metric points on a 0-100 scale).
+DEFAULT_TOLERANCE = {"bleu": 1.0, "chrf++": 1.0, "ter": 1.5, "rouge1": 1.0, "rouge2": 1.0, "rougeL": 1.0}
+RATE_TOLERANCE = 2.0
+
+
+@dataclass
+class Metric:
+    """One reported number."""
+
+    value: float
+    higher_is_better: bool = True
+    ci_low: float | None = None
+    ci_high: float | None = None
+    signature: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "value": round(self.value, 4),
+            "higher_is_better": self.higher_is_better,
+            "ci_low": None if self.ci_low is None else round(self.ci_low, 4),
+            "ci_high": None if self.ci_high is None else round(self.ci_high, 4),
+            "signature": self.signature,
+        }
+
+
+@dataclass
+class Report:
+    """What a suite run measured (or why it was skipped)."""
+
+    suite: str
+    date: str
+    skipped: str | None = None
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+    summarizer: str = ""
+    prompt: str | None = None
+    dispatches: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "suite": self.suite,
+            "date": self.date,
+            "skipped": self.skipped,
+            "dispatches": self.dispatches,
+            "summarizer": self.summarizer,
+            "prompt": self.prompt,
+            "models": self.models,
+            "metrics": {name: m.as_dict() for name, m in sorted(self.metrics.items())},
+        }
+
+    def markdown(self) -> str:
+        """A table of the metrics, with their confidence intervals and signatures."""
+        lines = [f"# Evaluation: suite `{self.suite}`", "", f"- date: {self.date}"]
+        if self.skipped:
+            return "\n".join([*lines, f"- **skipped**: {self.skipped}", ""])
+        lines += [
+            f"- dispatches: {self.dispatches}",
+            f"- summarizer: {self.summarizer}" + (f" (prompt {self.prompt})" if self.prompt else ""),
+            f"- models: {json.dumps(self.models, ensure_ascii=False)}",
+            "",
+            "| metric | value | 95% CI | better | signature |",
+            "| --- | ---: | --- | --- | --- |",
+        ]
+        for name, m in sorted(self.metrics.items()):
+            ci = "" if m.ci_low is None else f"{m.ci_low:.2f}–{m.ci_high:.2f}"
+            better = "higher" if m.higher_is_better else "lower"
+            lines.append(f"| {name} | {m.value:.2f} | {ci} | {better} | `{m.signature}` |")
+        return "\n".join(lines) + "\n"
+
+
+def _from_scores(prefix: str, scores: list[Score]) -> dict[str, Metric]:
+    return {
+        f"{prefix}.{s.metric}": Metric(s.value, s.higher_is_better, s.ci_low, s.ci_high, s.signature)
+        for s in scores
+    }
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+
+
+def number_preservation(source: str, target: str, lang: str) -> tuple[int, int]:
+    """(source numbers found in the target, source numbers) after normalizing conventions."""
+    source_keys = number_keys(source, "fr")
+    return len(source_keys & number_keys(target, lang)), len(source_keys)
+
+
+def entity_preservation(source: str, target: str) -> tuple[int, int]:
+    """(source names found in the target as written, source names)."""
+    entities = extract_entities(source, "fr")
+    return sum(1 for e in entities if entity_in(e, target)), len(entities)
+
+
+def _rate(pairs: list[tuple[int, int]], signature: str) -> Metric:
+    found = sum(p[0] for p in pairs)
+    total = sum(p[1] for p in pairs)
+    return Metric(100.0 * found / total if total else 100.0, True, signature=signature)
+
+
+def missing_models(suite: Suite, settings: Settings) -> list[str]:
+    """The required models that are not on disk, as ``MTS_X (id)``."""
+    missing = []
+    for field_name in suite.models_required:
+        ref = getattr(settings, field_name, None)
+        if not ref:
+            missing.append(f"MTS_{field_name.upper()} (unset)")
+            continue
+        try:
+            ready = is_ready(resolve(ref, settings))
+        except MtsError:
+            ready = False
+        if not ready:
+            missing.append(f"MTS_{field_name.upper()} ({ref})")
+    return missing
+
+
+def run_suite(suite: Suite, settings: Settings, *, bootstrap: int = 1000) -> Report:
+    """Run and score a suite; a suite whose models are absent is skipped, with the reason."""
+    report = Report(suite=suite.name, date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    missing = missing_models(suite, settings)
+    if missing:
+        report.skipped = f"models not present: {', '.join(missing)} (run `mts models pull`)"
+        return report
+    dispatches = suite.dispatches()
+    report.dispatches = len(dispatches)
+    report.summarizer = suite.summarizer
+    if "references" in suite.tasks:
+        _score_references(report, dispatches)
+    if "translation" in suite.tasks or any(lang != "fr" for lang in suite.bullet_languages):
+        _score_pipeline(report, suite, dispatches, settings, bootstrap)
+    elif "summary" in suite.tasks:
+        _score_french_summaries(report, suite, dispatches, settings, bootstrap)
+    return report
+
+
+def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
+    for lang in ("en", "ko"):
+        refs = [(d.source, d.references[lang]) for d in dispatches if lang in d.references]
+        if not refs:
+            continue
+        report.metrics[f"references.{lang}.number_preservation"] = _rate(
+            [number_preservation(s, t, lang) for s, t in refs], "numbers|fr→" + lang
+        )
+        report.metrics[f"references.{lang}.entity_preservation"] = _rate(
+            [entity_preservation(s, t) for s, t in refs], "entities|fr→" + lang + "|as-written"
+        )
+    for lang in ("fr", "en", "ko"):
+        verdicts = [
+            check_bullet(
+                b, lang, d.source, {lang: d.references[lang]} if lang in d.references else None
+            ).supported
+            for d in dispatches
+            for b in d.bullets.get(lang, [])
+        ]
+        if verdicts:
+            report.metrics[f"references.{lang}.bullet_support"] = Metric(
+                100.0 * sum(verdicts) / len(verdicts), True, signature="support|numbers+names"
+            )
+
+
+def _summary_metrics(
+    report: Report, lang: str, bullets: list[list[str]], dispatches: list[Dispatch], bootstrap: int
+) -> None:
+    hyps = [" ".join(b) for b in bullets]
+    refs = [[" ".join(d.bullets.get(lang, [])) for d in dispatches]]
+    report.metrics.update(
+        _from_scores(f"summary.{lang}", summary_scores(hyps, refs, lang, bootstrap=bootstrap))
+    )
+
+
+def _score_french_summaries(
+    report: Report, suite: Suite, dispatches: list[Dispatch], settings: Settings, bootstrap: int
+) -> None:
+    from service.summarization.registry import make_summarizer
+
+    summarizer = make_summarizer(suite.summarizer, settings)
+    report.prompt = summarizer.prompt_ref
+    all_bullets: list[list[str]] = []
+    verdicts: list[bool] = []
+    for dispatch in dispatches:
+        n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
+        bullets = summarizer.summarize(dispatch.source, "fr", n)
+        all_bullets.append(bullets)
+        verdicts += [check_bullet(b, "fr", dispatch.source).supported for b in bullets]
+    _summary_metrics(report, "fr", all_bullets, dispatches, bootstrap)
+    report.metrics["summary.fr.support_rate"] = Metric(
+        100.0 * sum(verdicts) / len(verdicts) if verdicts else 0.0, True, signature="support|numbers+names"
+    )
+
+
+def _score_pipeline(
+    report: Report, suite: Suite, dispatches: list[Dispatch], settings: Settings, bootstrap: int
+) -> None:
+    from service.pipeline import DispatchRequest, Pipeline
+
+    pipeline = Pipeline(settings)
+    langs = tuple(lang for lang in suite.translation_languages) or ("en", "ko")
+    results = []
+    for dispatch in dispatches:
+        n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
+        request = DispatchRequest(
+            text=dispatch.source, id=dispatch.id, langs=langs, bullets=n, summarizer=suite.summarizer
+        )
+        results.append(pipeline.process(request))
+    first = results[0]
+    report.models = first.models()
+    report.prompt = first.prompt
+    if "translation" in suite.tasks:
+        for lang in suite.translation_languages:
+            hyps: list[str] = []
+            refs: list[str] = []
+            for dispatch, result in zip(dispatches, results, strict=True):
+                hyp_paras = _paragraphs(result.translations[lang].translation)
+                ref_paras = _paragraphs(dispatch.references[lang])
+                if len(hyp_paras) == len(ref_paras):
+                    hyps += hyp_paras
+                    refs += ref_paras
+                else:  # paragraph structure lost: score the document as one segment
+                    hyps.append(" ".join(hyp_paras))
+                    refs.append(" ".join(ref_paras))
+            report.metrics.update(
+                _from_scores(
+                    f"translation.{lang}", translation_scores(hyps, [refs], lang, bootstrap=bootstrap)
+                )
+            )
+            pairs = [
+                (d.source, r.translations[lang].translation) for d, r in zip(dispatches, results, strict=True)
+            ]
+            report.metrics[f"translation.{lang}.number_preservation"] = _rate(
+                [number_preservation(s, t, lang) for s, t in pairs], "numbers|fr→" + lang
+            )
+            report.metrics[f"translation.{lang}.entity_preservation"] = _rate(
+                [entity_preservation(s, t) for s, t in pairs], "entities|fr→" + lang + "|as-written"
+            )
+    if "summary" in suite.tasks:
+        for lang in suite.bullet_languages:
+            bullets = [[b.text for b in r.summaries.get(lang, [])] for r in results]
+            _summary_metrics(report, lang, bullets, dispatches, bootstrap)
+            supported = [b.supported for r in results for b in r.summaries.get(lang, [])]
+            report.metrics[f"summary.{lang}.support_rate"] = Metric(
+                100.0 * sum(supported) / len(supported) if supported else 0.0,
+                True,
+                signature="support|numbers+names",
+            )
+
+
+def write_report(report: Report, directory: Path) -> tuple[Path, Path]:
+    """Write the report as JSON and Markdown; returns both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = report.date.replace(":", "").replace("-", "")
+    json_path = directory / f"{report.suite}-{stamp}.json"
+    md_path = json_path.with_suffix(".md")
+    json_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    md_path.write_text(report.markdown(), encoding="utf-8")
+    return json_path, md_path
+
+
+def _default_tolerance(name: str) -> float:
+    return DEFAULT_TOLERANCE.get(name.rsplit(".", 1)[-1], RATE_TOLERANCE)
+
+
+def gate(report: Report, baseline_path: Path) -> list[str]:
+    """Regressions beyond tolerance, one message each (empty: the gate passes)."""
+    try:
+        baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MtsError(
+            f"no baseline for suite {report.suite} at {baseline_path}: create it with --update-baseline"
+        ) from None
+    failures = []
+    for name, spec in baseline.get("metrics", {}).items():
+        metric = report.metrics.get(name)
+        if metric is None:
+            failures.append(f"{name}: in the baseline but not measured")
+            continue
+        value, tolerance = float(spec["value"]), float(spec["tolerance"])
+        higher = bool(spec.get("higher_is_better", True))
+        worse = metric.value < value - tolerance if higher else metric.value > value + tolerance
+        if worse:
+            direction = "below" if higher else "above"
+            failures.append(
+                f"{name}: {metric.value:.2f} is {direction} baseline {value:.2f} "
+                f"by more than its tolerance {tolerance:g}"
+            )
+    return failures
+
+
+def update_baseline(report: Report, baseline_path: Path) -> None:
+    """Rewrite the baseline from this run, keeping existing tolerances."""
+    old: dict[str, Any] = {}
+    if baseline_path.exists():
+        old = json.loads(baseline_path.read_text(encoding="utf-8")).get("metrics", {})
+    metrics = {
+        name: {
+            "value": round(m.value, 4),
+            "tolerance": old.get(name, {}).get("tolerance", _default_tolerance(name)),
+            "higher_is_better": m.higher_is_better,
+        }
+        for name, m in sorted(report.metrics.items())
+    }
+    data = {
+        "suite": report.suite,
+        "created": report.date,
+        "summarizer": report.summarizer,
+        "metrics": metrics,
+    }
+    baseline_path.parent.mkdir(parents=True, exist_ok=True)
+    baseline_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

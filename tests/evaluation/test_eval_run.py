@@ -1,0 +1,140 @@
+"""The evaluation harness: `mts eval score`, suites, reports and the regression gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sacrebleu
+
+from service.config import Settings
+from service.errors import MtsError
+from service.evaluation import run as evaluation
+from service.evaluation.suites import list_suites, load_suite
+from service.summarization import extractive
+
+MTS = str(Path(sys.executable).with_name("mts"))
+HYPS = [
+    "South Korea and the EU held their first space security dialogue in Brussels.",
+    "The unemployment rate rose to 2.5 percent in March.",
+    "North Korea fired two ballistic missiles into the East Sea on Tuesday.",
+]
+REFS = [
+    "South Korea and the European Union held their first dialogue on space security in Brussels.",
+    "The jobless rate reached 2.5% in March.",
+    "North Korea fired two short-range ballistic missiles into the East Sea on Tuesday morning.",
+]
+
+
+def mts(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
+    env.update(extra_env)
+    return subprocess.run([MTS, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_eval_score_reproduces_sacrebleu(tmp_path: Path) -> None:
+    hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
+    hyp.write_text("\n".join(HYPS) + "\n", encoding="utf-8")
+    ref.write_text("\n".join(REFS) + "\n", encoding="utf-8")
+    proc = mts(
+        "eval", "score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "en", "--json", "--bootstrap", "100"
+    )
+    assert proc.returncode == 0, proc.stderr
+    scores = {s["metric"]: s for s in json.loads(proc.stdout)}
+    assert abs(scores["bleu"]["value"] - sacrebleu.corpus_bleu(HYPS, [REFS]).score) < 0.01
+    assert abs(scores["chrf++"]["value"] - sacrebleu.corpus_chrf(HYPS, [REFS], word_order=2).score) < 0.01
+    assert "nrefs:1" in scores["bleu"]["signature"] and "version:" in scores["bleu"]["signature"]
+
+
+def test_eval_score_korean_and_french_rouge(tmp_path: Path) -> None:
+    hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
+    hyp.write_text("북한이 화요일 동해상으로 탄도미사일 두 발을 발사했다.\n", encoding="utf-8")
+    ref.write_text("북한은 화요일 오전 동해상으로 단거리 탄도미사일 2발을 발사했다.\n", encoding="utf-8")
+    proc = mts(
+        "eval", "score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "ko", "--task", "summary", "--json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    rouge1 = next(s for s in json.loads(proc.stdout) if s["metric"] == "rouge1")
+    assert 30 < rouge1["value"] < 100
+    hyp.write_text("Les élèves de Séoul\n", encoding="utf-8")
+    ref.write_text("Les eleves de séoul\n", encoding="utf-8")
+    proc = mts(
+        "eval", "score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "fr", "--task", "summary", "--json"
+    )
+    rouge1 = next(s for s in json.loads(proc.stdout) if s["metric"] == "rouge1")
+    assert rouge1["value"] == pytest.approx(75.0), "accents distinguish élèves/eleves; case does not matter"
+
+
+def test_eval_score_refuses_misaligned_files(tmp_path: Path) -> None:
+    hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
+    hyp.write_text("a\nb\n", encoding="utf-8")
+    ref.write_text("a\n", encoding="utf-8")
+    proc = mts("eval", "score", "--hyp", str(hyp), "--ref", str(ref), "--lang", "en")
+    assert proc.returncode == 2 and "has 1 segments but" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_suites_and_data_are_well_formed() -> None:
+    suites = {s.name: s for s in list_suites()}
+    assert {"offline", "full"} <= set(suites)
+    dispatches = suites["offline"].dispatches()
+    assert len(dispatches) >= 20
+    assert {d.topic for d in dispatches} >= {
+        "diplomacy",
+        "north-korea",
+        "economy",
+        "society",
+        "culture",
+        "sport",
+    }
+    for d in dispatches:
+        paragraphs = len(d.source.strip().split("\n\n"))
+        assert len(d.references["en"].strip().split("\n\n")) == paragraphs, d.id
+        assert len(d.references["ko"].strip().split("\n\n")) == paragraphs, d.id
+        assert all(3 <= len(d.bullets[lang]) <= 5 for lang in ("fr", "en", "ko")), d.id
+    with pytest.raises(MtsError, match="unknown suite"):
+        load_suite("nope")
+
+
+def test_offline_gate_passes_on_the_current_code() -> None:
+    suite = load_suite("offline")
+    report = evaluation.run_suite(suite, Settings(), bootstrap=0)
+    assert report.skipped is None
+    assert evaluation.gate(report, suite.baseline_path) == []
+    assert report.metrics["summary.fr.rouge1"].value > 0
+
+
+def test_gate_fails_on_a_planted_regression(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A summarizer that takes the first lines as they come: photo credits and datelines included.
+    monkeypatch.setattr(
+        extractive,
+        "summarize_extractive",
+        lambda document, n: [line for line in document.splitlines() if line][:n],
+    )
+    suite = load_suite("offline")
+    failures = evaluation.gate(evaluation.run_suite(suite, Settings(), bootstrap=0), suite.baseline_path)
+    assert any(f.startswith("summary.fr.rouge") for f in failures), failures
+
+
+def test_suite_whose_models_are_absent_is_skipped_with_a_notice(tmp_path: Path) -> None:
+    env_report = tmp_path / "reports"
+    proc = mts(
+        "eval", "run", "--suite", "full", "--gate", "--report", str(env_report),
+        MTS_MODELS_DIR=str(tmp_path / "no-models"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "SKIPPED suite full: models not present: MTS_MODEL_FR_EN" in proc.stderr
+    (written,) = env_report.glob("full-*.json")
+    assert json.loads(written.read_text(encoding="utf-8"))["skipped"]
+
+
+def test_missing_baseline_is_a_clear_error(tmp_path: Path) -> None:
+    suite = load_suite("offline")
+    report = evaluation.run_suite(suite, Settings(), bootstrap=0)
+    with pytest.raises(MtsError, match="--update-baseline"):
+        evaluation.gate(report, tmp_path / "none.json")
+    evaluation.update_baseline(report, tmp_path / "new.json")
+    assert evaluation.gate(report, tmp_path / "new.json") == []
