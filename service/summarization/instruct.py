@@ -13,6 +13,7 @@ from typing import Any
 
 from service.catalog import ModelInfo
 from service.errors import BrokenModelError
+from service.hf_models import load_model, pick_device
 from service.summarization.base import MalformedSummaryError
 from service.summarization.bullets import is_well_formed, parse_bullets
 from service.summarization.prompts import PromptTemplate, load_prompt
@@ -36,24 +37,12 @@ class InstructSummarizer:
         self, path: Path, info: ModelInfo, *, device: str = "auto", prompt: PromptTemplate | None = None
     ) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        from service.translation.hf import pick_device
-
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self.name = f"instruct:{info.id}"
         self.info = info
         self.device = pick_device(device)
         self.prompt = prompt or load_prompt(PROMPT_ID)
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-            model: Any = AutoModelForCausalLM.from_pretrained(str(path))
-            self.model = model.eval().to(self.device)
-        except (OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrokenModelError(f"instruct model {info.id} could not be loaded: {first}") from None
+        self.tokenizer, self.model = load_model(path, info, "causal", self.device, "instruct model")
         if not getattr(self.tokenizer, "chat_template", None):
             raise BrokenModelError(f"instruct model {info.id} has no chat template; use an -Instruct model")
         self._torch = torch

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from service.catalog import ModelInfo
-from service.errors import BrokenModelError
+from service.hf_models import load_model, pick_device, position_limit
 from service.text.segment import segment
 
 # Summary length bound, relative to the input: at most half its tokens, at least enough for a
@@ -30,28 +30,15 @@ class Seq2SeqSummarizer:
 
     def __init__(self, path: Path, info: ModelInfo, *, device: str = "auto", num_beams: int = 4) -> None:
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        from service.translation.hf import pick_device
-
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self.name = f"seq2seq:{info.id}"
         self.info = info
         self.device = pick_device(device)
         self.num_beams = num_beams
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(str(path)).eval().to(self.device)
-        except (OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrokenModelError(f"summarization model {info.id} could not be loaded: {first}") from None
+        self.tokenizer, self.model = load_model(path, info, "seq2seq", self.device, "summarization model")
         self._torch = torch
         self._lock = threading.Lock()
-        positions = int(getattr(self.model.config, "max_position_embeddings", 1024))
-        tok_limit = int(getattr(self.tokenizer, "model_max_length", positions) or positions)
-        self.max_positions = min(positions, tok_limit) if tok_limit < 1_000_000 else positions
+        self.max_positions = position_limit(self.model, self.tokenizer, default=1024)
         self.input_budget = self.max_positions - 2
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 
 from service.catalog import FAMILIES, Family, check_export
 from service.errors import BrokenModelError, UnsupportedLanguagePairError
+from service.hf_models import load_model, pick_device, position_limit
 from service.quality.repetition import has_loop
 from service.text.chunk import chunk_sentence
 from service.translation.base import ModelInfo, Translation
@@ -57,19 +58,6 @@ class _Unit:
         return self.capped or has_loop(self.output)
 
 
-def pick_device(device: str) -> str:
-    """Resolve ``auto`` to ``cuda`` when a GPU is usable, else ``cpu``."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        from service.errors import ConfigurationError
-
-        raise ConfigurationError("MTS_DEVICE=cuda but no CUDA device is available; use auto or cpu")
-    return device
-
-
 class HFSeq2SeqTranslator:
     """A loaded seq2seq translation model with chunking, token-budget batching and loop guards."""
 
@@ -85,28 +73,17 @@ class HFSeq2SeqTranslator:
     ) -> None:
         check_export(path, info.id)
         import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self.info = info
         self.family = FAMILIES[family]
         self.device = pick_device(device)
         self.num_beams = num_beams
         self.batch_tokens = batch_tokens
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(str(path)).eval().to(self.device)
-        except (OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrokenModelError(f"model {info.id} at {path} could not be loaded: {first}") from None
+        self.tokenizer, self.model = load_model(path, info, "seq2seq", self.device)
         self._torch = torch
         # The tokenizer's language settings are per-instance state: one call at a time.
         self._lock = threading.Lock()
-        positions = int(getattr(self.model.config, "max_position_embeddings", 512))
-        tok_limit = int(getattr(self.tokenizer, "model_max_length", positions) or positions)
-        self.max_positions = min(positions, tok_limit) if tok_limit < 1_000_000 else positions
+        self.max_positions = position_limit(self.model, self.tokenizer)
         # Encoder and decoder share the position limit. Keeping each input to half of it leaves
         # room for an output up to twice as long, so the position table never cuts a translation.
         self.input_budget = max(4, self.max_positions // 2 - 2)

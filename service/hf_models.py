@@ -1,0 +1,49 @@
+"""Loading Hugging Face models the same way everywhere: quietly, on the chosen device, with one
+clear error when a directory does not hold a loadable model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from service.catalog import ModelInfo
+from service.errors import BrokenModelError, ConfigurationError
+
+
+def pick_device(device: str) -> str:
+    """Resolve ``auto`` to ``cuda`` when a GPU is usable, else ``cpu``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigurationError("MTS_DEVICE=cuda but no CUDA device is available; use auto or cpu")
+    return device
+
+
+def load_model(
+    path: Path, info: ModelInfo, kind: Literal["seq2seq", "causal"], device: str, what: str = "model"
+) -> tuple[Any, Any]:
+    """(tokenizer, model in eval mode on ``device``) of a saved model directory."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    # Progress bars and advice on stderr would bury the service's own messages.
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    model_class = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        model: Any = model_class.from_pretrained(str(path))
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded: {first}") from None
+    return tokenizer, model.eval().to(device)
+
+
+def position_limit(model: Any, tokenizer: Any, default: int = 512) -> int:
+    """The longest sequence the model takes: its position table, or the tokenizer's limit if lower."""
+    positions = int(getattr(model.config, "max_position_embeddings", default) or default)
+    tok_limit = int(getattr(tokenizer, "model_max_length", positions) or positions)
+    # Tokenizers without a limit report a huge sentinel.
+    return min(positions, tok_limit) if tok_limit < 1_000_000 else positions
