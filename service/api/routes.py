@@ -152,41 +152,37 @@ async def v1_translate(body: TranslateRequest, request: Request) -> dict[str, An
     }
 
 
-@router.post("/v1/dispatches", response_model=DispatchResponse, responses=ERRORS, tags=["v1"])
-async def v1_dispatches(body: DispatchRequestIn, request: Request) -> dict[str, Any]:
-    """The full pipeline: translations plus bullet summaries with support verdicts."""
+async def _run_pipeline(
+    request: Request, body: DispatchRequestIn | SummarizeRequest, *, translations: bool
+) -> dict[str, Any]:
+    """Authorize, check limits, and run one dispatch through the pipeline in a worker thread."""
     _authorize(request)
     state = _state(request)
     _check_texts([body.text], state)
     dispatch = DispatchRequest(
         text=body.text,
-        id=body.id,
+        id=getattr(body, "id", None),
         langs=parse_langs(body.langs) if body.langs is not None else TARGET_LANGS,
         bullets=body.bullets,
         summarizer=body.summarizer,
         strict=body.strict,
+        translations=translations,
     )
     request.state.pair = "fr-" + "+".join(dispatch.langs)
     result = await state.run_blocking(lambda: state.pipeline.process(dispatch))
     return result.as_dict()
 
 
+@router.post("/v1/dispatches", response_model=DispatchResponse, responses=ERRORS, tags=["v1"])
+async def v1_dispatches(body: DispatchRequestIn, request: Request) -> dict[str, Any]:
+    """The full pipeline: translations plus bullet summaries with support verdicts."""
+    return await _run_pipeline(request, body, translations=True)
+
+
 @router.post("/v1/summarize", response_model=SummarizeResponse, responses=ERRORS, tags=["v1"])
 async def v1_summarize(body: SummarizeRequest, request: Request) -> dict[str, Any]:
     """Bullets only (French, plus the requested languages), each with its support verdict."""
-    _authorize(request)
-    state = _state(request)
-    _check_texts([body.text], state)
-    dispatch = DispatchRequest(
-        text=body.text,
-        langs=parse_langs(body.langs) if body.langs is not None else TARGET_LANGS,
-        bullets=body.bullets,
-        summarizer=body.summarizer,
-        strict=body.strict,
-        translations=False,
-    )
-    result = await state.run_blocking(lambda: state.pipeline.process(dispatch))
-    data = result.as_dict()
+    data = await _run_pipeline(request, body, translations=False)
     return {k: data[k] for k in ("id", "summaries", "summarizer", "models", "prompt", "timings_ms")}
 
 
