@@ -126,13 +126,21 @@ class HFSeq2SeqTranslator:
 
     def _units(self, texts: Sequence[str]) -> list[_Unit]:
         units: list[_Unit] = []
+        counts: dict[str, int] = {}
+
+        def count(piece: str) -> int:
+            # The chunker counts the whole sentence first; the unit reuses that count.
+            if piece not in counts:
+                counts[piece] = self.count_tokens(piece)
+            return counts[piece]
+
         for index, text in enumerate(texts):
             if not text.strip():
                 continue
-            for piece in chunk_sentence(text, self.count_tokens, self.input_budget):
+            for piece in chunk_sentence(text, count, self.input_budget):
                 stripped = piece.strip()
                 if stripped:
-                    units.append(_Unit(index, stripped, self.count_tokens(stripped)))
+                    units.append(_Unit(index, stripped, count(stripped)))
         return units
 
     def _batches(self, units: list[_Unit]) -> list[list[_Unit]]:
