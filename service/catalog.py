@@ -70,10 +70,14 @@ class ModelInfo:
 
     id: str
     revision: str
+    backend: str | None = None  # what ran it, e.g. "ctranslate2-int8"; None when not a translator
 
     def as_dict(self) -> dict[str, str]:
         """JSON-ready form."""
-        return {"id": self.id, "revision": self.revision}
+        out = {"id": self.id, "revision": self.revision}
+        if self.backend:
+            out["backend"] = self.backend
+        return out
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -76,6 +77,13 @@ def translate(
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(result.translation.rstrip("\n"))
+        flagged = [s for s in result.segments if s.flags]
+        if flagged:
+            typer.echo(
+                f"mts: {len(flagged)} of {len(result.segments)} sentences to check "
+                "(--json shows which and why)",
+                err=True,
+            )
 
 
 @app.command()
@@ -192,6 +200,10 @@ def serve(
 
     settings = _settings()
     configure_logging(settings)
+    if workers:
+        # Each worker process reads its settings anew: this is how it learns its share of the
+        # CPU threads (MTS_THREADS=0 divides the cores among MTS_WORKERS).
+        os.environ["MTS_WORKERS"] = str(workers)
     uvicorn.run(
         "service.api.app:create_app",
         factory=True,
@@ -201,6 +213,35 @@ def serve(
         access_log=False,
         log_level=settings.log_level,
     )
+
+
+@app.command()
+def bench(
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Sentences per batch.")] = 16,
+    beams: Annotated[int, typer.Option("--beams", min=1, max=16, help="Beam width (1 = greedy).")] = 4,
+    sentences: Annotated[
+        int, typer.Option("--sentences", min=1, help="Sentences in the throughput run.")
+    ] = 64,
+    output_tokens: Annotated[int, typer.Option("--output-tokens", min=1, help="Forced output length.")] = 40,
+    latency_runs: Annotated[int, typer.Option("--latency-runs", min=1, help="Single-sentence runs.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Measure the service's engines against stock transformers generate (no download needed)."""
+    from service.bench import BenchConfig, format_table, run_bench
+
+    if device not in ("cpu", "cuda"):
+        raise MtsError(f"--device must be cpu or cuda, not {device!r}")
+    config = BenchConfig(
+        device=device,
+        batch=batch,
+        beams=beams,
+        sentences=max(sentences, batch),
+        target_tokens=output_tokens,
+        latency_runs=latency_runs,
+    )
+    report = run_bench(config, progress=lambda message: typer.echo(f"bench: {message}", err=True))
+    typer.echo(json.dumps(report, indent=2) if as_json else format_table(report))
 
 
 @models_app.command("list")
@@ -241,10 +282,16 @@ def models_list(
                 "note": model.entry.note if model.entry else "",
             }
         )
+    from service.translation.backends import describe_backend
+
+    backend = {"setting": settings.backend, "resolves_to": describe_backend(settings)}
     if as_json:
-        typer.echo(json.dumps({"models_dir": str(settings.models_dir), "models": rows}, indent=2))
+        typer.echo(
+            json.dumps({"models_dir": str(settings.models_dir), "backend": backend, "models": rows}, indent=2)
+        )
         return
     typer.echo(f"models directory: {settings.models_dir}")
+    typer.echo(f"backend: {settings.backend} → {backend['resolves_to']}")
     header = ("NAME", "ID@REVISION", "FAMILY", "LICENCE", "STATUS", "SIZE", "USED BY")
     table = [header]
     for row in rows:
@@ -396,6 +443,67 @@ def eval_score(
     for s in scores:
         ci = "" if s.ci_low is None else f"  (95% CI {s.ci_low:.2f}–{s.ci_high:.2f})"
         typer.echo(f"{s.metric:8} {s.value:6.2f}{ci}  {s.signature}")
+
+
+@eval_app.command("fidelity")
+def eval_fidelity(
+    suite: Annotated[str, typer.Option("--suite", help="Suite whose references are used.")] = "offline",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    examples: Annotated[int, typer.Option("--examples", min=0, help="Show this many misses.")] = 0,
+) -> None:
+    """How the quality flags do: false alarms on reference translations, detection of broken ones."""
+    from service.evaluation.suites import load_suite
+    from service.quality.fidelity import format_report, measure_flags
+    from service.text.glossary import glossary_from_settings
+
+    report = measure_flags(
+        load_suite(suite), glossary_from_settings(_settings().glossary), keep_examples=examples
+    )
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_report(report))
+    if examples:
+        typer.echo(json.dumps(report["examples"], ensure_ascii=False, indent=2))
+
+
+@app.command()
+def check(
+    source: Annotated[Path, typer.Argument(help="Source text, one sentence or paragraph a line.")],
+    translation: Annotated[Path, typer.Argument(help="Its translation, line for line.")],
+    from_lang: Annotated[str, typer.Option("--from", help="Source language.")] = "fr",
+    to_lang: Annotated[str, typer.Option("--to", help="Translation language: en or ko.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: [{line, flags}, ...].")] = False,
+) -> None:
+    """Flag the lines of a translation made elsewhere (numbers, glossary names, copies, loops,
+    length); no model needed, so no `low_confidence`."""
+    from service.quality.flags import segment_flags
+    from service.text.glossary import glossary_from_settings
+
+    for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
+        if lang not in ("fr", "en", "ko"):
+            raise MtsError(f"{option} must be fr, en or ko, not {lang!r}")
+    if from_lang == to_lang:
+        raise MtsError("--from and --to must differ")
+    sources = read_input(str(source)).splitlines()
+    outputs = read_input(str(translation)).splitlines()
+    if len(sources) != len(outputs):
+        raise MtsError(
+            f"{source} has {len(sources)} lines but {translation} has {len(outputs)}: they must align"
+        )
+    glossary = glossary_from_settings(_settings().glossary)
+    results = []
+    for number, (src_line, out_line) in enumerate(zip(sources, outputs, strict=True), start=1):
+        # As given, without repairs: the file is someone else's output.
+        flags = segment_flags(src_line, out_line, from_lang, to_lang, glossary=glossary)
+        results.append({"line": number, "flags": flags})
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    flagged = [r for r in results if r["flags"]]
+    for r in flagged:
+        typer.echo(f"line {r['line']}: {', '.join(r['flags'])}")  # type: ignore[arg-type]
+    typer.echo(f"{len(flagged)} of {len(results)} lines flagged")
 
 
 def _read_segments(path: Path) -> list[str]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,7 +39,34 @@ class Settings(BaseSettings):
         default_factory=_default_models_dir, description="Where `mts models pull` stores models."
     )
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="Where models run.")
+    backend: Literal["auto", "torch", "ctranslate2"] = Field(
+        default="auto",
+        description="Inference backend: `ctranslate2` (converted on first use), `torch`, or `auto` "
+        "(CTranslate2 when it loads on the device, else torch).",
+    )
+    compute_type: str = Field(
+        default="auto",
+        description="CTranslate2 compute type (`int8`, `int8_float32`, `float32`, `float16`, "
+        "`bfloat16`…); `auto` is int8 on CPU and float16 on GPU.",
+    )
+    threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="CPU threads per model copy; 0 shares the machine's cores among the worker "
+        "processes (MTS_WORKERS).",
+    )
     num_beams: int = Field(default=4, ge=1, le=16, description="Beam width for translation.")
+    glossary: str | None = Field(
+        default=None,
+        description="Glossary files (TSV or YAML, comma-separated) added to the shipped one; "
+        "their entries override shipped entries with the same French form.",
+    )
+    low_confidence: str = Field(
+        default="-1.5",
+        description="`low_confidence` threshold on the mean token log-probability: `-1.5`, or a "
+        "default plus per-model values: `-1.5,Helsinki-NLP/opus-mt-fr-en=-1.2`.",
+    )
     batch_tokens: int = Field(
         default=2048, ge=16, description="Token budget of one generation batch (source tokens, padded)."
     )
@@ -87,6 +114,14 @@ class Settings(BaseSettings):
     def api_key_set(self) -> frozenset[str]:
         """The configured API keys."""
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @field_validator("low_confidence")
+    @classmethod
+    def _thresholds_parse(cls, value: str) -> str:
+        from service.quality.flags import Thresholds
+
+        Thresholds.parse(value)
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,8 @@ clear error when a directory does not hold a loadable model."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,10 +23,38 @@ def pick_device(device: str) -> str:
     return device
 
 
+def cpu_threads(threads: int, processes: int) -> int:
+    """Threads for one model copy: ``threads`` when set, else the cores shared among ``processes``.
+
+    Every process that holds a model (API workers, batch workers) gets its share, so together they
+    never run more compute threads than the machine has cores.
+    """
+    if threads > 0:
+        return threads
+    return max(1, (os.cpu_count() or 1) // max(1, processes))
+
+
+def set_cpu_threads(threads: int) -> None:
+    """Limit torch's CPU threads in this process (0 leaves torch's default)."""
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+        # Fixed once torch has run parallel work; the intra-op limit is what matters.
+        with contextlib.suppress(RuntimeError):
+            torch.set_num_interop_threads(1)
+
+
 def load_model(
-    path: Path, info: ModelInfo, kind: Literal["seq2seq", "causal"], device: str, what: str = "model"
+    path: Path,
+    info: ModelInfo,
+    kind: Literal["seq2seq", "causal"],
+    device: str,
+    what: str = "model",
+    *,
+    dtype: str = "float32",
 ) -> tuple[Any, Any]:
-    """(tokenizer, model in eval mode on ``device``) of a saved model directory."""
+    """(tokenizer, model in eval mode on ``device``, weights in ``dtype``) of a saved model directory."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -34,16 +64,16 @@ def load_model(
     model_class = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model: Any = model_class.from_pretrained(str(path))
+        model: Any = model_class.from_pretrained(str(path), dtype=dtype)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded: {first}") from None
     return tokenizer, model.eval().to(device)
 
 
-def position_limit(model: Any, tokenizer: Any, default: int = 512) -> int:
+def position_limit(config: Any, tokenizer: Any, default: int = 512) -> int:
     """The longest sequence the model takes: its position table, or the tokenizer's limit if lower."""
-    positions = int(getattr(model.config, "max_position_embeddings", default) or default)
+    positions = int(getattr(config, "max_position_embeddings", default) or default)
     tok_limit = int(getattr(tokenizer, "model_max_length", positions) or positions)
     # Tokenizers without a limit report a huge sentinel.
     return min(positions, tok_limit) if tok_limit < 1_000_000 else positions

@@ -14,10 +14,12 @@ from typing import Any
 
 from service.config import Settings
 from service.errors import MtsError
+from service.quality.flags import bullet_flags
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, MalformedSummaryError, Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
 from service.summarization.registry import make_summarizer
+from service.text.glossary import Glossary
 from service.translation.document import DocumentTranslation
 from service.translation.engine import TranslationEngine
 
@@ -38,6 +40,7 @@ class DispatchRequest:
     strict: bool = False
     summaries: bool = True
     translations: bool = True
+    glossary: Glossary | None = None  # entries added to the configured glossary for this request
 
 
 @dataclass
@@ -59,10 +62,18 @@ class DispatchResult:
             "summarizer": self.summarizer.get("models", []),
         }
 
+    @property
+    def review(self) -> bool:
+        """True when any translated sentence or bullet is flagged or unsupported."""
+        return any(t.review for t in self.translations.values()) or any(
+            b.flags or not b.supported for bullets in self.summaries.values() for b in bullets
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """The ``mts process --json`` object."""
         return {
             "id": self.id,
+            "review": self.review,
             "source": {"lang": SOURCE_LANG, "text": self.source_text},
             "translations": {lang: t.as_dict() for lang, t in self.translations.items()},
             "summaries": {lang: [b.as_dict() for b in bullets] for lang, bullets in self.summaries.items()},
@@ -138,8 +149,15 @@ class Pipeline:
         started = time.perf_counter()
         first = requests[0]
         langs = parse_langs(first.langs)
-        if any(parse_langs(r.langs) != langs or r.translations != first.translations for r in requests):
-            raise ValueError("process_many needs requests with the same languages and translation choice")
+        if any(
+            parse_langs(r.langs) != langs
+            or r.translations != first.translations
+            or r.glossary is not first.glossary
+            for r in requests
+        ):
+            raise ValueError(
+                "process_many needs requests with the same languages, translation choice and glossary"
+            )
         for request in requests:
             n = request.bullets if request.bullets is not None else self.settings.bullets
             if not 3 <= n <= 5:
@@ -148,7 +166,9 @@ class Pipeline:
         translations: list[dict[str, DocumentTranslation]] = [{} for _ in requests]
         for lang in langs if first.translations else ():
             t0 = time.perf_counter()
-            documents = self.engine.translate_documents([r.text for r in requests], SOURCE_LANG, lang)
+            documents = self.engine.translate_documents(
+                [r.text for r in requests], SOURCE_LANG, lang, first.glossary
+            )
             share = _ms(t0) / len(requests)
             for i, document in enumerate(documents):
                 translations[i][lang] = document
@@ -164,7 +184,13 @@ class Pipeline:
                 spec = request.summarizer or self.settings.summarizer
                 n = request.bullets if request.bullets is not None else self.settings.bullets
                 summaries, summarizer_info, prompt = self._summaries(
-                    request.text, spec, n, (SOURCE_LANG, *langs), translations[i], strict=request.strict
+                    request.text,
+                    spec,
+                    n,
+                    (SOURCE_LANG, *langs),
+                    translations[i],
+                    strict=request.strict,
+                    glossary_extra=request.glossary,
                 )
                 timings[i]["summarize"] = _ms(own_start)
             timings[i]["total"] = round(batch_ms / len(requests) + _ms(own_start), 1)
@@ -190,6 +216,7 @@ class Pipeline:
         translations: dict[str, DocumentTranslation],
         *,
         strict: bool,
+        glossary_extra: Glossary | None = None,
     ) -> tuple[dict[str, list[Bullet]], dict[str, Any], str | None]:
         summarizer = self._summarizer_factory(spec, self.settings)
         info: dict[str, Any] = {"requested": spec, "used": summarizer.name, "fallback_reason": None}
@@ -201,6 +228,7 @@ class Pipeline:
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
         info["models"] = [m.as_dict() for m in summarizer.models]
         summaries: dict[str, list[Bullet]] = {}
+        glossary = self.engine.checker(glossary_extra).glossary
         for lang, bullets in raw.items():
             translated_source = translations[lang].translation if lang in translations else None
             checked = []
@@ -208,7 +236,8 @@ class Pipeline:
                 verdict = check_bullet(
                     bullet, lang, text, {lang: translated_source} if translated_source else None
                 )
-                checked.append(Bullet(bullet, verdict.supported, tuple(verdict.unsupported)))
+                flags = bullet_flags(bullet, lang, text, glossary)
+                checked.append(Bullet(bullet, verdict.supported, tuple(verdict.unsupported), tuple(flags)))
             summaries[lang] = [b for b in checked if b.supported] if strict else checked
         return summaries, info, summarizer.prompt_ref
 

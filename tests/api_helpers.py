@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 
 from service.catalog import ModelInfo
@@ -42,3 +49,42 @@ def wait_ready(client: TestClient, timeout: float = 120.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"not ready: {client.get('/readyz').json()}")
+
+
+MTS = str(Path(sys.executable).with_name("mts"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(workdir: Path, **settings: str) -> Iterator[str]:
+    """A real `mts serve` on a free loopback port with these MTS_ settings, once /readyz says
+    ready; stopped afterwards, and its log must hold no traceback."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
+    env.update(settings)
+    log = workdir / "server.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([MTS, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text()
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise AssertionError(f"server not ready: {log.read_text()}")
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert "Traceback" not in log.read_text(), log.read_text()

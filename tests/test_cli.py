@@ -58,7 +58,9 @@ def test_translate_json_has_one_segment_per_sentence(
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["source_lang"] == "fr" and data["target_lang"] == target
-    assert data["models"] == [{"id": models_env[model_key], "revision": "local"}]
+    assert data["models"] == [
+        {"id": models_env[model_key], "revision": "local", "backend": "ctranslate2-int8"}
+    ]
     sentences = segment(sample_text)
     assert [s["source"] for s in data["segments"]] == [s.text for s in sentences]
     assert [s["paragraph"] for s in data["segments"]] == [s.paragraph for s in sentences]

@@ -84,7 +84,16 @@ def make_pipeline(summarizer: Summarizer | None = None) -> tuple[Pipeline, FakeE
 def test_result_has_every_key_and_bullets_in_three_languages(sample_text: str) -> None:
     pipeline, _ = make_pipeline()
     result = pipeline.process(DispatchRequest(text=sample_text, bullets=4)).as_dict()
-    assert set(result) >= {"id", "source", "translations", "summaries", "models", "prompt", "timings_ms"}
+    assert set(result) >= {
+        "id",
+        "review",
+        "source",
+        "translations",
+        "summaries",
+        "models",
+        "prompt",
+        "timings_ms",
+    }
     assert result["id"] == content_id(sample_text)
     assert result["source"] == {"lang": "fr", "text": sample_text}
     assert set(result["translations"]) == {"en", "ko"}
@@ -92,7 +101,7 @@ def test_result_has_every_key_and_bullets_in_three_languages(sample_text: str) -
     for lang in ("fr", "en", "ko"):
         assert len(result["summaries"][lang]) == 4
         for bullet in result["summaries"][lang]:
-            assert set(bullet) == {"text", "supported", "unsupported"}
+            assert set(bullet) == {"text", "supported", "unsupported", "flags"}
             assert isinstance(bullet["supported"], bool)
     assert all(b["supported"] for b in result["summaries"]["fr"]), "extractive bullets come from the source"
     assert result["summaries"]["en"][0]["text"].startswith("[en] ")

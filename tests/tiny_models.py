@@ -79,9 +79,11 @@ def build_marian(
     source, target = _train_spm(FRENCH, 150), _train_spm(ENGLISH + KOREAN, 150)
     (directory / "source.spm").write_bytes(source)
     (directory / "target.spm").write_bytes(target)
-    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1, "<pad>": 2}
+    # As in the published opus-mt exports, <pad> (the decoder start token) is the last id.
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
     for piece in _pieces(target) if broken_vocab else _pieces(source) + _pieces(target):
         vocab.setdefault(piece, len(vocab))
+    vocab.setdefault("<pad>", len(vocab))
     (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tokenizer = MarianTokenizer(
         source_spm=str(directory / "source.spm"),
@@ -108,8 +110,10 @@ def build_marian(
     )
     torch.manual_seed(0)
     model = MarianMTModel(config)
-    if eos_bias:
-        with torch.no_grad():
+    with torch.no_grad():
+        # Marian starts decoding from a zero embedding: trained exports hold zeros for <pad>.
+        model.get_input_embeddings().weight[vocab["<pad>"]] = 0.0
+        if eos_bias:
             model.final_logits_bias[0, vocab["</s>"]] = eos_bias
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)

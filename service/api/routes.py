@@ -14,6 +14,7 @@ from service.api.schemas import (
     DispatchRequestIn,
     DispatchResponse,
     ErrorResponse,
+    GlossaryItem,
     LanguagesResponse,
     LTDetectRequest,
     LTLanguage,
@@ -27,6 +28,7 @@ from service.api.schemas import (
 from service.api.security import bearer_token, check_key
 from service.errors import MtsError, UnsupportedLanguagePairError
 from service.pipeline import TARGET_LANGS, DispatchRequest, parse_langs
+from service.text.glossary import Glossary, glossary_from_mapping
 from service.text.langid import detect
 from service.translation.document import DocumentTranslation, Segment
 
@@ -106,7 +108,16 @@ def _source_for(text: str, source: str, target: str) -> tuple[str, dict[str, Any
     return language, detected
 
 
-def _translate_one(state: ServiceState, text: str, source: str, target: str) -> DocumentTranslation:
+def _request_glossary(items: list[GlossaryItem] | None) -> Glossary | None:
+    """A request's own glossary entries (a GlossaryError, i.e. a 400, names the bad item)."""
+    if not items:
+        return None
+    return glossary_from_mapping([item.model_dump(exclude_none=True) for item in items])
+
+
+def _translate_one(
+    state: ServiceState, text: str, source: str, target: str, glossary: Glossary | None = None
+) -> DocumentTranslation:
     if source == target:
         # Already in the target language (detected): nothing to translate.
         from service.text.segment import segment
@@ -115,11 +126,11 @@ def _translate_one(state: ServiceState, text: str, source: str, target: str) -> 
         return DocumentTranslation(
             source, target, text, [], [Segment(s.paragraph, s.text, s.text, None) for s in sentences]
         )
-    return state.engine.translate_document(text, source, target)
+    return state.engine.translate_document(text, source, target, glossary)
 
 
 async def _translate_texts(
-    request: Request, texts: list[str], source: str, target: str
+    request: Request, texts: list[str], source: str, target: str, glossary: Glossary | None = None
 ) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
     state = _state(request)
     _check_texts(texts, state)
@@ -130,7 +141,10 @@ async def _translate_texts(
         request.state.text = texts
 
     def work() -> list[DocumentTranslation]:
-        return [_translate_one(state, t, src, target) for t, (src, _) in zip(texts, resolved, strict=True)]
+        return [
+            _translate_one(state, t, src, target, glossary)
+            for t, (src, _) in zip(texts, resolved, strict=True)
+        ]
 
     results = await state.run_blocking(work)
     request.state.segments = sum(len(r.segments) for r in results)
@@ -145,7 +159,8 @@ async def v1_translate(body: TranslateRequest, request: Request) -> dict[str, An
     """Translate one dispatch or several, keeping paragraphs; one result per text."""
     _authorize(request)
     texts = [body.text] if isinstance(body.text, str) else body.text
-    results, detected = await _translate_texts(request, texts, body.source, body.target)
+    glossary = _request_glossary(body.glossary)
+    results, detected = await _translate_texts(request, texts, body.source, body.target, glossary)
     return {
         "translations": [r.as_dict() for r in results],
         "detected_language": detected if body.source == "auto" else None,
@@ -167,6 +182,7 @@ async def _run_pipeline(
         summarizer=body.summarizer,
         strict=body.strict,
         translations=translations,
+        glossary=_request_glossary(body.glossary),
     )
     request.state.pair = "fr-" + "+".join(dispatch.langs)
     result = await state.run_blocking(lambda: state.pipeline.process(dispatch))
@@ -216,6 +232,8 @@ async def v1_models(request: Request) -> dict[str, Any]:
             licence = model.entry.licence_label if model.entry else None
         except MtsError:
             model_id, revision, licence = ref, None, None
+        translator = state.engine.loaded(src, tgt)
+        backends = sorted({m.backend for m in translator.models if m.backend}) if translator else []
         models.append(
             {
                 "role": role,
@@ -224,9 +242,10 @@ async def v1_models(request: Request) -> dict[str, Any]:
                 "revision": revision,
                 "licence": licence,
                 "loaded": f"{src}-{tgt}" in loaded_pairs,
+                "backend": ", ".join(backends) or settings.backend,
             }
         )
-    return {"models": models, "summarizer": settings.summarizer}
+    return {"models": models, "summarizer": settings.summarizer, "backend": settings.backend}
 
 
 # -- LibreTranslate-compatible --------------------------------------------------------------------

@@ -21,6 +21,11 @@ class Strict(BaseModel):
 class ModelRef(BaseModel):
     id: str = Field(description="Hub id or local path of the model.", examples=["Helsinki-NLP/opus-mt-fr-en"])
     revision: str = Field(description="Exact commit of the weights, or `local`.", examples=["local"])
+    backend: str | None = Field(
+        default=None,
+        description="What ran a translation model: `ctranslate2-<compute type>` or `torch-<dtype>`.",
+        examples=["ctranslate2-int8"],
+    )
 
 
 class SegmentOut(BaseModel):
@@ -28,12 +33,17 @@ class SegmentOut(BaseModel):
     source: str = Field(description="The source sentence.")
     translation: str = Field(description="Its translation.")
     score: float | None = Field(description="Mean token log-probability (closer to 0 = more confident).")
-    flags: list[str] = Field(description="What the decoder guards found, e.g. `loop`.", examples=[[]])
+    flags: list[str] = Field(
+        description="What to check in this sentence, empty when nothing: `number_mismatch`, "
+        "`entity_mismatch`, `untranslated`, `loop`, `length_ratio`, `low_confidence`.",
+        examples=[[]],
+    )
 
 
 class TranslationOut(BaseModel):
     source_lang: str = Field(examples=["fr"])
     target_lang: str = Field(examples=["en"])
+    review: bool = Field(description="True when any segment is flagged.")
     translation: str = Field(description="The whole translation, paragraphs kept.")
     models: list[ModelRef]
     segments: list[SegmentOut] = Field(description="One per source sentence, in order.")
@@ -44,6 +54,31 @@ class DetectedLanguage(BaseModel):
     confidence: float = Field(description="0 to 100.", examples=[97.5])
 
 
+class GlossaryItem(Strict):
+    fr: str | list[str] = Field(
+        description="French form(s) as they appear in the text; the first is canonical.",
+        examples=["Kim Min-seok"],
+    )
+    en: str | list[str] | None = Field(
+        default=None, description="English form(s).", examples=["Kim Min-seok"]
+    )
+    ko: str | list[str] | None = Field(default=None, description="Korean form(s).", examples=["김민석"])
+    kind: str | None = Field(
+        default=None,
+        description="`person`, `place`, `organization`, `party`, `company`, `nk_institution` or `term` "
+        "(default `term`).",
+    )
+
+
+GLOSSARY_FIELD = Field(
+    default=None,
+    max_length=500,
+    description="Entries for this request, added to the service's glossary (and overriding its "
+    "entries with the same French form): names are matched in the source, enforced and checked "
+    "in the output.",
+)
+
+
 class TranslateRequest(Strict):
     text: str | list[str] = Field(
         description="A dispatch, or several (one translation each).", examples=[SAMPLE_FR]
@@ -52,6 +87,7 @@ class TranslateRequest(Strict):
         default="fr", description="Source language: `fr`, or `auto` to detect it.", examples=["fr"]
     )
     target: str = Field(description="Target language: `en` or `ko`.", examples=["en"])
+    glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
 
 
 class TranslateResponse(BaseModel):
@@ -76,6 +112,7 @@ class DispatchRequestIn(Strict):
         examples=["extractive"],
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
+    glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
 
 
 class SummarizeRequest(Strict):
@@ -88,12 +125,14 @@ class SummarizeRequest(Strict):
     bullets: int | None = Field(default=None, ge=3, le=5, description="Bullets per language, 3 to 5.")
     summarizer: str | None = Field(default=None, examples=["extractive"])
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
+    glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
 
 
 class BulletOut(BaseModel):
     text: str
     supported: bool = Field(description="Every number and name of the bullet is found in the source.")
     unsupported: list[str] = Field(description="Numbers and names not found in the source.")
+    flags: list[str] = Field(description="`number_mismatch`, `entity_mismatch` or `loop`, as for segments.")
 
 
 class SummarizerInfo(BaseModel):
@@ -117,6 +156,7 @@ class SourceOut(BaseModel):
 
 
 class DispatchResponse(SummarizeResponse):
+    review: bool = Field(description="True when any translated sentence or bullet is flagged or unsupported.")
     source: SourceOut
     translations: dict[str, TranslationOut]
 
@@ -139,11 +179,17 @@ class ModelStatus(BaseModel):
     revision: str | None
     licence: str | None
     loaded: bool
+    backend: str = Field(
+        description="What runs it: `ctranslate2-<compute type>` or `torch-<dtype>` once loaded; "
+        "before that, the MTS_BACKEND setting.",
+        examples=["ctranslate2-int8"],
+    )
 
 
 class ModelsResponse(BaseModel):
     models: list[ModelStatus]
     summarizer: str
+    backend: str = Field(description="The MTS_BACKEND setting: `auto`, `torch` or `ctranslate2`.")
 
 
 class ErrorDetail(BaseModel):

@@ -209,7 +209,9 @@ def run_ray(
         actors, cpus, gpus = _cluster_plan(ray, workers, cpus_per_worker)
         constructor = {
             # The API keys are no business of the actors.
-            "settings": settings.model_dump(mode="json", exclude={"api_keys"}),
+            # Each actor's model uses the CPUs Ray reserved for it, unless MTS_THREADS says otherwise.
+            "settings": settings.model_dump(mode="json", exclude={"api_keys"})
+            | {"threads": settings.threads or max(1, int(cpus))},
             "options": {**dataclasses.asdict(options), "langs": list(options.langs)},
             "env": env,
         }

@@ -16,6 +16,7 @@ from service.batch.worker import BatchWorker
 from service.batch.writer import ResumableWriter
 from service.config import Settings
 from service.errors import MtsError
+from service.hf_models import cpu_threads
 
 Engine = Literal["local", "ray"]
 
@@ -177,8 +178,10 @@ def _run(
                 emit(line, record.text)
         hits, misses = worker.cache_stats()
     else:
+        # Each process gets its share of the cores, so the pool never oversubscribes the machine.
+        share = settings.model_copy(update={"threads": cpu_threads(settings.threads, workers)})
         with concurrent.futures.ProcessPoolExecutor(
-            workers, initializer=_init_process, initargs=(settings.model_dump(mode="json"), options)
+            workers, initializer=_init_process, initargs=(share.model_dump(mode="json"), options)
         ) as pool:
             chunks = _chunks(pending(), options.records_per_batch)
             running: dict[concurrent.futures.Future[Any], list[Record]] = {}

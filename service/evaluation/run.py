@@ -13,8 +13,10 @@ from service.config import Settings
 from service.errors import MtsError
 from service.evaluation.metrics import Score, summary_scores, translation_scores
 from service.evaluation.suites import Dispatch, Suite
+from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
 from service.text.entities import entity_in, extract_entities
+from service.text.glossary import default_glossary
 from service.text.numbers import number_keys
 
 # Default tolerances when a baseline is first written (metric points on a 0-100 scale).
@@ -55,6 +57,8 @@ class Report:
     summarizer: str = ""
     prompt: str | None = None
     dispatches: int = 0
+    # Quality flags raised, per language: {"segments": n, "flagged": m, "<flag>": count, ...}.
+    flags: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -67,6 +71,7 @@ class Report:
             "prompt": self.prompt,
             "models": self.models,
             "metrics": {name: m.as_dict() for name, m in sorted(self.metrics.items())},
+            "flags": self.flags,
         }
 
     def markdown(self) -> str:
@@ -86,6 +91,14 @@ class Report:
             ci = "" if m.ci_low is None else f"{m.ci_low:.2f}–{m.ci_high:.2f}"
             better = "higher" if m.higher_is_better else "lower"
             lines.append(f"| {name} | {m.value:.2f} | {ci} | {better} | `{m.signature}` |")
+        for name, counts in sorted(self.flags.items()):
+            detail = ", ".join(
+                f"{flag} {n}" for flag, n in counts.items() if flag not in ("segments", "flagged")
+            )
+            lines.append(
+                f"\n- flags, {name}: {counts['flagged']} of {counts['segments']} segments"
+                + (f" ({detail})" if detail else "")
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -154,11 +167,36 @@ def run_suite(suite: Suite, settings: Settings, *, bootstrap: int = 1000) -> Rep
     return report
 
 
+def _count_flags(report: Report, name: str, flag_lists: list[list[str]], signature: str) -> None:
+    """Record how many segments carry flags, and which (lower is better)."""
+    counts = {"segments": len(flag_lists), "flagged": sum(1 for flags in flag_lists if flags)}
+    for flags in flag_lists:
+        for flag in flags:
+            counts[flag] = counts.get(flag, 0) + 1
+    report.flags[name] = counts
+    if flag_lists:
+        rate = 100.0 * counts["flagged"] / counts["segments"]
+        report.metrics[f"{name}.flagged_segments"] = Metric(rate, higher_is_better=False, signature=signature)
+
+
 def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
+    glossary = default_glossary()
     for lang in ("en", "ko"):
         refs = [(d.source, d.references[lang]) for d in dispatches if lang in d.references]
         if not refs:
             continue
+        pairs = [
+            (s, t)
+            for source, reference in refs
+            if len(_paragraphs(source)) == len(_paragraphs(reference))
+            for s, t in zip(_paragraphs(source), _paragraphs(reference), strict=True)
+        ]
+        _count_flags(
+            report,
+            f"references.{lang}",
+            [segment_flags(s, t, "fr", lang, glossary=glossary) for s, t in pairs],
+            f"flags|fr→{lang}|paragraphs",
+        )
         report.metrics[f"references.{lang}.number_preservation"] = _rate(
             [number_preservation(s, t, lang) for s, t in refs], "numbers|fr→" + lang
         )
@@ -252,6 +290,12 @@ def _score_pipeline(
             )
             report.metrics[f"translation.{lang}.entity_preservation"] = _rate(
                 [entity_preservation(s, t) for s, t in pairs], "entities|fr→" + lang + "|as-written"
+            )
+            _count_flags(
+                report,
+                f"translation.{lang}",
+                [list(s.flags) for r in results for s in r.translations[lang].segments],
+                f"flags|fr→{lang}|segments",
             )
     if "summary" in suite.tasks:
         for lang in suite.bullet_languages:

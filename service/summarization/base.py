@@ -42,10 +42,16 @@ class Bullet:
     text: str
     supported: bool
     unsupported: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # the segment flags that apply to a bullet (service.quality.flags)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"text": self.text, "supported": self.supported, "unsupported": list(self.unsupported)}
+        return {
+            "text": self.text,
+            "supported": self.supported,
+            "unsupported": list(self.unsupported),
+            "flags": list(self.flags),
+        }
 
 
 class MalformedSummaryError(Exception):

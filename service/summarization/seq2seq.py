@@ -38,7 +38,7 @@ class Seq2SeqSummarizer:
         self.tokenizer, self.model = load_model(path, info, "seq2seq", self.device, "summarization model")
         self._torch = torch
         self._lock = threading.Lock()
-        self.max_positions = position_limit(self.model, self.tokenizer, default=1024)
+        self.max_positions = position_limit(self.model.config, self.tokenizer, default=1024)
         self.input_budget = self.max_positions - 2
 
     @property

@@ -194,6 +194,8 @@ _KO_ORDINAL_SUFFIX_RE = re.compile(r"번째|차(?!례)|위(?!안)")
 
 _KO_SMALL_UNITS = {"십": 10, "백": 100, "천": 1000}
 _KO_BIG_UNITS = {"만": 10**4, "억": 10**8, "조": 10**12, "경": 10**16}
+# What may follow the unit 경 directly: particles and currency words ("1경 원", "1경에", "1경달러").
+_KO_AFTER_GYEONG = frozenset("원에의을이은는도여달")
 
 
 def _ko_units(s: str, first: Decimal, pos: int) -> tuple[Decimal, int] | None:
@@ -217,6 +219,8 @@ def _ko_units(s: str, first: Decimal, pos: int) -> tuple[Decimal, int] | None:
             pos += 1  # "7천여억": "여" (about) sits between the units of one amount
             continue
         out_of_order = False
+        if unit == "경" and pos + 1 < n and _is_hangul(s[pos + 1]) and s[pos + 1] not in _KO_AFTER_GYEONG:
+            break  # "110경기" (games), "경제": a word, not the unit 10^16
         if unit in _KO_SMALL_UNITS and current is not None:
             small = _KO_SMALL_UNITS[unit]
             out_of_order = last_small is not None and small >= last_small

@@ -1,8 +1,8 @@
 """An on-disk translation cache: repeated sentences across an archive are translated once.
 
-Keyed by model id and revision (every model in the chain), language pair and the normalized
-sentence, so a model change never serves stale translations. SQLite in WAL mode lets several
-worker processes share one cache file.
+Keyed by model id, revision and backend (every model in the chain), language pair and the
+normalized sentence, so a model or backend change never serves stale translations. SQLite in WAL
+mode lets several worker processes share one cache file.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class TranslationCache:
     @staticmethod
     def key(models: Sequence[ModelInfo], src: str, tgt: str, sentence: str) -> str:
         """The cache key of one sentence."""
-        chain = "|".join(f"{m.id}@{m.revision}" for m in models)
+        chain = "|".join(f"{m.id}@{m.revision}" + (f"/{m.backend}" if m.backend else "") for m in models)
         return hashlib.sha256(f"{chain}\n{src}\n{tgt}\n{normalize(sentence)}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
 from service.translation.base import ModelInfo, Translation, Translator
 
@@ -40,11 +41,17 @@ class DocumentTranslation:
     models: list[ModelInfo]
     segments: list[Segment] = field(default_factory=list)
 
+    @property
+    def review(self) -> bool:
+        """True when any segment is flagged: an editor should look before publishing."""
+        return any(s.flags for s in self.segments)
+
     def as_dict(self) -> dict[str, Any]:
         """The ``mts translate --json`` object."""
         return {
             "source_lang": self.source_lang,
             "target_lang": self.target_lang,
+            "review": self.review,
             "translation": self.translation,
             "models": [m.as_dict() for m in self.models],
             "segments": [s.as_dict() for s in self.segments],
@@ -69,15 +76,20 @@ def rebuild_layout(text: str, sentences: list[Sentence], outputs: list[str]) -> 
     return "".join(parts)
 
 
-def translate_document(text: str, src: str, tgt: str, translator: Translator) -> DocumentTranslation:
+def translate_document(
+    text: str, src: str, tgt: str, translator: Translator, checker: SegmentChecker | None = None
+) -> DocumentTranslation:
     """Translate a dispatch sentence by sentence, keeping its paragraph structure."""
-    return translate_documents([text], src, tgt, translator)[0]
+    return translate_documents([text], src, tgt, translator, checker)[0]
 
 
 def translate_documents(
-    texts: list[str], src: str, tgt: str, translator: Translator
+    texts: list[str], src: str, tgt: str, translator: Translator, checker: SegmentChecker | None = None
 ) -> list[DocumentTranslation]:
-    """Translate several dispatches with one translator call, so their sentences share batches."""
+    """Translate several dispatches with one translator call, so their sentences share batches.
+
+    With a ``checker``, every segment is repaired (numbers, copied names) and flagged; without,
+    only the engine's own ``loop`` verdict is reported."""
     segmented = [segment(text) for text in texts]
     flat = [s.text for sentences in segmented for s in sentences]
     translated: list[Translation] = translator.translate(flat, src, tgt) if flat else []
@@ -86,7 +98,7 @@ def translate_documents(
     for text, sentences in zip(texts, segmented, strict=True):
         own = translated[offset : offset + len(sentences)]
         offset += len(sentences)
-        results.append(_assemble(text, src, tgt, sentences, own, translator))
+        results.append(_assemble(text, src, tgt, sentences, own, translator, checker))
     return results
 
 
@@ -97,21 +109,22 @@ def _assemble(
     sentences: list[Sentence],
     translations: list[Translation],
     translator: Translator,
+    checker: SegmentChecker | None,
 ) -> DocumentTranslation:
-    segments = [
-        Segment(
-            paragraph=s.paragraph,
-            source=s.text,
-            translation=t.text,
-            score=t.score,
-            flags=("loop",) if t.looped else (),
-        )
-        for s, t in zip(sentences, translations, strict=True)
-    ]
+    model_id = translator.models[-1].id if translator.models else None
+    segments = []
+    for s, t in zip(sentences, translations, strict=True):
+        if checker is None:
+            output, flags = t.text, ["loop"] if t.looped else []
+        else:
+            output, flags = checker.check(
+                s.text, t.text, src, tgt, score=t.score, looped=t.looped, model_id=model_id
+            )
+        segments.append(Segment(s.paragraph, s.text, output, t.score, tuple(flags)))
     return DocumentTranslation(
         source_lang=src,
         target_lang=tgt,
-        translation=rebuild_layout(text, sentences, [t.text for t in translations]),
+        translation=rebuild_layout(text, sentences, [s.translation for s in segments]),
         models=translator.models,
         segments=segments,
     )

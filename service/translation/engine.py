@@ -8,7 +8,10 @@ from pathlib import Path
 
 from service.catalog import FAMILIES, Family, ModelInfo, check_export, detect_family, locate
 from service.config import Settings
-from service.errors import UnsupportedLanguagePairError
+from service.errors import ConfigurationError, UnsupportedLanguagePairError
+from service.quality.flags import Thresholds
+from service.quality.repair import SegmentChecker
+from service.text.glossary import Glossary, GlossaryError, glossary_from_settings
 from service.translation.base import Translator
 from service.translation.document import DocumentTranslation, translate_document, translate_documents
 from service.translation.pivot import PivotTranslator
@@ -41,16 +44,9 @@ def locate_translation_model(field: str, settings: Settings) -> LoadedModelSpec:
 
 
 def default_loader(spec: LoadedModelSpec, settings: Settings) -> Translator:
-    from service.translation.hf import load_translator
+    from service.translation.backends import load_translator
 
-    return load_translator(
-        Path(spec.path),
-        spec.info,
-        spec.family,
-        device=settings.device,
-        num_beams=settings.num_beams,
-        batch_tokens=settings.batch_tokens,
-    )
+    return load_translator(Path(spec.path), spec.info, spec.family, settings)
 
 
 class TranslationEngine:
@@ -71,6 +67,10 @@ class TranslationEngine:
         if self.settings.model_en_ko:
             pairs.append(("en", "ko"))
         return pairs
+
+    def loaded(self, src: str, tgt: str) -> Translator | None:
+        """The translator of a pair if it is already loaded, without loading it."""
+        return self._translators.get((src, tgt))
 
     def translator(self, src: str, tgt: str) -> Translator:
         """The translator for a pair, loaded on first use."""
@@ -106,10 +106,24 @@ class TranslationEngine:
                 return self._loader(spec, self.settings)
         raise self._unsupported(src, tgt)
 
-    def translate_document(self, text: str, src: str, tgt: str) -> DocumentTranslation:
-        """Translate a whole dispatch, keeping its paragraphs."""
-        return translate_document(text, src, tgt, self.translator(src, tgt))
+    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
+        """Repairs and flags with the configured glossary (plus ``glossary``, which overrides it)."""
+        try:
+            base = glossary_from_settings(self.settings.glossary)
+        except GlossaryError as exc:
+            raise ConfigurationError(f"MTS_GLOSSARY: {exc}") from None
+        return SegmentChecker(
+            base.merged(glossary) if glossary else base, Thresholds.parse(self.settings.low_confidence)
+        )
 
-    def translate_documents(self, texts: list[str], src: str, tgt: str) -> list[DocumentTranslation]:
+    def translate_document(
+        self, text: str, src: str, tgt: str, glossary: Glossary | None = None
+    ) -> DocumentTranslation:
+        """Translate a whole dispatch, keeping its paragraphs; segments are repaired and flagged."""
+        return translate_document(text, src, tgt, self.translator(src, tgt), self.checker(glossary))
+
+    def translate_documents(
+        self, texts: list[str], src: str, tgt: str, glossary: Glossary | None = None
+    ) -> list[DocumentTranslation]:
         """Translate several dispatches; their sentences share model batches."""
-        return translate_documents(texts, src, tgt, self.translator(src, tgt))
+        return translate_documents(texts, src, tgt, self.translator(src, tgt), self.checker(glossary))

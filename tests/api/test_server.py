@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from api_helpers import running_server
 
-MTS = str(Path(sys.executable).with_name("mts"))
 SENTENCES = [
     "Le ministre des Affaires étrangères a rencontré son homologue à Séoul.",
     "La Corée du Nord a tiré un missile balistique vers la mer de l'Est.",
@@ -25,17 +20,10 @@ SENTENCES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tiny_marian: Path, tiny_m2m100: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
-    env.update(
+    with running_server(
+        tmp_path_factory.mktemp("server"),
         MTS_MODEL_FR_EN=str(tiny_marian),
         MTS_MODEL_FR_KO=str(tiny_m2m100),
         MTS_MODELS_DIR=str(tmp_path_factory.mktemp("models")),
@@ -43,28 +31,8 @@ def server(tiny_marian: Path, tiny_m2m100: Path, tmp_path_factory: pytest.TempPa
         MTS_DEVICE="cpu",
         MTS_BATCH_WAIT_MS="20",
         MTS_LOG_JSON="true",
-    )
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([MTS, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise AssertionError(f"server not ready: {log.read_text()}")
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    assert "Traceback" not in log.read_text(), log.read_text()
+    ) as base:
+        yield base
 
 
 def test_200_concurrent_requests_succeed_and_share_batches(server: str) -> None:

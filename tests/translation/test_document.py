@@ -60,4 +60,28 @@ def test_looped_segment_is_flagged_in_json() -> None:
     data = result.as_dict()
     assert data["segments"][0]["flags"] == ["loop"]
     assert data["segments"][1]["flags"] == []
-    assert set(data) == {"source_lang", "target_lang", "translation", "models", "segments"}
+    assert set(data) == {"source_lang", "target_lang", "review", "translation", "models", "segments"}
+    assert data["review"] is True
+
+
+def test_checker_repairs_numbers_and_flags_what_it_cannot_repair() -> None:
+    from service.quality.repair import SegmentChecker
+    from service.text.glossary import default_glossary
+
+    class Mangler:
+        @property
+        def models(self) -> list[ModelInfo]:
+            return [ModelInfo("fake/mangler", "0")]
+
+        def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+            table = {
+                "Les exportations ont augmenté de 2,5 %.": "Exports rose 25%.",
+                "Le ministre Cho Tae-yul est arrivé.": "The minister arrived.",
+            }
+            return [Translation(table.get(t, t), -0.2) for t in texts]
+
+    text = "Les exportations ont augmenté de 2,5 %. Le ministre Cho Tae-yul est arrivé."
+    result = translate_document(text, "fr", "en", Mangler(), SegmentChecker(default_glossary()))
+    assert result.translation == "Exports rose 2.5%. The minister arrived."
+    assert [s.flags for s in result.segments] == [(), ("entity_mismatch",)]
+    assert result.review

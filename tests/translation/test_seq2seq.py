@@ -1,4 +1,5 @@
-"""The torch seq2seq backend on tiny Marian and M2M100 models built at test time."""
+"""Both seq2seq backends (torch and CTranslate2) on tiny Marian and M2M100 models built at test
+time: every behaviour here must hold whichever backend runs the model."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import pytest
 
 from service.catalog import detect_family
 from service.errors import BrokenModelError, UnsupportedLanguagePairError
-from service.translation import hf
+from service.translation import seq2seq
 from service.translation.base import ModelInfo
+from service.translation.ct2 import CT2Translator
 from service.translation.hf import HFSeq2SeqTranslator
+from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
+
+BACKENDS = ["torch", "ctranslate2"]
 
 LONG = (
     "Les deux parties ont échangé leurs vues sur les menaces qui pèsent sur les satellites, "
@@ -22,18 +27,27 @@ LONG = (
 )
 
 
-@pytest.fixture(scope="module")
-def marian(tiny_marian: Path) -> HFSeq2SeqTranslator:
-    return HFSeq2SeqTranslator(
-        tiny_marian, ModelInfo("tiny/marian", "local"), "marian", device="cpu", num_beams=2, batch_tokens=256
-    )
+def make(backend: str, path: Path, family: str, models_dir: Path, **kwargs: int) -> Seq2SeqTranslator:
+    """A translator of ``backend`` for a tiny model (CTranslate2 converts it into ``models_dir``)."""
+    info = ModelInfo(f"tiny/{family}", "local")
+    if backend == "torch":
+        return HFSeq2SeqTranslator(path, info, family, device="cpu", **kwargs)  # type: ignore[arg-type]
+    return CT2Translator(path, info, family, models_dir=models_dir, device="cpu", **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
-def m2m(tiny_m2m100: Path) -> HFSeq2SeqTranslator:
-    return HFSeq2SeqTranslator(
-        tiny_m2m100, ModelInfo("tiny/m2m100", "local"), "m2m100", device="cpu", num_beams=1, batch_tokens=256
-    )
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("converted")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def marian(request: pytest.FixtureRequest, tiny_marian: Path, converted: Path) -> Seq2SeqTranslator:
+    return make(request.param, tiny_marian, "marian", converted, num_beams=2, batch_tokens=256)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def m2m(request: pytest.FixtureRequest, tiny_m2m100: Path, converted: Path) -> Seq2SeqTranslator:
+    return make(request.param, tiny_m2m100, "m2m100", converted, num_beams=1, batch_tokens=256)
 
 
 def test_families_are_detected(tiny_marian: Path, tiny_m2m100: Path) -> None:
@@ -41,7 +55,7 @@ def test_families_are_detected(tiny_marian: Path, tiny_m2m100: Path) -> None:
     assert detect_family(tiny_m2m100) == "m2m100"
 
 
-def test_one_translation_per_input_in_order(marian: HFSeq2SeqTranslator) -> None:
+def test_one_translation_per_input_in_order(marian: Seq2SeqTranslator) -> None:
     texts = ["Le ministre a rencontré son homologue.", "", "   ", "La Corée du Nord a tiré un missile."]
     out = marian.translate(texts, "fr", "en")
     assert len(out) == 4
@@ -52,10 +66,9 @@ def test_one_translation_per_input_in_order(marian: HFSeq2SeqTranslator) -> None
         assert item.score is not None and item.score <= 0.0
 
 
-def test_result_does_not_depend_on_batch_neighbours(tiny_marian: Path) -> None:
-    greedy = HFSeq2SeqTranslator(
-        tiny_marian, ModelInfo("tiny/marian", "local"), "marian", device="cpu", num_beams=1, batch_tokens=4096
-    )
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_result_does_not_depend_on_batch_neighbours(backend: str, tiny_marian: Path, converted: Path) -> None:
+    greedy = make(backend, tiny_marian, "marian", converted, num_beams=1, batch_tokens=4096)
     short, middle = "Le taux a atteint 2,5 %.", LONG[:150]
     one_by_one = [greedy.translate([t], "fr", "en")[0] for t in (short, middle, short)]
     together = greedy.translate([short, middle, short], "fr", "en")
@@ -63,7 +76,7 @@ def test_result_does_not_depend_on_batch_neighbours(tiny_marian: Path) -> None:
     assert together[0].text and together[0].text != together[1].text
 
 
-def test_over_long_sentence_is_chunked_within_the_input_budget(marian: HFSeq2SeqTranslator) -> None:
+def test_over_long_sentence_is_chunked_within_the_input_budget(marian: Seq2SeqTranslator) -> None:
     assert marian.count_tokens(LONG) > marian.input_budget, "the test sentence must exceed the budget"
     units = marian._units([LONG])
     assert len(units) > 1
@@ -74,7 +87,7 @@ def test_over_long_sentence_is_chunked_within_the_input_budget(marian: HFSeq2Seq
     assert len(out) == 1 and out[0].text
 
 
-def test_batches_respect_the_token_budget(marian: HFSeq2SeqTranslator) -> None:
+def test_batches_respect_the_token_budget(marian: Seq2SeqTranslator) -> None:
     texts = [LONG[: 20 + 9 * i] for i in range(30)]
     units = marian._units(texts)
     batches = marian._batches(units)
@@ -85,16 +98,16 @@ def test_batches_respect_the_token_budget(marian: HFSeq2SeqTranslator) -> None:
 
 
 def test_output_length_is_bounded_relative_to_input(
-    marian: HFSeq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
+    marian: Seq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[int] = []
-    original = marian.model.generate
+    original = marian.generate_many
 
-    def spy(*args: object, **kwargs: object) -> object:
-        seen.append(int(kwargs["max_new_tokens"]))  # type: ignore[call-overload]
-        return original(*args, **kwargs)
+    def spy(jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
+        seen.extend(decoding.max_new_tokens for _, decoding in jobs)
+        return original(jobs)
 
-    monkeypatch.setattr(marian.model, "generate", spy)
+    monkeypatch.setattr(marian, "generate_many", spy)
     marian.translate(["Bonjour."], "fr", "en")
     short_bound = seen[0]
     marian.translate([LONG], "fr", "en")
@@ -104,30 +117,30 @@ def test_output_length_is_bounded_relative_to_input(
 
 
 def test_looping_output_is_retried_then_flagged(
-    marian: HFSeq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
+    marian: Seq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[bool] = []
     original = marian._run
 
-    def tracking_run(units: list[hf._Unit], tgt: str, *, retry: bool) -> None:
+    def tracking_run(units: list[seq2seq._Unit], tgt: str, *, retry: bool) -> None:
         calls.append(retry)
         original(units, tgt, retry=retry)
 
     monkeypatch.setattr(marian, "_run", tracking_run)
-    monkeypatch.setattr(hf._Unit, "degenerate", property(lambda unit: True))
+    monkeypatch.setattr(seq2seq._Unit, "degenerate", property(lambda unit: True))
     out = marian.translate(["Le ministre a parlé."], "fr", "en")
     assert calls == [False, True]
     assert out[0].retried and out[0].looped
 
     calls.clear()
     verdicts = iter([True, False])
-    monkeypatch.setattr(hf._Unit, "degenerate", property(lambda unit: next(verdicts)))
+    monkeypatch.setattr(seq2seq._Unit, "degenerate", property(lambda unit: next(verdicts)))
     out = marian.translate(["Le ministre a parlé."], "fr", "en")
     assert calls == [False, True]
     assert out[0].retried and not out[0].looped
 
 
-def test_m2m100_forces_the_target_language_and_hides_its_token(m2m: HFSeq2SeqTranslator) -> None:
+def test_m2m100_forces_the_target_language_and_hides_its_token(m2m: Seq2SeqTranslator) -> None:
     out = m2m.translate(["Le taux de chômage a atteint 2,5 %.", "Photo : YONHAP News"], "fr", "ko")
     assert len(out) == 2
     assert m2m.tokenizer.src_lang == "fr"
@@ -136,7 +149,7 @@ def test_m2m100_forces_the_target_language_and_hides_its_token(m2m: HFSeq2SeqTra
         assert item.score is not None
 
 
-def test_m2m100_rejects_a_language_it_has_no_code_for(m2m: HFSeq2SeqTranslator) -> None:
+def test_m2m100_rejects_a_language_it_has_no_code_for(m2m: Seq2SeqTranslator) -> None:
     with pytest.raises(UnsupportedLanguagePairError, match="no language code for 'xx'"):
         m2m.translate(["Bonjour."], "fr", "xx")
 

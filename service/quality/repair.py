@@ -1,0 +1,115 @@
+"""Repairs of a translated segment before it is checked: numbers and glossary names.
+
+* Numbers: when the output lost some numbers of the source and has as many numbers of its own in
+  their place, of the same kinds and in the same order (the usual shape of a mangled figure:
+  "2,5 %" → "25%", "3.000" → "3.0"), each is rewritten with the source's value in the target
+  language's convention ("2.5%", "3,000"). Dates and times are never rewritten; a segment whose
+  numbers cannot be paired stays as it is and is flagged.
+* Names: a glossary name of the source copied through in its French form ("Séoul" in Korean
+  output) is replaced by its glossary form in the target language.
+
+A repaired segment that then passes the checks is not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from service.quality.flags import Thresholds, number_diff, segment_flags
+from service.text.glossary import Glossary
+from service.text.numbers import extract_numbers
+
+_REWRITABLE = frozenset({"number", "percent", "year"})
+
+
+def format_number(value: str, kind: str, lang: str) -> str:
+    """A canonical value ("1200000.5", "2.5%") written in ``lang``'s convention."""
+    percent = value.endswith("%")
+    digits = value[:-1] if percent else value
+    number = Decimal(digits)
+    integer, _, fraction = format(number, "f").partition(".")
+    if kind == "year":
+        grouped = integer
+    elif lang == "fr":
+        grouped = f"{int(integer):,}".replace(",", "\u202f")
+    else:
+        grouped = f"{int(integer):,}"
+    if fraction:
+        grouped += ("," if lang == "fr" else ".") + fraction
+    if percent:
+        grouped += "\u202f%" if lang == "fr" else "%"
+    return grouped
+
+
+def repair_numbers(source: str, src: str, output: str, tgt: str) -> str:
+    """The output with mangled numbers rewritten from the source (unchanged when unpairable)."""
+    dropped, _ = number_diff(source, src, output, tgt)
+    if not dropped:
+        return output
+    source_values = {m.value for m in extract_numbers(source, src)}
+    # Every output number the source does not have is a candidate, allowances aside.
+    strays = [m for m in extract_numbers(output, tgt) if m.value not in source_values]
+    pairs = []
+    for kind in {m.kind for m in dropped}:
+        lost = [m for m in dropped if m.kind == kind]
+        wrong = [m for m in strays if m.kind == kind]
+        if kind not in _REWRITABLE or len(lost) != len(wrong):
+            return output
+        pairs += list(zip(wrong, lost, strict=True))
+    repaired = output
+    for wrong_one, right in sorted(pairs, key=lambda pair: -pair[0].start):
+        written = format_number(right.value, right.kind, tgt)
+        repaired = repaired[: wrong_one.start] + written + repaired[wrong_one.end :]
+    return repaired
+
+
+def repair_names(source: str, src: str, output: str, tgt: str, glossary: Glossary) -> str:
+    """The output with copied source-language glossary names replaced by their target forms."""
+    repaired = output
+    for match in glossary.find(source, src):
+        entry = match.entry
+        if not entry.forms(tgt) or glossary.rendered(entry, repaired, tgt):
+            continue
+        for form in sorted(entry.forms(src), key=len, reverse=True):
+            # Korean particles follow a name directly ("Séoul에"): only a Latin letter continues it.
+            after = r"(?![^\W\d_])" if tgt != "ko" else r"(?![A-Za-zÀ-ÿ])"
+            pattern = re.compile(rf"(?<!\w){re.escape(form)}{after}", re.IGNORECASE)
+            if pattern.search(repaired):
+                repaired = pattern.sub(entry.target(tgt), repaired)
+                break
+    return repaired
+
+
+@dataclass(frozen=True)
+class SegmentChecker:
+    """Repairs and flags translated segments with one glossary and confidence thresholds."""
+
+    glossary: Glossary
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def check(
+        self,
+        source: str,
+        output: str,
+        src: str,
+        tgt: str,
+        *,
+        score: float | None = None,
+        looped: bool = False,
+        model_id: str | None = None,
+    ) -> tuple[str, list[str]]:
+        """(the repaired output, its flags)."""
+        repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)
+        flags = segment_flags(
+            source,
+            repaired,
+            src,
+            tgt,
+            glossary=self.glossary,
+            score=score,
+            min_logprob=self.thresholds.for_model(model_id),
+            looped=looped,
+        )
+        return repaired, flags

@@ -1,0 +1,111 @@
+"""Choosing the inference backend of translation models (MTS_BACKEND).
+
+* ``ctranslate2``: the model converted for CTranslate2 (int8 on CPU by default); an error says
+  why when it cannot load.
+* ``torch``: ``transformers`` ``generate`` (float32 on CPU, bfloat16/float16 on GPU).
+* ``auto`` (default): CTranslate2 when it loads on the device, else torch, with the reason logged.
+  On a GPU that CTranslate2 cannot use (its wheels need CUDA 12's cuBLAS), that is torch.
+
+Both backends share tokenization, chunking, batching and decoding guards, so the choice never
+changes the API, the CLI or the shape of any output; results name the backend that made them.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from service.catalog import Family
+from service.config import Settings
+from service.errors import MtsError
+from service.hf_models import cpu_threads, pick_device
+from service.translation.base import ModelInfo
+from service.translation.seq2seq import Seq2SeqTranslator
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torch", "ctranslate2")
+
+
+@lru_cache(maxsize=8)
+def _cached(
+    path: str,
+    model_id: str,
+    revision: str,
+    family: Family,
+    backend: str,
+    device: str,
+    compute_type: str,
+    num_beams: int,
+    batch_tokens: int,
+    threads: int,
+    models_dir: str,
+) -> Seq2SeqTranslator:
+    info = ModelInfo(model_id, revision)
+    if backend in ("ctranslate2", "auto"):
+        from service.translation.ct2 import CT2Translator
+
+        try:
+            return CT2Translator(
+                Path(path),
+                info,
+                family,
+                models_dir=Path(models_dir),
+                device=device,
+                compute_type=compute_type,
+                num_beams=num_beams,
+                batch_tokens=batch_tokens,
+                threads=threads,
+            )
+        except MtsError as exc:
+            if backend == "ctranslate2":
+                raise
+            log.warning("CTranslate2 backend unavailable for %s, using torch: %s", model_id, exc)
+    from service.translation.hf import HFSeq2SeqTranslator
+
+    return HFSeq2SeqTranslator(
+        Path(path), info, family, device=device, num_beams=num_beams, batch_tokens=batch_tokens,
+        threads=threads,
+    )  # fmt: skip
+
+
+def load_translator(path: Path, info: ModelInfo, family: Family, settings: Settings) -> Seq2SeqTranslator:
+    """One loaded translator per model and settings in this process, on the configured backend."""
+    return _cached(
+        str(path),
+        info.id,
+        info.revision,
+        family,
+        settings.backend,
+        _device(settings),
+        settings.compute_type,
+        settings.num_beams,
+        settings.batch_tokens,
+        cpu_threads(settings.threads, settings.workers),
+        str(settings.models_dir),
+    )
+
+
+def _device(settings: Settings) -> str:
+    """An explicit CTranslate2 backend picks its own device; auto and torch follow torch's view,
+    so that ``auto`` on a GPU that CTranslate2 cannot use runs torch on the GPU, not CTranslate2
+    on the CPU."""
+    return settings.device if settings.backend == "ctranslate2" else pick_device(settings.device)
+
+
+def describe_backend(settings: Settings) -> str:
+    """What MTS_BACKEND resolves to here, in words (for ``mts models list``)."""
+    if settings.backend == "torch":
+        return "torch"
+    try:
+        from service.translation.ct2 import ct2_device, ctranslate2_module, resolve_compute_type
+
+        ctranslate2_module()
+        device = ct2_device(_device(settings))
+        compute = resolve_compute_type(settings.compute_type, device)
+    except MtsError as exc:
+        if settings.backend == "ctranslate2":
+            return f"ctranslate2 (will fail: {exc})"
+        return f"torch (CTranslate2 unavailable: {exc})"
+    return f"ctranslate2 ({compute} on {device})"

@@ -1,0 +1,217 @@
+"""The CTranslate2 backend: the same models, converted once to CTranslate2's format.
+
+Conversion is offline: it reads the local Hugging Face weights and writes the converted model
+under ``<models dir>/ctranslate2/<model>@<revision>-<compute type>``, once per model revision and
+compute type; later loads reuse it. The tokenizer stays the Hugging Face one, so tokens, chunking,
+batching, output bounds, loop guards and scores are exactly those of the torch backend
+(:mod:`service.translation.seq2seq`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from service.catalog import Family
+from service.errors import BrokenModelError, ConfigurationError
+from service.translation.base import ModelInfo
+from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
+
+log = logging.getLogger(__name__)
+
+CONVERTED_DIR = "ctranslate2"
+_CONVERT_LOCK = threading.Lock()
+
+
+def ctranslate2_module() -> Any:
+    """The ``ctranslate2`` module, or a ConfigurationError saying how to install it."""
+    try:
+        import ctranslate2
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the CTranslate2 backend needs the ctranslate2 package ({exc}): "
+            "pip install ctranslate2, or set MTS_BACKEND=torch"
+        ) from None
+    return ctranslate2
+
+
+def ct2_device(device: str) -> str:
+    """The device CTranslate2 runs on for an MTS_DEVICE value."""
+    ct2 = ctranslate2_module()
+    gpus = int(ct2.get_cuda_device_count())
+    if device == "cuda" and not gpus:
+        raise ConfigurationError(
+            "CTranslate2 sees no usable GPU (its wheels need CUDA 12's cuBLAS); "
+            "set MTS_BACKEND=torch to run on the GPU through torch"
+        )
+    if device == "auto":
+        return "cuda" if gpus else "cpu"
+    return device
+
+
+def resolve_compute_type(compute_type: str, device: str) -> str:
+    """``auto`` → int8 on CPU, float16 on GPU; any other value must be supported on the device."""
+    ct2 = ctranslate2_module()
+    if compute_type == "auto":
+        return "float16" if device == "cuda" else "int8"
+    supported = set(ct2.get_supported_compute_types(device))
+    if compute_type not in supported:
+        raise ConfigurationError(
+            f"MTS_COMPUTE_TYPE={compute_type} is not supported on {device}; "
+            f"choose one of {', '.join(sorted(supported))}"
+        )
+    return compute_type
+
+
+def converted_path(models_dir: Path, info: ModelInfo, compute_type: str) -> Path:
+    """Where the converted copy of a model revision lives."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "--", info.id.strip("/"))[-120:]
+    return models_dir / CONVERTED_DIR / f"{name}@{info.revision}-{compute_type}"
+
+
+def _m2m100_vocabulary(model: Any, tokenizer: Any) -> list[str]:
+    """Every id's token, language tokens included, with unique fillers for unused ids.
+
+    The stock converter reads the vocabulary from ``tokenizer.get_vocab()``, which in current
+    ``transformers`` leaves out the M2M100 language tokens; ids are what the weights index.
+    """
+    tokens = tokenizer.convert_ids_to_tokens(list(range(int(model.config.vocab_size))))
+    seen: set[str] = set()
+    vocabulary = []
+    for index, token in enumerate(tokens):
+        name = f"madeupword{index}" if token is None or token in seen else str(token)
+        seen.add(name)
+        vocabulary.append(name)
+    return vocabulary
+
+
+def convert(source: Path, target: Path, compute_type: str) -> Path:
+    """Convert the Hugging Face model in ``source`` into ``target`` (once; atomic)."""
+    ctranslate2_module()
+    from ctranslate2.converters import TransformersConverter
+    from ctranslate2.converters import transformers as loaders
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+    if (target / "model.bin").is_file():
+        return target
+    with _CONVERT_LOCK:
+        if (target / "model.bin").is_file():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        stock = loaders._MODEL_LOADERS.get("M2M100Config")
+        if stock is not None:
+            fixed = type("M2M100Loader", (type(stock),), {"get_vocabulary": staticmethod(_m2m100_vocabulary)})
+            loaders._MODEL_LOADERS["M2M100Config"] = fixed()
+        try:
+            TransformersConverter(str(source), load_as_float16=False).convert(
+                str(partial), quantization=compute_type, force=True
+            )
+        except Exception as exc:  # the converter raises bare ValueError/KeyError/NotImplementedError
+            shutil.rmtree(partial, ignore_errors=True)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BrokenModelError(f"could not convert {source} for CTranslate2: {first}") from None
+        finally:
+            if stock is not None:
+                loaders._MODEL_LOADERS["M2M100Config"] = stock
+        try:
+            partial.rename(target)
+        except OSError:
+            # Another process finished the same conversion first: keep its copy.
+            shutil.rmtree(partial, ignore_errors=True)
+            if not (target / "model.bin").is_file():
+                raise
+    log.info("converted %s for CTranslate2 (%s) into %s", source, compute_type, target)
+    return target
+
+
+def _vocabulary(converted: Path) -> list[str]:
+    """The target vocabulary of a converted model, in id order."""
+    for name in ("shared_vocabulary.json", "target_vocabulary.json"):
+        if (converted / name).is_file():
+            return list(json.loads((converted / name).read_text(encoding="utf-8")))
+    for name in ("shared_vocabulary.txt", "target_vocabulary.txt"):
+        if (converted / name).is_file():
+            return (converted / name).read_text(encoding="utf-8").split("\n")[:-1]
+    raise BrokenModelError(f"converted model {converted} has no vocabulary file")
+
+
+class CT2Translator(Seq2SeqTranslator):
+    """Translation through a CTranslate2 ``Translator`` with the shared guards."""
+
+    def __init__(
+        self,
+        path: Path,
+        info: ModelInfo,
+        family: Family,
+        *,
+        models_dir: Path,
+        device: str = "auto",
+        compute_type: str = "auto",
+        num_beams: int = 4,
+        batch_tokens: int = 2048,
+        threads: int = 0,
+    ) -> None:
+        ct2 = ctranslate2_module()
+        super().__init__(path, info, family, num_beams=num_beams, batch_tokens=batch_tokens)
+        self.device = ct2_device(device)
+        self.compute_type = resolve_compute_type(compute_type, self.device)
+        self.converted = convert(path, converted_path(models_dir, info, self.compute_type), self.compute_type)
+        options: dict[str, Any] = {"device": self.device, "compute_type": self.compute_type}
+        if self.device == "cpu":
+            # One thread per batch and several batches side by side: on a small CPU this beats
+            # splitting each matrix product over the cores (and costs a single sentence little).
+            options.update(inter_threads=max(1, threads or (os.cpu_count() or 1)), intra_threads=1)
+        try:
+            self.model = ct2.Translator(str(self.converted), **options)
+        except (RuntimeError, ValueError) as exc:
+            raise BrokenModelError(f"CTranslate2 could not load {self.converted}: {exc}") from None
+        self.backend = f"ctranslate2-{self.compute_type}"
+        # Output tokens map back to ids through the converted vocabulary (its order is the
+        # weights' order), so ids without a tokenizer entry survive the round trip.
+        self._ids = {token: index for index, token in enumerate(_vocabulary(self.converted))}
+
+    def generate_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[Generated]:
+        """Run ``translate_batch`` on the batch's tokens."""
+        return self.generate_many([(inputs, decoding)])[0]
+
+    def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
+        """Submit every batch at once, so the translator's replicas run them side by side.
+
+        CTranslate2 returns one length-normalized log-probability per sequence: every token gets
+        that mean."""
+        pending = [self._submit(inputs, decoding) for inputs, decoding in jobs]
+        return [[self._generated(result.result()) for result in batch] for batch in pending]
+
+    def _generated(self, result: Any) -> Generated:
+        tokens = [self._ids[token] for token in result.hypotheses[0]]
+        return Generated(tokens, [float(result.scores[0])] * len(tokens))
+
+    def _submit(self, inputs: list[list[int]], decoding: Decoding) -> list[Any]:
+        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in inputs]
+        # The forced language token counts as generated in both backends' length bounds.
+        prefix = [[decoding.forced_token]] * len(inputs) if decoding.forced_token else None
+        return list(
+            self.model.translate_batch(
+                sources,
+                target_prefix=prefix,
+                beam_size=decoding.num_beams,
+                max_decoding_length=decoding.max_new_tokens,
+                min_decoding_length=decoding.min_new_tokens,
+                no_repeat_ngram_size=decoding.no_repeat_ngram_size,
+                repetition_penalty=decoding.repetition_penalty,
+                return_scores=True,
+                return_end_token=True,
+                max_batch_size=0,
+                asynchronous=True,
+            )
+        )

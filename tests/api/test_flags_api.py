@@ -1,0 +1,70 @@
+"""Quality flags, `review` and per-request glossaries through the HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi.testclient import TestClient
+
+from service.catalog import ModelInfo
+from service.translation.base import Translation
+
+SOURCE = "La ministre Park Seo-yeon est arrivée à Séoul."
+GLOSSARY = [{"fr": "Park Seo-yeon", "en": "Park Seo-yeon", "ko": "박서연", "kind": "person"}]
+
+
+class FixedTranslator:
+    """Answers every sentence with the same text, as a model that dropped the minister's name."""
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/fixed", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        answer = {"en": "The minister arrived in Seoul.", "ko": "장관이 서울에 도착했다."}[tgt]
+        return [Translation(answer, -0.4) for _ in texts]
+
+
+def test_request_glossary_is_enforced_and_reported(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(fake=FixedTranslator())
+    plain = client.post("/v1/translate", json={"text": SOURCE, "target": "ko"}).json()["translations"][0]
+    assert plain["segments"][0]["flags"] == [] and plain["review"] is False
+    answer = client.post("/v1/translate", json={"text": SOURCE, "target": "ko", "glossary": GLOSSARY})
+    assert answer.status_code == 200, answer.text
+    translation = answer.json()["translations"][0]
+    assert translation["segments"][0]["flags"] == ["entity_mismatch"]
+    assert translation["review"] is True
+
+
+def test_dispatches_carry_review_and_bullet_flags(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(fake=FixedTranslator())
+    answer = client.post(
+        "/v1/dispatches", json={"text": SOURCE, "glossary": GLOSSARY, "summarizer": "extractive"}
+    )
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["review"] is True
+    assert data["translations"]["en"]["segments"][0]["flags"] == ["entity_mismatch"]
+    assert all("flags" in bullet for bullets in data["summaries"].values() for bullet in bullets)
+
+
+def test_a_bad_request_glossary_is_a_client_error(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(fake=FixedTranslator())
+    empty = client.post("/v1/translate", json={"text": SOURCE, "target": "en", "glossary": [{"fr": ""}]})
+    assert empty.status_code == 400
+    assert "glossary" in empty.json()["error"]["message"].lower()
+    unknown = client.post(
+        "/v1/translate", json={"text": SOURCE, "target": "en", "glossary": [{"fr": "X", "kind": "alien"}]}
+    )
+    assert unknown.status_code == 400
+    extra = client.post(
+        "/v1/translate", json={"text": SOURCE, "target": "en", "glossary": [{"fr": "X", "de": "Y"}]}
+    )
+    assert extra.status_code == 422
+
+
+def test_models_report_the_backend_setting(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(fake=FixedTranslator())
+    data = client.get("/v1/models").json()
+    assert data["backend"] == "auto"
+    assert {m["backend"] for m in data["models"]} == {"auto"}

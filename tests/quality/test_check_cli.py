@@ -1,0 +1,73 @@
+"""``mts check`` (flags for translations made elsewhere) and ``mts eval fidelity``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+
+SOURCE = [
+    "Les exportations ont augmenté de 2,5 % en mars.",
+    "Le ministre Cho Tae-yul est arrivé à Séoul.",
+    "Bonjour tout le monde, ceci est une phrase recopiée.",
+    "",
+]
+TRANSLATION = [
+    "Exports rose 25% in March.",
+    "Minister Cho Tae-yul arrived in Seoul.",
+    "Bonjour tout le monde, ceci est une phrase recopiée.",
+    "",
+]
+
+
+def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_check_reports_flags_per_line_in_order(tmp_path: Path) -> None:
+    source, translation = write(tmp_path, "src.txt", SOURCE), write(tmp_path, "out.txt", TRANSLATION)
+    result = CliRunner().invoke(
+        app, ["check", "--from", "fr", "--to", "en", str(source), str(translation), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {"line": 1, "flags": ["number_mismatch"]},
+        {"line": 2, "flags": []},
+        {"line": 3, "flags": ["untranslated"]},
+        {"line": 4, "flags": []},
+    ]
+    table = CliRunner().invoke(app, ["check", str(source), str(translation)])
+    assert "line 1: number_mismatch" in table.output and "2 of 4 lines flagged" in table.output
+
+
+def test_check_refuses_files_that_do_not_align(tmp_path: Path) -> None:
+    source, translation = write(tmp_path, "src.txt", SOURCE), write(tmp_path, "out.txt", TRANSLATION[:2])
+    result = CliRunner().invoke(app, ["check", str(source), str(translation)])
+    assert result.exit_code != 0
+    assert "they must align" in str(result.exception)
+    bad = CliRunner().invoke(app, ["check", "--to", "de", str(source), str(source)])
+    assert "--to must be fr, en or ko" in str(bad.exception)
+
+
+def test_check_uses_the_user_glossary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    glossary = tmp_path / "mine.tsv"
+    glossary.write_text("kind\tfr\ten\tko\nperson\tKim Min-seok\tKim Min-seok\t김민석\n", encoding="utf-8")
+    source = write(tmp_path, "src.txt", ["Le Premier ministre Kim Min-seok est arrivé."])
+    translation = write(tmp_path, "out.txt", ["김 총리가 도착했다."])
+    monkeypatch.setenv("MTS_GLOSSARY", str(glossary))
+    result = CliRunner().invoke(app, ["check", "--to", "ko", str(source), str(translation), "--json"])
+    assert json.loads(result.output) == [{"line": 1, "flags": ["entity_mismatch"]}]
+
+
+def test_eval_fidelity_prints_rates() -> None:
+    result = CliRunner().invoke(app, ["eval", "fidelity", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["false_alarms"]["all"]["total"] == 200
+    assert set(report["detection"]) == {"all", "number_changed", "name_swapped", "copy", "loop"}
