@@ -8,11 +8,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +40,17 @@ from service.translation.base import Translator
 
 log = logging.getLogger("mts.api")
 
+# The editor page (GET /) and its files: plain HTML, CSS and JavaScript, nothing fetched from elsewhere.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
 DESCRIPTION = """
 Translation of French Yonhap dispatches into English and Korean, with bullet summaries in
 French, English and Korean whose numbers and names are checked against the source.
@@ -45,6 +58,7 @@ French, English and Korean whose numbers and names are checked against the sourc
 * `/v1/...`: the service's own API. Errors are `{"error": {"type", "message"}, "request_id"}`.
 * `/translate`, `/languages`, `/detect`: LibreTranslate-compatible, for existing clients.
 * `/livez`, `/readyz`, `/metrics`: operations.
+* `/`: the editor page: paste a dispatch, check its translations and bullets side by side.
 """
 
 # Exception type -> (HTTP status, error type, Retry-After seconds or None)
@@ -211,6 +225,13 @@ def create_app(
     )
     app.state.service = state
     app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def editor_page() -> FileResponse:
+        """The editor page: paste a dispatch, check translations and bullets side by side."""
+        return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
+
     app.add_exception_handler(MtsError, _mts_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
