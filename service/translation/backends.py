@@ -44,7 +44,7 @@ def _cached(
 ) -> Seq2SeqTranslator:
     info = ModelInfo(model_id, revision)
     if backend in ("ctranslate2", "auto"):
-        from service.translation.ct2 import CT2Translator
+        from service.translation.ct2 import CT2Translator, UnsupportedComputeTypeError
 
         try:
             return CT2Translator(
@@ -59,7 +59,7 @@ def _cached(
                 threads=threads,
             )
         except MtsError as exc:
-            if backend == "ctranslate2":
+            if backend == "ctranslate2" or isinstance(exc, UnsupportedComputeTypeError):
                 raise
             log.warning("CTranslate2 backend unavailable for %s, using torch: %s", model_id, exc)
     from service.translation.hf import HFSeq2SeqTranslator
@@ -98,6 +98,8 @@ def describe_backend(settings: Settings) -> str:
     """What MTS_BACKEND resolves to here, in words (for ``mts models list``)."""
     if settings.backend == "torch":
         return "torch"
+    from service.translation.ct2 import UnsupportedComputeTypeError
+
     try:
         from service.translation.ct2 import ct2_device, ctranslate2_module, resolve_compute_type
 
@@ -105,7 +107,7 @@ def describe_backend(settings: Settings) -> str:
         device = ct2_device(_device(settings))
         compute = resolve_compute_type(settings.compute_type, device)
     except MtsError as exc:
-        if settings.backend == "ctranslate2":
+        if settings.backend == "ctranslate2" or isinstance(exc, UnsupportedComputeTypeError):
             return f"ctranslate2 (will fail: {exc})"
         return f"torch (CTranslate2 unavailable: {exc})"
     return f"ctranslate2 ({compute} on {device})"

@@ -9,6 +9,7 @@ batching, output bounds, loop guards and scores are exactly those of the torch b
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -41,6 +42,10 @@ def ctranslate2_module() -> Any:
     return ctranslate2
 
 
+class UnsupportedComputeTypeError(ConfigurationError):
+    """MTS_COMPUTE_TYPE names a type the device cannot run: a mistake to fix, never a fallback."""
+
+
 def ct2_device(device: str) -> str:
     """The device CTranslate2 runs on for an MTS_DEVICE value."""
     ct2 = ctranslate2_module()
@@ -62,17 +67,32 @@ def resolve_compute_type(compute_type: str, device: str) -> str:
         return "float16" if device == "cuda" else "int8"
     supported = set(ct2.get_supported_compute_types(device))
     if compute_type not in supported:
-        raise ConfigurationError(
+        raise UnsupportedComputeTypeError(
             f"MTS_COMPUTE_TYPE={compute_type} is not supported on {device}; "
             f"choose one of {', '.join(sorted(supported))}"
         )
     return compute_type
 
 
-def converted_path(models_dir: Path, info: ModelInfo, compute_type: str) -> Path:
-    """Where the converted copy of a model revision lives."""
+def converted_path(models_dir: Path, info: ModelInfo, compute_type: str, source: Path | None = None) -> Path:
+    """Where the converted copy of a model revision lives.
+
+    A local directory has no commit: its revision is ``local-`` plus a fingerprint of its files
+    (names, sizes, modification times), so changed weights are converted anew."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "--", info.id.strip("/"))[-120:]
-    return models_dir / CONVERTED_DIR / f"{name}@{info.revision}-{compute_type}"
+    revision = info.revision
+    if revision == "local" and source is not None:
+        revision = f"local-{_fingerprint(source)}"
+    return models_dir / CONVERTED_DIR / f"{name}@{revision}-{compute_type}"
+
+
+def _fingerprint(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for item in sorted(directory.iterdir()):
+        if item.is_file():
+            stat = item.stat()
+            digest.update(f"{item.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:12]
 
 
 def _m2m100_vocabulary(model: Any, tokenizer: Any) -> list[str]:
@@ -165,7 +185,8 @@ class CT2Translator(Seq2SeqTranslator):
         super().__init__(path, info, family, num_beams=num_beams, batch_tokens=batch_tokens)
         self.device = ct2_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)
-        self.converted = convert(path, converted_path(models_dir, info, self.compute_type), self.compute_type)
+        target = converted_path(models_dir, info, self.compute_type, source=path)
+        self.converted = convert(path, target, self.compute_type)
         options: dict[str, Any] = {"device": self.device, "compute_type": self.compute_type}
         if self.device == "cpu":
             # One thread per batch and several batches side by side: on a small CPU this beats

@@ -90,11 +90,11 @@ def test_conversion_is_cached_by_revision_and_compute_type(
     tiny_marian: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     CT2Translator(tiny_marian, INFO, "marian", models_dir=tmp_path, device="cpu", compute_type="int8")
-    target = converted_path(tmp_path, INFO, "int8")
+    target = converted_path(tmp_path, INFO, "int8", source=tiny_marian)
     assert (target / "model.bin").is_file()
     assert target.parent == tmp_path / "ctranslate2"
     assert converted_path(tmp_path, ModelInfo("tiny/model", "abc123"), "int8") != target
-    assert converted_path(tmp_path, INFO, "float32") != target
+    assert converted_path(tmp_path, INFO, "float32", source=tiny_marian) != target
     assert not list(target.parent.glob("*.partial-*")), "no partial conversion is left behind"
 
     import ctranslate2.converters
@@ -126,9 +126,13 @@ def test_broken_vocabulary_export_is_refused_by_both_backends(
         CT2Translator(tiny_marian_broken, INFO, "marian", models_dir=tmp_path, device="cpu")
 
 
-def test_unsupported_compute_type_is_a_configuration_error() -> None:
+def test_unsupported_compute_type_is_a_configuration_error(tiny_marian: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="MTS_COMPUTE_TYPE=float8 is not supported on cpu"):
         ct2.resolve_compute_type("float8", "cpu")
+    # A mistake in the setting is reported, not papered over by falling back to torch.
+    settings = Settings(backend="auto", compute_type="float8", device="cpu", models_dir=tmp_path)
+    with pytest.raises(ConfigurationError, match="MTS_COMPUTE_TYPE=float8"):
+        backends.load_translator(tiny_marian, INFO, "marian", settings)
     assert ct2.resolve_compute_type("auto", "cpu") == "int8"
     assert ct2.resolve_compute_type("auto", "cuda") == "float16"
 
@@ -191,3 +195,18 @@ def test_cache_keys_differ_by_backend() -> None:
     torch_key = TranslationCache.key([ModelInfo("m", "r", "torch-float32")], "fr", "en", "Bonjour.")
     fast_key = TranslationCache.key([ModelInfo("m", "r", "ctranslate2-int8")], "fr", "en", "Bonjour.")
     assert torch_key != fast_key
+
+
+def test_a_changed_local_model_is_converted_anew(tiny_marian: Path, tmp_path: Path) -> None:
+    local = tmp_path / "model"
+    local.mkdir()
+    for item in tiny_marian.iterdir():
+        (local / item.name).write_bytes(item.read_bytes())
+    before = converted_path(tmp_path, INFO, "int8", source=local)
+    assert before.name.startswith("tiny--model@local-")
+    weights = local / "model.safetensors"
+    weights.write_bytes(weights.read_bytes())  # same bytes, new modification time
+    import os
+
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    assert converted_path(tmp_path, INFO, "int8", source=local) != before
