@@ -73,6 +73,9 @@ _WEEKDAYS = re.compile(
     r"|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
+_DEMONYM = re.compile(
+    r"(?:[eé]ens?|[eé]ennes?|iens?|iennes?|ains?|aines?|ois|oises?|ais|aises?|russes?)$", re.IGNORECASE
+)
 _DATELINE = re.compile(r"^\s*[^\W\d_][^\n(]{0,60}?,\s*(?P<date>[^(\n]{1,30}?)\s*\(Yonhap\)", re.IGNORECASE)
 
 
@@ -113,14 +116,15 @@ def _fold(text: str) -> str:
 
 
 def _weekday_days(source: str, src: str) -> set[int]:
-    """Days of the month a weekday of the source may stand for: a week either side of the
-    dateline's day ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); any day without one."""
+    """Days of the month a weekday of the source may stand for: the week before the dateline's day
+    or the two days after ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); any day without
+    a dateline."""
     if not _WEEKDAYS.search(source):
         return set()
     days = {int(v.rsplit("-", 1)[1]) for v in _dateline_dates(source, src) if v.count("-") >= 3}
     if not days:
         return set(range(1, 32))
-    return {(d + shift - 1) % 31 + 1 for d in days for shift in range(-7, 8)}
+    return {(d + shift - 1) % 31 + 1 for d in days for shift in range(-7, 3)}
 
 
 def _dateline_dates(source: str, src: str) -> set[str]:
@@ -180,7 +184,7 @@ def number_diff(
         for m in added
         if _bare(m.value) not in source_bare
         and m.value not in allowed
-        and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare | allowed)
+        and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare)
     ]
     dropped = [m for m in dropped if _bare(m.value) not in output_bare]
     if tgt == "ko":
@@ -215,19 +219,43 @@ _METONYMS: dict[str, str] = {
 }
 
 
+# Korean names the country a French text only hints at ("le Nord" → "북한", "le régime" → "북한",
+# "le pays" → "한국", "coréenne" → "한국"):
+# a country may appear in Korean output when one of its hints is in the source.
+_IMPLIED_BY: dict[str, tuple[str, ...]] = {
+    "coree du nord": ("nord", "pyongyang", "regime"),
+    "coree du sud": ("core", "seoul", "sud", "pays"),
+    "etats unis": ("americ", "washington"),
+    "chine": ("chin", "pekin", "sino"),
+    "japon": ("japon", "tokyo", "nippon"),
+    "russie": ("russ", "moscou"),
+    "peninsule coreenne": ("core",),
+}
+
+
 def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glossary) -> list[GlossaryEntry]:
     """Glossary entries rendered wrongly: a name of the source missing from the output (a person,
-    organization, party, company or North Korean institution), a source form copied through, or a
-    place of the source missing while the output names another place the source does not (a swap).
-    """
+    party, company or North Korean institution, or the dateline's city), a source form copied
+    through, a place of the source missing while the output names another place the source does
+    not (a swap), or a place in the output the source neither names nor implies."""
     problems: list[GlossaryEntry] = []
-    in_source = {m.entry for m in glossary.find(source, src)}
+    source_matches = glossary.find(source, src)
+    in_source = {m.entry for m in source_matches}
+    # Only named places must be rendered: an adjective ("sud-coréenne", "Nord-Coréens") says the
+    # place exists in the text, so the output may name it, but may translate it otherwise.
+    named = {m.entry for m in source_matches if not (m.entry.kind == "place" and _DEMONYM.search(m.text))}
     in_output = {m.entry for m in glossary.find(output, tgt)}
+    # The dateline's city is always written out ("(서울=연합뉴스)", "SEOUL, March 12 (Yonhap)").
+    dateline = _DATELINE.match(source)
+    if dateline:
+        for match in source_matches:
+            if match.end <= dateline.start("date") and not glossary.rendered(match.entry, output, tgt):
+                problems.append(match.entry)
     folded_output = _fold(output)
     by_name = {_fold(e.fr[0]).replace("-", " "): e for e in in_output}
     missing_places: list[GlossaryEntry] = []
-    for entry in sorted(in_source, key=lambda e: e.fr[0]):
-        if glossary.rendered(entry, output, tgt):
+    for entry in sorted(named, key=lambda e: e.fr[0]):
+        if entry in problems or glossary.rendered(entry, output, tgt):
             continue
         copied = any(_fold(form) in folded_output for form in entry.forms(src))
         if entry.kind in _ALWAYS_RENDERED or copied:
@@ -246,10 +274,24 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     ]
     if any(e.kind in kinds for e in extra):
         problems.extend(missing_places)
-    if tgt != "ko":
-        # A country or city the source does not name at all (adjectives count: "sud-coréen").
-        # Not in Korean, which names countries the source leaves implicit ("le Nord" → "북한").
-        problems.extend(e for e in extra if e.kind == "place" and e not in problems)
+    # A country or city the source does not name at all (adjectives count: "sud-coréen"). Korean
+    # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
+    # appear there unannounced, any other place may not.
+    folded_source = _fold(source)
+    implied = (
+        {country for country, cues in _IMPLIED_BY.items() if any(cue in folded_source for cue in cues)}
+        if tgt == "ko"
+        else set()
+    )
+    problems.extend(
+        e
+        for e in extra
+        if e.kind == "place"
+        and e not in problems
+        and _fold(e.fr[0]).replace("-", " ") not in implied
+        # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères").
+        and not any(_fold(form) in folded_source for form in e.fr)
+    )
     return problems
 
 
