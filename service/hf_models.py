@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,7 +46,30 @@ def set_cpu_threads(threads: int) -> None:
             torch.set_num_interop_threads(1)
 
 
-def load_model(
+@contextlib.contextmanager
+def _loading(path: Path, info: ModelInfo, what: str) -> Iterator[None]:
+    """Quiet loading; any failure to read the directory becomes one BrokenModelError line."""
+    from transformers.utils import logging as hf_logging
+
+    # Progress bars and advice on stderr would bury the service's own messages.
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded: {first}") from None
+
+
+def load_tokenizer(path: Path, info: ModelInfo, what: str = "model") -> tuple[Any, Any]:
+    """(tokenizer, config) of a saved model directory, without its weights."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    with _loading(path, info, what):
+        return AutoTokenizer.from_pretrained(str(path)), AutoConfig.from_pretrained(str(path))
+
+
+def load_weights(
     path: Path,
     info: ModelInfo,
     kind: Literal["seq2seq", "causal"],
@@ -53,22 +77,22 @@ def load_model(
     what: str = "model",
     *,
     dtype: str = "float32",
-) -> tuple[Any, Any]:
-    """(tokenizer, model in eval mode on ``device``, weights in ``dtype``) of a saved model directory."""
-    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+) -> Any:
+    """The model of a saved directory, in eval mode on ``device``, weights in ``dtype``."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
-    # Progress bars and advice on stderr would bury the service's own messages.
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model_class = AutoModelForSeq2SeqLM if kind == "seq2seq" else AutoModelForCausalLM
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    with _loading(path, info, what):
         model: Any = model_class.from_pretrained(str(path), dtype=dtype)
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded: {first}") from None
-    return tokenizer, model.eval().to(device)
+    return model.eval().to(device)
+
+
+def load_model(
+    path: Path, info: ModelInfo, kind: Literal["seq2seq", "causal"], device: str, what: str = "model"
+) -> tuple[Any, Any]:
+    """(tokenizer, model in eval mode on ``device``) of a saved model directory."""
+    tokenizer, _ = load_tokenizer(path, info, what)
+    return tokenizer, load_weights(path, info, kind, device, what)
 
 
 def position_limit(config: Any, tokenizer: Any, default: int = 512) -> int:

@@ -13,6 +13,7 @@ from service.config import Settings
 from service.errors import MtsError
 from service.evaluation.metrics import Score, summary_scores, translation_scores
 from service.evaluation.suites import Dispatch, Suite
+from service.quality.fidelity import paragraphs, reference_cases
 from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
 from service.text.entities import entity_in, extract_entities
@@ -109,10 +110,6 @@ def _from_scores(prefix: str, scores: list[Score]) -> dict[str, Metric]:
     }
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.strip().split("\n\n") if p.strip()]
-
-
 def number_preservation(source: str, target: str, lang: str) -> tuple[int, int]:
     """(source numbers found in the target, source numbers) after normalizing conventions."""
     source_keys = number_keys(source, "fr")
@@ -185,16 +182,13 @@ def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
         refs = [(d.source, d.references[lang]) for d in dispatches if lang in d.references]
         if not refs:
             continue
-        pairs = [
-            (s, t)
-            for source, reference in refs
-            if len(_paragraphs(source)) == len(_paragraphs(reference))
-            for s, t in zip(_paragraphs(source), _paragraphs(reference), strict=True)
-        ]
         _count_flags(
             report,
             f"references.{lang}",
-            [segment_flags(s, t, "fr", lang, glossary=glossary) for s, t in pairs],
+            [
+                segment_flags(case.source, case.output, "fr", lang, glossary=glossary)
+                for case in reference_cases(dispatches, (lang,))
+            ],
             f"flags|fr→{lang}|paragraphs",
         )
         report.metrics[f"references.{lang}.number_preservation"] = _rate(
@@ -269,8 +263,8 @@ def _score_pipeline(
             hyps: list[str] = []
             refs: list[str] = []
             for dispatch, result in zip(dispatches, results, strict=True):
-                hyp_paras = _paragraphs(result.translations[lang].translation)
-                ref_paras = _paragraphs(dispatch.references[lang])
+                hyp_paras = paragraphs(result.translations[lang].translation)
+                ref_paras = paragraphs(dispatch.references[lang])
                 if len(hyp_paras) == len(ref_paras):
                     hyps += hyp_paras
                     refs += ref_paras

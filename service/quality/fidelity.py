@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.evaluation.suites import Suite
+from service.evaluation.suites import Dispatch, Suite
 from service.quality.flags import segment_flags
 from service.text.glossary import Glossary
 from service.text.numbers import extract_numbers
@@ -42,10 +42,10 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
-def reference_cases(suite: Suite, langs: tuple[str, ...] = ("en", "ko")) -> Iterator[Case]:
-    """Every (source paragraph, reference paragraph) of the suite, for dispatches whose reference
+def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = ("en", "ko")) -> Iterator[Case]:
+    """Every (source paragraph, reference paragraph) of the dispatches, for those whose reference
     has as many paragraphs as the source."""
-    for dispatch in suite.dispatches():
+    for dispatch in dispatches:
         source = paragraphs(dispatch.source)
         for lang in langs:
             reference = paragraphs(dispatch.references.get(lang, ""))
@@ -131,7 +131,7 @@ def measure_flags(suite: Suite, glossary: Glossary, *, keep_examples: int = 0) -
     false_alarms: dict[str, Rate] = {}
     detection: dict[str, Rate] = {kind: Rate() for kind in CORRUPTIONS}
     flag_counts: dict[str, int] = {}
-    for case in reference_cases(suite):
+    for case in reference_cases(suite.dispatches()):
         flags = segment_flags(case.source, case.output, "fr", case.lang, glossary=glossary)
         rate = false_alarms.setdefault(case.lang, Rate())
         rate.total += 1

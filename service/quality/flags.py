@@ -23,11 +23,11 @@ same checks run on the service's output and, through ``mts check``, on translati
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.quality.repetition import has_loop
+from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
 from service.text.numbers import NumberMention, extract_numbers, missing_numbers
 
@@ -110,11 +110,6 @@ class Thresholds:
         return self.default
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _weekday_days(source: str, src: str) -> set[int]:
     """Days of the month a weekday of the source may stand for: the week before the dateline's day
     or the two days after ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); any day without
@@ -150,7 +145,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 def _allowed_additions(source: str) -> set[str]:
     """Values an output may write that the source gives in another form."""
     allowed = {str(int(run)) for run in _DIGIT_RUN.findall(source)} | {"1"}
-    allowed |= {str(_NUMBER_WORDS[w]) for w in _WORD_RE.findall(_fold(source)) if w in _NUMBER_WORDS}
+    allowed |= {str(_NUMBER_WORDS[w]) for w in _WORD_RE.findall(fold(source)) if w in _NUMBER_WORDS}
     return allowed
 
 
@@ -251,33 +246,32 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         for match in source_matches:
             if match.end <= dateline.start("date") and not glossary.rendered(match.entry, output, tgt):
                 problems.append(match.entry)
-    folded_output = _fold(output)
-    by_name = {_fold(e.fr[0]).replace("-", " "): e for e in in_output}
+    folded_output = fold(output)
+    by_name = {fold(e.fr[0]): e for e in in_output}
     missing_places: list[GlossaryEntry] = []
     for entry in sorted(named, key=lambda e: e.fr[0]):
         if entry in problems or glossary.rendered(entry, output, tgt):
             continue
-        copied = any(_fold(form) in folded_output for form in entry.forms(src))
+        copied = any(fold(form) in folded_output for form in entry.forms(src))
         if entry.kind in _ALWAYS_RENDERED or copied:
             problems.append(entry)
-        elif _METONYMS.get(_fold(entry.fr[0]).replace("-", " ")) not in by_name:
+        elif _METONYMS.get(fold(entry.fr[0])) not in by_name:
             missing_places.append(entry)
     kinds = {e.kind for e in missing_places}
-    stands_for = {_METONYMS.get(_fold(e.fr[0]).replace("-", " ")) for e in in_source}
+    stands_for = {_METONYMS.get(fold(e.fr[0])) for e in in_source}
     # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap.
-    missing_forms = [_fold(e.target(tgt)) for e in missing_places if e.forms(tgt)]
+    missing_forms = [fold(e.target(tgt)) for e in missing_places if e.forms(tgt)]
     extra = [
         e
         for e in in_output - in_source
-        if _fold(e.fr[0]).replace("-", " ") not in stands_for
-        and not any(form in _fold(e.target(tgt)) for form in missing_forms)
+        if fold(e.fr[0]) not in stands_for and not any(form in fold(e.target(tgt)) for form in missing_forms)
     ]
     if any(e.kind in kinds for e in extra):
         problems.extend(missing_places)
     # A country or city the source does not name at all (adjectives count: "sud-coréen"). Korean
     # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
     # appear there unannounced, any other place may not.
-    folded_source = _fold(source)
+    folded_source = fold(source)
     implied = (
         {country for country, cues in _IMPLIED_BY.items() if any(cue in folded_source for cue in cues)}
         if tgt == "ko"
@@ -288,21 +282,21 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         for e in extra
         if e.kind == "place"
         and e not in problems
-        and _fold(e.fr[0]).replace("-", " ") not in implied
+        and fold(e.fr[0]) not in implied
         # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères").
-        and not any(_fold(form) in folded_source for form in e.fr)
+        and not any(fold(form) in folded_source for form in e.fr)
     )
     return problems
 
 
 def is_copy(source: str, output: str) -> bool:
     """True when the output is (nearly) the source copied through."""
-    if _fold(source).split() == _fold(output).split() and len(output.strip()) >= 10:
+    if fold(source).split() == fold(output).split() and len(output.strip()) >= 10:
         return True
-    words = _WORD_RE.findall(_fold(output))
+    words = _WORD_RE.findall(fold(output))
     if len(words) < COPY_MIN_WORDS:
         return False
-    source_words = set(_WORD_RE.findall(_fold(source)))
+    source_words = set(_WORD_RE.findall(fold(source)))
     shared = sum(1 for w in words if w in source_words)
     return shared / len(words) >= COPY_SHARE
 
@@ -363,10 +357,10 @@ def bullet_flags(bullet: str, lang: str, source_fr: str, glossary: Glossary) -> 
     if missing_numbers(source_fr, "fr", bullet, lang):
         found.append("number_mismatch")
     if lang != "fr":
-        folded = _fold(bullet)
+        folded = fold(bullet)
         for match in glossary.find(source_fr, "fr"):
             entry = match.entry
-            copied = any(_fold(form) in folded for form in entry.forms("fr"))
+            copied = any(fold(form) in folded for form in entry.forms("fr"))
             if copied and entry.forms(lang) and not glossary.rendered(entry, bullet, lang):
                 found.append("entity_mismatch")
                 break

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["EntityMention", "entity_in", "extract_entities", "find_entities"]
+__all__ = ["EntityMention", "entity_in", "extract_entities", "find_entities", "fold"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class EntityMention:
     end: int
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lowercase, without diacritics, hyphens as spaces, typographic apostrophes as "'"."""
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -105,7 +105,7 @@ _SENTENCE_STARTERS = frozenset(
         "est", "sont", "sera", "seront", "ont", "était", "étaient",
     }
 )  # fmt: skip
-_SENTENCE_STARTERS = frozenset(_fold(word) for word in _SENTENCE_STARTERS)
+_SENTENCE_STARTERS = frozenset(fold(word) for word in _SENTENCE_STARTERS)
 
 # Lowercase words allowed between two capitalised words of one name ("Corée du Nord", "Mer de
 # l'Est", "Bank of Korea"). A sequence must open with one of the first set.
@@ -123,7 +123,7 @@ _NAME_ADJECTIVES = frozenset(
         "constitutionnelle", "militaire",
     }
 )  # fmt: skip
-_NAME_ADJECTIVES = frozenset(_fold(word) for word in _NAME_ADJECTIVES)  # MT output may drop accents
+_NAME_ADJECTIVES = frozenset(fold(word) for word in _NAME_ADJECTIVES)  # MT output may drop accents
 # English descriptions written before a name. Only a run that starts with words of this set and
 # contains a head title ("Minister", "President") is cut, so "Foreign Ministry" stays whole.
 _TITLE_MODIFIERS = frozenset(
@@ -158,7 +158,7 @@ class _Token:
 
     @property
     def key(self) -> str:
-        return _fold(self.text)
+        return fold(self.text)
 
     @property
     def capitalised(self) -> bool:
@@ -179,7 +179,7 @@ def _tokens(text: str) -> list[_Token]:
             initial = True
         else:
             # "M. Park": the dot of a courtesy title or an initial does not end a sentence.
-            after_abbreviation = core == "." and (_fold(prev_text) in _COURTESY_TITLES or len(prev_text) == 1)
+            after_abbreviation = core == "." and (fold(prev_text) in _COURTESY_TITLES or len(prev_text) == 1)
             initial = bool(core) and core[-1] in _SENTENCE_END and not after_abbreviation
         elided = text[m.end() : m.end() + 1] in _APOSTROPHES and m.group().lower() in _ELISIONS
         tokens.append(_Token(m.group(), m.start(), m.end(), adjacent, initial, elided))
@@ -281,7 +281,7 @@ def extract_entities(text: str, lang: str) -> list[str]:
     seen: set[str] = set()
     names: list[str] = []
     for mention in find_entities(text, lang):
-        key = _fold(mention.text)
+        key = fold(mention.text)
         if key not in seen:
             seen.add(key)
             names.append(mention.text)
@@ -312,10 +312,10 @@ def entity_in(entity: str, text: str) -> bool:
     "Taeyul"). No other equivalence: a name and its translation ("Corée du Nord", "North Korea")
     do not match. A Hangul name needs no word boundary, since Korean glues particles to names.
     """
-    words = _fold(entity).split()
+    words = fold(entity).split()
     if not words:
         return False
-    folded = _fold(text)
+    folded = fold(text)
     # A lookahead finds overlapping occurrences: the first one may sit inside a longer word.
     pattern = re.compile("(?=(" + r"\s?".join(re.escape(word) for word in words) + "))")
     check_before = _is_word_char(words[0][0])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from service.catalog import Family
-from service.hf_models import load_model, pick_device, set_cpu_threads
+from service.hf_models import load_weights, pick_device, set_cpu_threads
 from service.translation.base import ModelInfo
 from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
 
@@ -47,7 +47,7 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
         if not on_gpu:
             set_cpu_threads(threads)
         dtype = gpu_dtype() if on_gpu else "float32"
-        _, self.model = load_model(path, info, "seq2seq", self.device, dtype=dtype)
+        self.model = load_weights(path, info, "seq2seq", self.device, dtype=dtype)
         self.backend = f"torch-{dtype}"
         self._torch = torch
 

@@ -13,11 +13,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from service.catalog import FAMILIES, Family, check_export
 from service.errors import BrokenModelError, UnsupportedLanguagePairError
-from service.hf_models import position_limit
+from service.hf_models import load_tokenizer, position_limit
 from service.quality.repetition import has_loop
 from service.text.chunk import chunk_sentence
 from service.translation.base import ModelInfo, Translation
@@ -117,20 +116,11 @@ class Seq2SeqTranslator(ABC):
         batch_tokens: int = 2048,
     ) -> None:
         check_export(path, info.id)
-        from transformers import AutoConfig, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         self.path = path
         self.family = FAMILIES[family]
         self.num_beams = num_beams
         self.batch_tokens = batch_tokens
-        try:
-            self.tokenizer: Any = AutoTokenizer.from_pretrained(str(path))
-            self.config: Any = AutoConfig.from_pretrained(str(path))
-        except (OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrokenModelError(f"model {info.id} at {path} could not be loaded: {first}") from None
+        self.tokenizer, self.config = load_tokenizer(path, info)
         self._info = info
         # The tokenizer's language settings are per-instance state: one call at a time.
         self._lock = threading.Lock()
