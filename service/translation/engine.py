@@ -120,10 +120,12 @@ class TranslationEngine:
         self, text: str, src: str, tgt: str, glossary: Glossary | None = None
     ) -> DocumentTranslation:
         """Translate a whole dispatch, keeping its paragraphs; segments are repaired and flagged."""
-        return translate_document(text, src, tgt, self.translator(src, tgt), self.checker(glossary))
+        checker = self.checker(glossary)  # a bad glossary fails before any model loads
+        return translate_document(text, src, tgt, self.translator(src, tgt), checker)
 
     def translate_documents(
         self, texts: list[str], src: str, tgt: str, glossary: Glossary | None = None
     ) -> list[DocumentTranslation]:
         """Translate several dispatches; their sentences share model batches."""
-        return translate_documents(texts, src, tgt, self.translator(src, tgt), self.checker(glossary))
+        checker = self.checker(glossary)
+        return translate_documents(texts, src, tgt, self.translator(src, tgt), checker)
