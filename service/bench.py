@@ -144,8 +144,8 @@ def _engine_runner(name: str, model_dir: Path, models_dir: Path, config: BenchCo
     """A function generating exactly ``target_tokens`` for a batch of token ids, on ``name``."""
     from transformers.utils import logging as hf_logging
 
-    from service.catalog import ModelInfo
-    from service.hf_models import cpu_threads, set_cpu_threads
+    from service.models.info import ModelInfo
+    from service.models.loading import cpu_threads, set_cpu_threads
     from service.translation.seq2seq import Decoding
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -299,7 +299,7 @@ def run_bench(
         model_dir = build(work / "model")
         engines = engines_for(config.device)
         if "ctranslate2" in engines:
-            from service.catalog import ModelInfo
+            from service.models.info import ModelInfo
             from service.translation.ct2 import convert, converted_path, resolve_compute_type
 
             compute = resolve_compute_type("auto", config.device)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.errors import MtsError
+from service.languages import TARGETS
 
 if TYPE_CHECKING:
     from service.config import Settings
+    from service.runtime import Runtime
 
 app = typer.Typer(
     help="Translate French Yonhap dispatches into English and Korean.",
@@ -29,6 +33,9 @@ eval_app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 
 
+LANGS_OPTION = typer.Option("--langs", help="Target languages, comma-separated.")
+
+
 def _settings() -> Settings:
     from pydantic import ValidationError
 
@@ -41,6 +48,22 @@ def _settings() -> Settings:
             f"MTS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise MtsError(f"invalid configuration: {problems}") from None
+
+
+@contextlib.contextmanager
+def _runtime() -> Iterator[Runtime]:
+    """The runtime of one command, closed when it ends."""
+    from service.runtime import Runtime
+
+    runtime = Runtime(_settings())
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def read_input(source: str) -> str:
@@ -64,17 +87,21 @@ def read_input(source: str) -> str:
 def translate(
     source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
     to: Annotated[str, typer.Option("--to", help="Target language: en or ko.")] = "en",
-    from_: Annotated[str, typer.Option("--from", help="Source language.")] = "fr",
+    from_: Annotated[str, typer.Option("--from", help="Source language: fr, or auto to detect it.")] = "fr",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with segments.")] = False,
 ) -> None:
     """Translate a dispatch, keeping its paragraphs."""
-    from service.translation.engine import TranslationEngine
-
-    text = read_input(source)
-    engine = TranslationEngine(_settings())
-    result = engine.translate_document(text, from_.strip().lower(), to.strip().lower())
+    src, tgt = from_.strip().lower(), to.strip().lower()
+    with _runtime() as runtime:
+        runtime.plan.check_pair(src, tgt)  # the same pairs as the API, refused before reading input
+        text = read_input(source)
+        [(result, detected)] = runtime.pipeline.translate([text], src, tgt)
+    if detected is not None:
+        typer.echo(f"mts: detected language: {detected.language} ({detected.confidence:g}%)", err=True)
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        from service.schemas import TranslationOut
+
+        _echo_json(TranslationOut.of(result).model_dump(mode="json"))
     else:
         typer.echo(result.translation.rstrip("\n"))
         flagged = [s for s in result.segments if s.flags]
@@ -90,7 +117,7 @@ def translate(
 def process(
     source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    langs: Annotated[str, typer.Option("--langs", help="Target languages, comma-separated.")] = "en,ko",
+    langs: Annotated[str, LANGS_OPTION] = ",".join(TARGETS),
     bullets: Annotated[
         int | None, typer.Option("--bullets", min=3, max=5, help="Bullets per language (3 to 5).")
     ] = None,
@@ -106,7 +133,7 @@ def process(
     ] = None,
 ) -> None:
     """Translate a dispatch and write bullet summaries in French, English and Korean."""
-    from service.pipeline import DispatchRequest, Pipeline, parse_langs
+    from service.pipeline import DispatchRequest, parse_langs
 
     text = read_input(source)
     request = DispatchRequest(
@@ -117,9 +144,12 @@ def process(
         summarizer=summarizer,
         strict=strict,
     )
-    result = Pipeline(_settings()).process(request)
+    with _runtime() as runtime:
+        result = runtime.pipeline.process(request)
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        from service.schemas import DispatchOut
+
+        _echo_json(DispatchOut.of(result).model_dump(mode="json"))
     else:
         typer.echo(result.to_markdown().rstrip("\n"))
 
@@ -128,7 +158,7 @@ def process(
 def batch(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="JSONL file or directory of .txt/.md.")],
     output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="JSONL output file.")],
-    langs: Annotated[str, typer.Option("--langs", help="Target languages, comma-separated.")] = "en,ko",
+    langs: Annotated[str, LANGS_OPTION] = ",".join(TARGETS),
     summaries: Annotated[
         bool, typer.Option("--summaries/--no-summaries", help="Write bullet summaries.")
     ] = True,
@@ -248,64 +278,31 @@ def bench(
 def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show the catalog: id@revision, family, licence, present or missing, size."""
-    from service.catalog import CATALOG, disk_size_mb, is_ready, resolve
+    """Show the catalog and the configured models: id@revision, family, licence, present or
+    missing, size, the settings that use each (the same report as GET /v1/models)."""
+    from service.runtime.describe import describe_models
 
-    settings = _settings()
-    configured = {
-        "MTS_MODEL_FR_EN": settings.model_fr_en,
-        "MTS_MODEL_FR_KO": settings.model_fr_ko,
-        "MTS_MODEL_EN_KO": settings.model_en_ko,
-    }
-    rows = []
-    seen: set[str] = set()
-    refs = [(e.name, None) for e in CATALOG] + [(r, k) for k, r in configured.items() if r]
-    for ref, setting in refs:
-        model = resolve(ref, settings)
-        if model.id in seen:
-            continue
-        seen.add(model.id)
-        uses = [k for k, r in configured.items() if r and resolve(r, settings).id == model.id]
-        present = is_ready(model)
-        rows.append(
-            {
-                "name": model.entry.name if model.entry else ref,
-                "id": model.id,
-                "revision": model.revision or model.requested_revision or "pinned at first pull",
-                "family": model.entry.family if model.entry else "?",
-                "licence": model.entry.licence_label if model.entry else "see model card",
-                "status": "present" if present else "missing",
-                "size_mb": round(disk_size_mb(model.path), 1)
-                if present
-                else (model.entry.download_mb if model.entry else None),
-                "used_by": uses or ([setting] if setting else []),
-                "note": model.entry.note if model.entry else "",
-            }
-        )
-    from service.translation.backends import describe_backend
-
-    backend = {"setting": settings.backend, "resolves_to": describe_backend(settings)}
+    with _runtime() as runtime:
+        report = describe_models(runtime)
     if as_json:
-        typer.echo(
-            json.dumps({"models_dir": str(settings.models_dir), "backend": backend, "models": rows}, indent=2)
-        )
+        typer.echo(report.model_dump_json(indent=2))
         return
-    typer.echo(f"models directory: {settings.models_dir}")
-    typer.echo(f"backend: {settings.backend} → {backend['resolves_to']}")
+    typer.echo(f"models directory: {report.models_dir}")
+    typer.echo(f"backend: {report.backend.setting} → {report.backend.resolves_to}")
     header = ("NAME", "ID@REVISION", "FAMILY", "LICENCE", "STATUS", "SIZE", "USED BY")
     table = [header]
-    for row in rows:
-        size = row["size_mb"]
-        size_text = "" if size is None else (f"{size} MB" if row["status"] == "present" else f"~{size} MB")
+    for row in report.models:
+        size = row.size_mb
+        size_text = "" if size is None else (f"{size} MB" if row.status == "present" else f"~{size} MB")
         table.append(
             (
-                str(row["name"]),
-                f"{row['id']}@{row['revision']}",
-                str(row["family"]),
-                str(row["licence"]),
-                str(row["status"]),
+                row.name,
+                f"{row.id}@{row.revision}",
+                row.family,
+                row.licence,
+                row.status,
                 size_text,
-                ", ".join(row["used_by"]) or "-",  # type: ignore[arg-type]
+                ", ".join(row.used_by) or "-",
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -319,7 +316,8 @@ def models_pull(
     all_: Annotated[bool, typer.Option("--all", help="Every model in the catalog.")] = False,
 ) -> None:
     """Download models into the models directory (default: the configured ones)."""
-    from service.catalog import CATALOG, is_ready, pull, resolve
+    from service.models.catalog import CATALOG
+    from service.models.store import is_ready, pull, resolve
 
     settings = _settings()
     if all_:
@@ -327,7 +325,9 @@ def models_pull(
     elif names:
         refs = list(names)
     else:
-        refs = [r for r in (settings.model_fr_en, settings.model_fr_ko, settings.model_en_ko) if r]
+        from service.runtime.plan import LanguagePlan
+
+        refs = [role.ref for role in LanguagePlan(settings).configured_models()]
     for ref in refs:
         model = resolve(ref, settings)
         if model.is_local_dir:
@@ -416,7 +416,9 @@ def eval_score(
 
     if task not in ("translation", "summary"):
         raise MtsError(f"unknown task {task!r}; use translation or summary")
-    if lang not in ("en", "ko", "fr"):
+    from service.languages import CODES
+
+    if lang not in CODES:
         raise MtsError(f"unsupported language {lang!r}; use en, ko or fr")
     hyps = _read_segments(hyp)
     refs = [_read_segments(r) for r in ref]
@@ -428,17 +430,8 @@ def eval_score(
     scorer = translation_scores if task == "translation" else summary_scores
     scores = scorer(hyps, refs, lang, bootstrap=bootstrap)
     if as_json:
-        payload = [
-            {
-                "metric": s.metric,
-                "value": round(s.value, 4),
-                "ci_low": None if s.ci_low is None else round(s.ci_low, 4),
-                "ci_high": None if s.ci_high is None else round(s.ci_high, 4),
-                "signature": s.signature,
-            }
-            for s in scores
-        ]
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        # Each score as in evaluation reports, less `higher_is_better` (not part of this output).
+        _echo_json([s.model_dump(mode="json", exclude={"higher_is_better"}) for s in scores])
         return
     for s in scores:
         ci = "" if s.ci_low is None else f"  (95% CI {s.ci_low:.2f}–{s.ci_high:.2f})"
@@ -452,8 +445,8 @@ def eval_fidelity(
     examples: Annotated[int, typer.Option("--examples", min=0, help="Show this many misses.")] = 0,
 ) -> None:
     """How the quality flags do: false alarms on reference translations, detection of broken ones."""
+    from service.evaluation.fidelity import format_report, measure_flags
     from service.evaluation.suites import load_suite
-    from service.quality.fidelity import format_report, measure_flags
     from service.text.glossary import glossary_from_settings
 
     report = measure_flags(
@@ -477,12 +470,13 @@ def check(
 ) -> None:
     """Flag the lines of a translation made elsewhere (numbers, glossary names, copies, loops,
     length); no model needed, so no `low_confidence`."""
+    from service.languages import CODES
     from service.quality.flags import segment_flags
     from service.text.glossary import glossary_from_settings
 
     for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
-        if lang not in ("fr", "en", "ko"):
-            raise MtsError(f"{option} must be fr, en or ko, not {lang!r}")
+        if lang not in CODES:
+            raise MtsError(f"{option} must be one of {', '.join(CODES)}, not {lang!r}")
     if from_lang == to_lang:
         raise MtsError("--from and --to must differ")
     sources = read_input(str(source)).splitlines()

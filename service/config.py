@@ -118,10 +118,26 @@ class Settings(BaseSettings):
     @field_validator("low_confidence")
     @classmethod
     def _thresholds_parse(cls, value: str) -> str:
-        from service.quality.flags import Thresholds
-
-        Thresholds.parse(value)
+        parse_low_confidence(value)
         return value
+
+
+def parse_low_confidence(value: str) -> tuple[float | None, dict[str, float]]:
+    """``-1.5`` or ``-1.5,Helsinki-NLP/opus-mt-fr-en=-1.2,facebook/m2m100_418M=-2``: the default
+    threshold (None when not given) and the per-model ones; ValueError names a bad part."""
+    default: float | None = None
+    by_model: dict[str, float] = {}
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        name, sep, number = part.rpartition("=")
+        try:
+            threshold = float(number)
+        except ValueError:
+            raise ValueError(f"not a number in {part!r}") from None
+        if sep:
+            by_model[name.strip()] = threshold
+        else:
+            default = threshold
+    return default, by_model
 
 
 @lru_cache(maxsize=1)

@@ -8,24 +8,69 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from service.config import Settings
 from service.errors import MtsError
+from service.languages import SOURCE, TARGETS, display_name
 from service.quality.flags import bullet_flags
+from service.quality.repair import SegmentChecker
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, MalformedSummaryError, Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
-from service.summarization.registry import make_summarizer
 from service.text.glossary import Glossary
-from service.translation.document import DocumentTranslation
-from service.translation.engine import TranslationEngine
+from service.text.langid import detect
+from service.text.segment import segment
+from service.translation.base import Translator
+from service.translation.document import DocumentTranslation, Segment, translate_documents
+from service.work import checkpoint
 
-SOURCE_LANG = "fr"
-TARGET_LANGS = ("en", "ko")
-LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ko": "한국어 (Korean)"}
+AUTO = "auto"
+
+
+class ModelSource(Protocol):
+    """Where the pipeline gets its models (the runtime; a fake in tests)."""
+
+    def translator(self, src: str, tgt: str) -> Translator:
+        """The translator of a pair's route."""
+        ...
+
+    def summarizer(self, spec: str | None = None) -> Summarizer:
+        """The summarizer a setting names (default: the configured one)."""
+        ...
+
+    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
+        """Repairs and flags with the configured glossary plus ``glossary``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The language detected for a text sent with source ``auto``."""
+
+    language: str
+    confidence: float
+
+
+def summary_pairs(
+    input_lang: str, output_langs: Iterable[str], langs: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The translations a summarizer needs besides the dispatch's own: its input document, when it
+    reads another language than the source, and its bullets into the languages it does not write.
+
+    The language plan asks this to know which models summaries load; the pipeline does the same."""
+    outputs = frozenset(output_langs)
+    pairs = [(SOURCE, input_lang)] if input_lang != SOURCE else []
+    native = _native(outputs)
+    pairs += [(native, lang) for lang in (SOURCE, *langs) if lang not in outputs]
+    return list(dict.fromkeys(pairs))
+
+
+def _native(output_langs: frozenset[str]) -> str:
+    """The language a summarizer's bullets are translated from."""
+    return SOURCE if SOURCE in output_langs else sorted(output_langs)[0]
 
 
 @dataclass(frozen=True)
@@ -34,7 +79,7 @@ class DispatchRequest:
 
     text: str
     id: str | None = None
-    langs: tuple[str, ...] = TARGET_LANGS
+    langs: tuple[str, ...] = TARGETS
     bullets: int | None = None
     summarizer: str | None = None
     strict: bool = False
@@ -45,22 +90,22 @@ class DispatchRequest:
 
 @dataclass
 class DispatchResult:
-    """Everything the pipeline produced for one dispatch."""
+    """Everything the pipeline produced for one dispatch (its JSON form: ``service.schemas.DispatchOut``)."""
 
     id: str
     source_text: str
     translations: dict[str, DocumentTranslation]
     summaries: dict[str, list[Bullet]]
+    # requested, used, fallback_reason, and models (the ModelInfo of the summarizer used); empty
+    # when no summaries were asked for.
     summarizer: dict[str, Any]
     prompt: str | None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def models(self) -> dict[str, Any]:
-        """Every model behind the result, with revisions."""
-        return {
-            "translation": {lang: [m.as_dict() for m in t.models] for lang, t in self.translations.items()},
-            "summarizer": self.summarizer.get("models", []),
-        }
+    @property
+    def source_lang(self) -> str:
+        """The language of the dispatch."""
+        return SOURCE
 
     @property
     def review(self) -> bool:
@@ -69,31 +114,17 @@ class DispatchResult:
             b.flags or not b.supported for bullets in self.summaries.values() for b in bullets
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        """The ``mts process --json`` object."""
-        return {
-            "id": self.id,
-            "review": self.review,
-            "source": {"lang": SOURCE_LANG, "text": self.source_text},
-            "translations": {lang: t.as_dict() for lang, t in self.translations.items()},
-            "summaries": {lang: [b.as_dict() for b in bullets] for lang, bullets in self.summaries.items()},
-            "summarizer": {k: v for k, v in self.summarizer.items() if k != "models"},
-            "models": self.models(),
-            "prompt": self.prompt,
-            "timings_ms": self.timings_ms,
-        }
-
     def to_markdown(self) -> str:
         """A readable report: translations, then bullets in each language."""
         lines = [f"# Dispatch {self.id}", ""]
         for lang, translation in self.translations.items():
-            lines += [f"## {LANGUAGE_NAMES.get(lang, lang)}", "", translation.translation.strip(), ""]
+            lines += [f"## {display_name(lang)}", "", translation.translation.strip(), ""]
         if self.summaries:
             lines += ["## Summary", ""]
             if self.summarizer.get("fallback_reason"):
                 lines += [f"_Summarizer fell back to extractive: {self.summarizer['fallback_reason']}._", ""]
             for lang, bullets in self.summaries.items():
-                lines += [f"### {LANGUAGE_NAMES.get(lang, lang)}", ""]
+                lines += [f"### {display_name(lang)}", ""]
                 for bullet in bullets:
                     mark = (
                         ""
@@ -114,25 +145,44 @@ def parse_langs(value: str | Sequence[str]) -> tuple[str, ...]:
     """Target languages from "en,ko" or a list; checked against what the service translates into."""
     items = value.split(",") if isinstance(value, str) else list(value)
     langs = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
-    unknown = [lang for lang in langs if lang not in TARGET_LANGS]
+    unknown = [lang for lang in langs if lang not in TARGETS]
     if unknown or not langs:
         given = ", ".join(unknown) or "(none)"
-        raise MtsError(f"unsupported target language(s) {given}; choose from {', '.join(TARGET_LANGS)}")
+        raise MtsError(f"unsupported target language(s) {given}; choose from {', '.join(TARGETS)}")
     return langs
 
 
 class Pipeline:
     """Turns a French dispatch into translations and bullet summaries with support verdicts."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        engine: TranslationEngine | None = None,
-        summarizer_factory: Callable[[str, Settings], Summarizer] = make_summarizer,
-    ) -> None:
+    def __init__(self, settings: Settings, models: ModelSource) -> None:
         self.settings = settings
-        self.engine = engine or TranslationEngine(settings)
-        self._summarizer_factory = summarizer_factory
+        self.models = models
+
+    def translate(
+        self, texts: Sequence[str], source: str, target: str, glossary: Glossary | None = None
+    ) -> list[tuple[DocumentTranslation, Detection | None]]:
+        """Translate dispatches from ``source`` (French, or ``auto``) into ``target``.
+
+        With ``auto`` the language of each text is detected and reported. A text already in the
+        target language is returned as it is; any other text is translated on the French route,
+        since the models are French-source (a text that is not French is translated anyway, and
+        the detected language says so). Sentences of all texts share model batches."""
+        detections = [_detect(text) if source == AUTO else None for text in texts]
+        checker = self.models.checker(glossary)  # a bad glossary fails before any model loads
+        todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
+        translated = (
+            translate_documents(
+                [texts[i] for i in todo], SOURCE, target, self.models.translator(SOURCE, target), checker
+            )
+            if todo
+            else []
+        )
+        documents = dict(zip(todo, translated, strict=True))
+        return [
+            (documents[i] if i in documents else _as_is(text, target), detection)
+            for i, (text, detection) in enumerate(zip(texts, detections, strict=True))
+        ]
 
     def process(self, request: DispatchRequest) -> DispatchResult:
         """Translate and summarize one dispatch."""
@@ -164,10 +214,16 @@ class Pipeline:
                 raise MtsError(f"bullets must be between 3 and 5, not {n}")
         timings: list[dict[str, float]] = [{} for _ in requests]
         translations: list[dict[str, DocumentTranslation]] = [{} for _ in requests]
+        checker = self.models.checker(first.glossary)
         for lang in langs if first.translations else ():
+            checkpoint()
             t0 = time.perf_counter()
-            documents = self.engine.translate_documents(
-                [r.text for r in requests], SOURCE_LANG, lang, first.glossary
+            documents = translate_documents(
+                [r.text for r in requests],
+                SOURCE,
+                lang,
+                self.models.translator(SOURCE, lang),
+                checker,
             )
             share = _ms(t0) / len(requests)
             for i, document in enumerate(documents):
@@ -181,13 +237,14 @@ class Pipeline:
             summarizer_info: dict[str, Any] = {}
             prompt: str | None = None
             if request.summaries:
+                checkpoint()
                 spec = request.summarizer or self.settings.summarizer
                 n = request.bullets if request.bullets is not None else self.settings.bullets
                 summaries, summarizer_info, prompt = self._summaries(
                     request.text,
                     spec,
                     n,
-                    (SOURCE_LANG, *langs),
+                    (SOURCE, *langs),
                     translations[i],
                     strict=request.strict,
                     glossary_extra=request.glossary,
@@ -218,7 +275,7 @@ class Pipeline:
         strict: bool,
         glossary_extra: Glossary | None = None,
     ) -> tuple[dict[str, list[Bullet]], dict[str, Any], str | None]:
-        summarizer = self._summarizer_factory(spec, self.settings)
+        summarizer = self.models.summarizer(spec)
         info: dict[str, Any] = {"requested": spec, "used": summarizer.name, "fallback_reason": None}
         try:
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
@@ -226,9 +283,9 @@ class Pipeline:
             summarizer = ExtractiveSummarizer()
             info.update(used=summarizer.name, fallback_reason=str(exc))
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
-        info["models"] = [m.as_dict() for m in summarizer.models]
+        info["models"] = list(summarizer.models)
         summaries: dict[str, list[Bullet]] = {}
-        glossary = self.engine.checker(glossary_extra).glossary
+        glossary = self.models.checker(glossary_extra).glossary
         for lang, bullets in raw.items():
             translated_source = translations[lang].translation if lang in translations else None
             checked = []
@@ -242,11 +299,11 @@ class Pipeline:
         return summaries, info, summarizer.prompt_ref
 
     def _document_in(self, lang: str, text: str, translations: dict[str, DocumentTranslation]) -> str:
-        if lang == SOURCE_LANG:
+        if lang == SOURCE:
             return text
         if lang not in translations:
-            translations_only = self.engine.translate_document(text, SOURCE_LANG, lang)
-            return translations_only.translation
+            translator = self.models.translator(SOURCE, lang)
+            return translate_documents([text], SOURCE, lang, translator, self.models.checker())[0].translation
         return translations[lang].translation
 
     def _write_bullets(
@@ -258,7 +315,7 @@ class Pipeline:
         translations: dict[str, DocumentTranslation],
     ) -> dict[str, list[str]]:
         document = self._document_in(summarizer.input_lang, text, translations)
-        native = SOURCE_LANG if SOURCE_LANG in summarizer.output_langs else sorted(summarizer.output_langs)[0]
+        native = _native(frozenset(summarizer.output_langs))
         written: dict[str, list[str]] = {}
         for lang in bullet_langs:
             if lang in summarizer.output_langs:
@@ -270,7 +327,7 @@ class Pipeline:
             if lang in written:
                 result[lang] = written[lang]
             elif written[native]:
-                translator = self.engine.translator(native, lang)
+                translator = self.models.translator(native, lang)
                 result[lang] = [t.text for t in translator.translate(written[native], native, lang)]
             else:
                 result[lang] = []
@@ -279,3 +336,16 @@ class Pipeline:
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
+
+
+def _detect(text: str) -> Detection:
+    guess = detect(text)[0]
+    return Detection(guess.language, round(guess.confidence, 1))
+
+
+def _as_is(text: str, lang: str) -> DocumentTranslation:
+    """A text already in ``lang``: every sentence stands as its own translation."""
+    sentences = segment(text)
+    return DocumentTranslation(
+        lang, lang, text, [], [Segment(s.paragraph, s.text, s.text, None) for s in sentences]
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 from service.translation.base import Translation
 
 

@@ -58,6 +58,17 @@ def tiny_m2m100(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def models_env(tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path) -> dict[str, str]:
+    """MTS_ variables for a command run over the tiny models."""
+    return {
+        "MTS_MODEL_FR_EN": str(tiny_marian),
+        "MTS_MODEL_FR_KO": str(tiny_m2m100),
+        "MTS_MODELS_DIR": str(tmp_path / "models"),
+        "MTS_NUM_BEAMS": "2",
+    }
+
+
+@pytest.fixture
 def sample_text() -> str:
     """The sample dispatch shipped in the repository."""
     return SAMPLE.read_text(encoding="utf-8")

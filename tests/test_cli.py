@@ -38,16 +38,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
         assert needle in lines[0]
 
 
-@pytest.fixture
-def models_env(tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        "MTS_MODEL_FR_EN": str(tiny_marian),
-        "MTS_MODEL_FR_KO": str(tiny_m2m100),
-        "MTS_MODELS_DIR": str(tmp_path / "models"),
-        "MTS_NUM_BEAMS": "2",
-    }
-
-
 @pytest.mark.parametrize(("target", "model_key"), [("en", "MTS_MODEL_FR_EN"), ("ko", "MTS_MODEL_FR_KO")])
 def test_translate_json_has_one_segment_per_sentence(
     target: str, model_key: str, models_env: dict[str, str], sample_text: str, tmp_path: Path

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
-from service.catalog import ModelInfo
 from service.config import Settings
 from service.errors import MtsError
-from service.pipeline import DispatchRequest, Pipeline, content_id
+from service.models.info import ModelInfo
+from service.pipeline import DispatchRequest, DispatchResult, Pipeline, content_id
+from service.quality.flags import Thresholds
+from service.quality.repair import SegmentChecker
+from service.schemas import DispatchOut
 from service.summarization.base import MalformedSummaryError, Summarizer
+from service.summarization.extractive import ExtractiveSummarizer
+from service.summarization.registry import parse_summarizer
+from service.text.glossary import Glossary, default_glossary
 from service.translation.base import Translation, Translator
-from service.translation.engine import TranslationEngine
+
+
+def as_json(result: DispatchResult) -> dict[str, Any]:
+    """What ``mts process --json``, the API and the batch job print for a result."""
+    return DispatchOut.of(result).model_dump(mode="json")
 
 
 class TaggingTranslator:
@@ -31,13 +42,25 @@ class TaggingTranslator:
         return [Translation(f"[{tgt}] {t}" if t.strip() else "", -0.1) for t in texts]
 
 
-class FakeEngine(TranslationEngine):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
+class FakeModels:
+    """The pipeline's model source with deterministic stand-ins (the runtime's role)."""
+
+    def __init__(self, summarizer: Summarizer | None = None) -> None:
         self.fakes: dict[tuple[str, str], TaggingTranslator] = {}
+        self.scripted = summarizer
 
     def translator(self, src: str, tgt: str) -> Translator:
         return self.fakes.setdefault((src, tgt), TaggingTranslator(src, tgt))
+
+    def summarizer(self, spec: str | None = None) -> Summarizer:
+        if spec == "scripted" and self.scripted is not None:
+            return self.scripted
+        parse_summarizer(spec or "extractive")  # an unknown name is the same error as the runtime's
+        return ExtractiveSummarizer()
+
+    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
+        base = default_glossary()
+        return SegmentChecker(base.merged(glossary) if glossary else base, Thresholds())
 
 
 class ScriptedSummarizer:
@@ -67,23 +90,14 @@ class ScriptedSummarizer:
         return self.bullets[:n]
 
 
-def make_pipeline(summarizer: Summarizer | None = None) -> tuple[Pipeline, FakeEngine]:
-    settings = Settings()
-    engine = FakeEngine(settings)
-
-    def factory(spec: str, _settings: Settings) -> Summarizer:
-        if spec == "extractive" or summarizer is None:
-            from service.summarization.registry import make_summarizer
-
-            return make_summarizer(spec, _settings)
-        return summarizer
-
-    return Pipeline(settings, engine=engine, summarizer_factory=factory), engine
+def make_pipeline(summarizer: Summarizer | None = None) -> tuple[Pipeline, FakeModels]:
+    models = FakeModels(summarizer)
+    return Pipeline(Settings(), models), models
 
 
 def test_result_has_every_key_and_bullets_in_three_languages(sample_text: str) -> None:
     pipeline, _ = make_pipeline()
-    result = pipeline.process(DispatchRequest(text=sample_text, bullets=4)).as_dict()
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, bullets=4)))
     assert set(result) >= {
         "id",
         "review",
@@ -112,12 +126,12 @@ def test_result_has_every_key_and_bullets_in_three_languages(sample_text: str) -
 
 
 def test_given_id_and_language_subset(sample_text: str) -> None:
-    pipeline, engine = make_pipeline()
-    result = pipeline.process(DispatchRequest(text=sample_text, id="yna-42", langs=("en",))).as_dict()
+    pipeline, models = make_pipeline()
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, id="yna-42", langs=("en",))))
     assert result["id"] == "yna-42"
     assert set(result["translations"]) == {"en"}
     assert set(result["summaries"]) == {"fr", "en"}
-    assert ("fr", "ko") not in engine.fakes
+    assert ("fr", "ko") not in models.fakes
 
 
 def test_bullets_written_in_english_are_translated_to_the_other_languages(sample_text: str) -> None:
@@ -126,13 +140,13 @@ def test_bullets_written_in_english_are_translated_to_the_other_languages(sample
         input_lang="en",
         output_langs=frozenset({"en"}),
     )
-    pipeline, engine = make_pipeline(english)
-    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    pipeline, models = make_pipeline(english)
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")))
     assert english.documents[0].startswith("[en] "), "the summarizer reads the English translation"
     assert [b["text"] for b in result["summaries"]["en"]][1] == "It lasted 6 hours."
     assert result["summaries"]["fr"][1]["text"] == "[fr] It lasted 6 hours."
     assert result["summaries"]["ko"][1]["text"] == "[ko] It lasted 6 hours."
-    assert ("en", "fr") in engine.fakes and ("en", "ko") in engine.fakes
+    assert ("en", "fr") in models.fakes and ("en", "ko") in models.fakes
     assert result["prompt"] == "scripted@1"
 
 
@@ -143,17 +157,17 @@ def test_unsupported_bullets_are_marked_and_strict_drops_them(sample_text: str) 
         "Le prochain dialogue aura lieu en 2026 à Séoul.",
     ]
     pipeline, _ = make_pipeline(ScriptedSummarizer(bullets))
-    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")))
     fr = result["summaries"]["fr"]
     assert [b["supported"] for b in fr] == [True, False, True]
     assert fr[1]["unsupported"] == ["9.999 milliards"]
-    strict = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted", strict=True)).as_dict()
+    strict = as_json(pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted", strict=True)))
     assert [b["text"] for b in strict["summaries"]["fr"]] == [bullets[0], bullets[2]]
 
 
 def test_malformed_summarizer_falls_back_to_extractive_and_says_so(sample_text: str) -> None:
     pipeline, _ = make_pipeline(ScriptedSummarizer([]))
-    result = pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")).as_dict()
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, summarizer="scripted")))
     assert result["summarizer"]["used"] == "extractive"
     assert result["summarizer"]["fallback_reason"] == "scripted summarizer had nothing to say"
     assert len(result["summaries"]["fr"]) == 3
@@ -161,7 +175,7 @@ def test_malformed_summarizer_falls_back_to_extractive_and_says_so(sample_text: 
 
 def test_summaries_can_be_skipped(sample_text: str) -> None:
     pipeline, _ = make_pipeline()
-    result = pipeline.process(DispatchRequest(text=sample_text, summaries=False)).as_dict()
+    result = as_json(pipeline.process(DispatchRequest(text=sample_text, summaries=False)))
     assert result["summaries"] == {}
 
 

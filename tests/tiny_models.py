@@ -120,6 +120,81 @@ def build_marian(
     return directory
 
 
+# Short fr→en pairs that build_decisive_marian learns by heart (their words are in FRENCH/ENGLISH).
+DECISIVE_PAIRS = (
+    ("Séoul", "Seoul"),
+    ("Bruxelles", "Brussels"),
+    ("Pyongyang", "Pyongyang"),
+    ("Busan et Incheon", "Busan and Incheon"),
+)
+
+
+def build_decisive_marian(
+    directory: Path, *, pairs: tuple[tuple[str, str], ...] = DECISIVE_PAIRS, steps: int = 200
+) -> Path:
+    """build_marian's model trained (seconds) to output each pair's English for its French.
+
+    Its greedy decisions are far from ties (a margin of logits to measure, not assume), unlike a
+    random model's, and they depend on the source. It is also kept int8-safe on any x86-64 CPU:
+    without AVX-512 VNNI, int8 GEMMs add the products of two adjacent inputs (columns 2j and 2j+1)
+    in 16 bits (``vpmaddubsw``), which saturates when both are large and of one sign. The inputs are
+    the unsigned side (CTranslate2 shifts activations by 128), so training keeps the two weights of
+    each such pair of opposite signs, or one of them at zero, in every matrix CTranslate2 quantizes
+    (the embeddings, tied to the output projection, included): such a pair cannot saturate, the int8
+    results are exact integer arithmetic on every CPU and differ from float32 by rounding only.
+    """
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    build_marian(directory)
+    tokenizer = MarianTokenizer.from_pretrained(directory)
+    model = MarianMTModel.from_pretrained(directory)
+    batch = tokenizer(
+        [fr for fr, _ in pairs], text_target=[en for _, en in pairs], padding=True, return_tensors="pt"
+    )
+    labels = batch["labels"].masked_fill(batch["labels"] == tokenizer.pad_token_id, -100)
+    pad = model.config.pad_token_id
+    linears = [module.weight for module in model.modules() if isinstance(module, torch.nn.Linear)]
+    embeddings = model.get_input_embeddings().weight  # tied to lm_head
+
+    def constrain() -> None:
+        with torch.no_grad():
+            for weight in [*linears, embeddings]:
+                pairs_of_inputs = weight.view(weight.shape[0], -1, 2)
+                first, second = pairs_of_inputs.unbind(-1)
+                same_sign = first * second > 0
+                first_smaller = first.abs() < second.abs()
+                first[same_sign & first_smaller] = 0.0
+                second[same_sign & ~first_smaller] = 0.0
+            embeddings[pad] = 0.0  # Marian decodes from a zero embedding, as CTranslate2 does
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    # The sinusoidal position tables are not saved: training them would change the model on reload.
+    parameters = [p for name, p in model.named_parameters() if "embed_positions" not in name]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small trains faster on one thread
+    try:
+        torch.manual_seed(0)
+        optimizer = torch.optim.Adam(parameters, lr=0.02)
+        constrain()
+        model.train()
+        for _ in range(steps):
+            loss = model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels
+            ).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            constrain()
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    model.save_pretrained(directory)
+    return directory
+
+
 def build_m2m100(directory: Path, *, max_positions: int = 128) -> Path:
     """A tiny multilingual M2M100 model (fr, en, ko among its language tokens)."""
     import torch

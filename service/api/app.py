@@ -18,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.batcher import BatcherClosedError, JobTooLargeError, QueueFullError
 from service.api.routes import LIBRETRANSLATE_PATHS, router
 from service.api.security import AuthError, RateLimitedError
 from service.api.state import (
@@ -36,7 +35,9 @@ from service.errors import (
     MtsError,
     UnsupportedLanguagePairError,
 )
-from service.translation.base import Translator
+from service.runtime.executor import ExecutorClosedError, JobTooLargeError, QueueFullError
+from service.runtime.registry import Loaders
+from service.work import WorkCancelledError
 
 log = logging.getLogger("mts.api")
 
@@ -71,8 +72,9 @@ ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
     (QueueFullError, 503, "queue_full", 2),
     (BusyError, 503, "busy", 2),
     (NotReadyError, 503, "not_ready", 5),
-    (BatcherClosedError, 503, "shutting_down", 5),
+    (ExecutorClosedError, 503, "shutting_down", 5),
     (RequestTimeoutError, 504, "timeout", None),
+    (WorkCancelledError, 504, "timeout", None),
     (ModelNotAvailableError, 503, "model_not_available", None),
     (BrokenModelError, 503, "model_broken", None),
     (ConfigurationError, 503, "configuration", None),
@@ -199,16 +201,15 @@ class _BodyTooLargeError(Exception):
     pass
 
 
-def create_app(
-    settings: Settings | None = None, *, translator_loader: Callable[..., Translator] | None = None
-) -> FastAPI:
-    """Build the app. Models load and warm in the lifespan; /readyz says 503 until they are warm."""
+def create_app(settings: Settings | None = None, *, loaders: Loaders | None = None) -> FastAPI:
+    """Build the app. Models load and warm in the lifespan; /readyz says 503 until they are warm.
+
+    ``loaders`` replace how the runtime loads models (tests pass deterministic fakes)."""
     settings = settings or Settings()
-    state = ServiceState(settings, engine_loader=translator_loader)
+    state = ServiceState(settings, loaders)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.loop = asyncio.get_running_loop()
         state.reason = "loading models"
         warm_task = asyncio.create_task(_warm(state))
         try:

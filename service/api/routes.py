@@ -12,33 +12,31 @@ from pydantic import ValidationError
 
 from service.api.schemas import (
     DispatchRequestIn,
-    DispatchResponse,
     ErrorResponse,
     GlossaryItem,
     LanguagesResponse,
     LTDetectRequest,
     LTLanguage,
     LTTranslateRequest,
-    ModelsResponse,
     SummarizeRequest,
-    SummarizeResponse,
     TranslateRequest,
     TranslateResponse,
 )
 from service.api.security import bearer_token, check_key
-from service.errors import MtsError, UnsupportedLanguagePairError
-from service.pipeline import TARGET_LANGS, DispatchRequest, parse_langs
+from service.errors import MtsError
+from service.languages import LANGUAGES, TARGETS
+from service.pipeline import Detection, DispatchRequest, DispatchResult, parse_langs
+from service.runtime.describe import ModelsReport, describe_models
+from service.schemas import DispatchOut, SummaryOut, TranslationOut
 from service.text.glossary import Glossary, glossary_from_mapping
 from service.text.langid import detect
-from service.translation.document import DocumentTranslation, Segment
+from service.translation.document import DocumentTranslation
 
 if TYPE_CHECKING:
     from service.api.state import ServiceState
 
 router = APIRouter()
 LIBRETRANSLATE_PATHS = frozenset({"/translate", "/languages", "/detect"})
-SOURCES = ("fr",)
-LANGUAGE_NAMES = {"fr": "French", "en": "English", "ko": "Korean"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {
@@ -86,28 +84,6 @@ def _check_texts(texts: list[str], state: ServiceState) -> None:
             raise MtsError(f"text {i} is empty")
 
 
-def _pair_error(source: str, target: str) -> UnsupportedLanguagePairError:
-    pairs = ", ".join(f"{s}→{t}" for s in SOURCES for t in TARGET_LANGS)
-    return UnsupportedLanguagePairError(
-        f"cannot translate {source}→{target}; supported pairs: {pairs} (source may be `auto`)"
-    )
-
-
-def _source_for(text: str, source: str, target: str) -> tuple[str, dict[str, Any] | None]:
-    """The source language of one text and, for `auto`, the detection result."""
-    if source != "auto":
-        if source not in SOURCES or target not in TARGET_LANGS:
-            raise _pair_error(source, target)
-        return source, None
-    if target not in TARGET_LANGS:
-        raise _pair_error(source, target)
-    guess = detect(text)[0]
-    detected = {"language": guess.language, "confidence": round(guess.confidence, 1)}
-    # Undetermined or unsupported text is translated as French (the models are French-source).
-    language = guess.language if guess.language in (*SOURCES, *TARGET_LANGS) else "fr"
-    return language, detected
-
-
 def _request_glossary(items: list[GlossaryItem] | None) -> Glossary | None:
     """A request's own glossary entries (a GlossaryError, i.e. a 400, names the bad item)."""
     if not items:
@@ -115,61 +91,49 @@ def _request_glossary(items: list[GlossaryItem] | None) -> Glossary | None:
     return glossary_from_mapping([item.model_dump(exclude_none=True) for item in items])
 
 
-def _translate_one(
-    state: ServiceState, text: str, source: str, target: str, glossary: Glossary | None = None
-) -> DocumentTranslation:
-    if source == target:
-        # Already in the target language (detected): nothing to translate.
-        from service.text.segment import segment
-
-        sentences = segment(text)
-        return DocumentTranslation(
-            source, target, text, [], [Segment(s.paragraph, s.text, s.text, None) for s in sentences]
-        )
-    return state.engine.translate_document(text, source, target, glossary)
-
-
 async def _translate_texts(
     request: Request, texts: list[str], source: str, target: str, glossary: Glossary | None = None
 ) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
     state = _state(request)
+    state.runtime.plan.check_pair(source, target)
     _check_texts(texts, state)
-    resolved = [_source_for(t, source, target) for t in texts]
     request.state.pair = f"{source}-{target}"
     request.state.texts = len(texts)
     if state.settings.log_text:
         request.state.text = texts
+    pipeline = state.runtime.pipeline
+    results = await state.run_blocking(
+        lambda: pipeline.translate(texts, source, target, glossary), request.is_disconnected
+    )
+    request.state.segments = sum(len(doc.segments) for doc, _ in results)
+    return [doc for doc, _ in results], [_detected(d) for _, d in results]
 
-    def work() -> list[DocumentTranslation]:
-        return [
-            _translate_one(state, t, src, target, glossary)
-            for t, (src, _) in zip(texts, resolved, strict=True)
-        ]
 
-    results = await state.run_blocking(work)
-    request.state.segments = sum(len(r.segments) for r in results)
-    return results, [d for _, d in resolved]
+def _detected(detection: Detection | None) -> dict[str, Any] | None:
+    return None if detection is None else {"language": detection.language, "confidence": detection.confidence}
 
 
 # -- /v1 ----------------------------------------------------------------------------------------
 
 
 @router.post("/v1/translate", response_model=TranslateResponse, responses=ERRORS, tags=["v1"])
-async def v1_translate(body: TranslateRequest, request: Request) -> dict[str, Any]:
+async def v1_translate(body: TranslateRequest, request: Request) -> TranslateResponse:
     """Translate one dispatch or several, keeping paragraphs; one result per text."""
     _authorize(request)
     texts = [body.text] if isinstance(body.text, str) else body.text
     glossary = _request_glossary(body.glossary)
     results, detected = await _translate_texts(request, texts, body.source, body.target, glossary)
-    return {
-        "translations": [r.as_dict() for r in results],
-        "detected_language": detected if body.source == "auto" else None,
-    }
+    return TranslateResponse.model_validate(
+        {
+            "translations": [TranslationOut.of(r) for r in results],
+            "detected_language": detected if body.source == "auto" else None,
+        }
+    )
 
 
 async def _run_pipeline(
     request: Request, body: DispatchRequestIn | SummarizeRequest, *, translations: bool
-) -> dict[str, Any]:
+) -> DispatchResult:
     """Authorize, check limits, and run one dispatch through the pipeline in a worker thread."""
     _authorize(request)
     state = _state(request)
@@ -177,7 +141,7 @@ async def _run_pipeline(
     dispatch = DispatchRequest(
         text=body.text,
         id=getattr(body, "id", None),
-        langs=parse_langs(body.langs) if body.langs is not None else TARGET_LANGS,
+        langs=parse_langs(body.langs) if body.langs is not None else TARGETS,
         bullets=body.bullets,
         summarizer=body.summarizer,
         strict=body.strict,
@@ -185,67 +149,38 @@ async def _run_pipeline(
         glossary=_request_glossary(body.glossary),
     )
     request.state.pair = "fr-" + "+".join(dispatch.langs)
-    result = await state.run_blocking(lambda: state.pipeline.process(dispatch))
-    return result.as_dict()
+    pipeline = state.runtime.pipeline
+    return await state.run_blocking(lambda: pipeline.process(dispatch), request.is_disconnected)
 
 
-@router.post("/v1/dispatches", response_model=DispatchResponse, responses=ERRORS, tags=["v1"])
-async def v1_dispatches(body: DispatchRequestIn, request: Request) -> dict[str, Any]:
+@router.post("/v1/dispatches", response_model=DispatchOut, responses=ERRORS, tags=["v1"])
+async def v1_dispatches(body: DispatchRequestIn, request: Request) -> DispatchOut:
     """The full pipeline: translations plus bullet summaries with support verdicts."""
-    return await _run_pipeline(request, body, translations=True)
+    return DispatchOut.of(await _run_pipeline(request, body, translations=True))
 
 
-@router.post("/v1/summarize", response_model=SummarizeResponse, responses=ERRORS, tags=["v1"])
-async def v1_summarize(body: SummarizeRequest, request: Request) -> dict[str, Any]:
+@router.post("/v1/summarize", response_model=SummaryOut, responses=ERRORS, tags=["v1"])
+async def v1_summarize(body: SummarizeRequest, request: Request) -> SummaryOut:
     """Bullets only (French, plus the requested languages), each with its support verdict."""
-    data = await _run_pipeline(request, body, translations=False)
-    return {k: data[k] for k in ("id", "summaries", "summarizer", "models", "prompt", "timings_ms")}
+    return SummaryOut.of(await _run_pipeline(request, body, translations=False))
 
 
 @router.get("/v1/languages", response_model=LanguagesResponse, tags=["v1"])
-async def v1_languages() -> dict[str, Any]:
+async def v1_languages(request: Request) -> dict[str, Any]:
     """Source and target languages, and the pairs translated."""
+    plan = _state(request).runtime.plan
     return {
-        "sources": list(SOURCES),
-        "targets": list(TARGET_LANGS),
-        "pairs": [{"source": s, "target": t} for s in SOURCES for t in TARGET_LANGS],
+        "sources": list(plan.sources),
+        "targets": list(plan.targets),
+        "pairs": [{"source": s, "target": t} for s, t in plan.pairs],
     }
 
 
-@router.get("/v1/models", response_model=ModelsResponse, tags=["v1"])
-async def v1_models(request: Request) -> dict[str, Any]:
-    """The configured models: ids, revisions, licences, and whether they are loaded."""
-    from service.catalog import resolve
-
-    state = _state(request)
-    settings = state.settings
-    roles = [("fr→en", "MTS_MODEL_FR_EN", settings.model_fr_en, ("fr", "en"))]
-    roles.append(("fr→ko", "MTS_MODEL_FR_KO", settings.model_fr_ko, ("fr", "ko")))
-    if settings.model_en_ko:
-        roles.append(("en→ko", "MTS_MODEL_EN_KO", settings.model_en_ko, ("en", "ko")))
-    loaded_pairs = {pair for pair, _ in state.batchers}
-    models = []
-    for role, setting, ref, (src, tgt) in roles:
-        try:
-            model = resolve(ref, settings)
-            model_id, revision = model.id, model.revision
-            licence = model.entry.licence_label if model.entry else None
-        except MtsError:
-            model_id, revision, licence = ref, None, None
-        translator = state.engine.loaded(src, tgt)
-        backends = sorted({m.backend for m in translator.models if m.backend}) if translator else []
-        models.append(
-            {
-                "role": role,
-                "setting": setting,
-                "id": model_id,
-                "revision": revision,
-                "licence": licence,
-                "loaded": f"{src}-{tgt}" in loaded_pairs,
-                "backend": ", ".join(backends) or settings.backend,
-            }
-        )
-    return {"models": models, "summarizer": settings.summarizer, "backend": settings.backend}
+@router.get("/v1/models", response_model=ModelsReport, tags=["v1"])
+async def v1_models(request: Request) -> ModelsReport:
+    """The models: the catalog and the configured ones, with revisions, licences, what uses each,
+    and whether (and on which backend) it is loaded. The same report as `mts models list`."""
+    return describe_models(_state(request).runtime)
 
 
 # -- LibreTranslate-compatible --------------------------------------------------------------------
@@ -312,11 +247,12 @@ async def lt_translate(request: Request) -> dict[str, Any]:
 
 
 @router.get("/languages", response_model=list[LTLanguage], tags=["LibreTranslate"])
-async def lt_languages() -> list[dict[str, Any]]:
+async def lt_languages(request: Request) -> list[dict[str, Any]]:
     """LibreTranslate `GET /languages`: each language with the targets it translates into."""
+    pairs = _state(request).runtime.plan.pairs
     return [
-        {"code": code, "name": LANGUAGE_NAMES[code], "targets": list(TARGET_LANGS) if code in SOURCES else []}
-        for code in ("fr", "en", "ko")
+        {"code": code, "name": language.name, "targets": [t for s, t in pairs if s == code]}
+        for code, language in LANGUAGES.items()
     ]
 
 

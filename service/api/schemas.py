@@ -1,10 +1,14 @@
-"""Request and response models of the HTTP API; their descriptions and examples make /docs."""
+"""Request models of the HTTP API and the response shapes only it has; their descriptions and
+examples make /docs. Translation, dispatch and summary results are the output models of
+``service.schemas``, shared with the CLI and the batch job."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.schemas import TranslationOut
 
 SAMPLE_FR = (
     "SÉOUL, 12 mars (Yonhap) -- La Corée du Sud et l'Union européenne ont tenu mercredi à Bruxelles "
@@ -16,37 +20,6 @@ class Strict(BaseModel):
     """Unknown fields are errors: a typo in a field name must not be silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class ModelRef(BaseModel):
-    id: str = Field(description="Hub id or local path of the model.", examples=["Helsinki-NLP/opus-mt-fr-en"])
-    revision: str = Field(description="Exact commit of the weights, or `local`.", examples=["local"])
-    backend: str | None = Field(
-        default=None,
-        description="What ran a translation model: `ctranslate2-<compute type>` or `torch-<dtype>`.",
-        examples=["ctranslate2-int8"],
-    )
-
-
-class SegmentOut(BaseModel):
-    paragraph: int = Field(description="0-based paragraph index of the source sentence.", examples=[0])
-    source: str = Field(description="The source sentence.")
-    translation: str = Field(description="Its translation.")
-    score: float | None = Field(description="Mean token log-probability (closer to 0 = more confident).")
-    flags: list[str] = Field(
-        description="What to check in this sentence, empty when nothing: `number_mismatch`, "
-        "`entity_mismatch`, `untranslated`, `loop`, `length_ratio`, `low_confidence`.",
-        examples=[[]],
-    )
-
-
-class TranslationOut(BaseModel):
-    source_lang: str = Field(examples=["fr"])
-    target_lang: str = Field(examples=["en"])
-    review: bool = Field(description="True when any segment is flagged.")
-    translation: str = Field(description="The whole translation, paragraphs kept.")
-    models: list[ModelRef]
-    segments: list[SegmentOut] = Field(description="One per source sentence, in order.")
 
 
 class DetectedLanguage(BaseModel):
@@ -126,39 +99,6 @@ class SummarizeRequest(Strict):
     summarizer: str | None = Field(default=None, examples=["extractive"])
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
-
-
-class BulletOut(BaseModel):
-    text: str
-    supported: bool = Field(description="Every number and name of the bullet is found in the source.")
-    unsupported: list[str] = Field(description="Numbers and names not found in the source.")
-    flags: list[str] = Field(description="`number_mismatch`, `entity_mismatch` or `loop`, as for segments.")
-
-
-class SummarizerInfo(BaseModel):
-    requested: str = Field(examples=["extractive"])
-    used: str = Field(examples=["extractive"])
-    fallback_reason: str | None = Field(description="Why the requested summarizer was not used.")
-
-
-class SummarizeResponse(BaseModel):
-    id: str
-    summaries: dict[str, list[BulletOut]]
-    summarizer: SummarizerInfo
-    models: dict[str, Any]
-    prompt: str | None = Field(description="`id@version` of the prompt used, if any.")
-    timings_ms: dict[str, float]
-
-
-class SourceOut(BaseModel):
-    lang: str
-    text: str
-
-
-class DispatchResponse(SummarizeResponse):
-    review: bool = Field(description="True when any translated sentence or bullet is flagged or unsupported.")
-    source: SourceOut
-    translations: dict[str, TranslationOut]
 
 
 class LanguagePair(BaseModel):

@@ -1,4 +1,9 @@
-"""Per-process service state: models behind micro-batchers, worker threads, readiness, limits."""
+"""Per-process API state: the runtime, work threads, readiness, limits and metrics.
+
+Models, routing and inference belong to the runtime (:mod:`service.runtime`); this module only
+adapts it to HTTP: each request's pipeline code runs in a work thread with a ticket (its deadline),
+and the request counts as in flight until that work has really stopped.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,23 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
-from service.api.batcher import BatchStats, MicroBatcher
 from service.api.metrics import Metrics
 from service.api.security import RateLimiter
-from service.catalog import ModelInfo
 from service.config import Settings
 from service.errors import MtsError
-from service.pipeline import Pipeline
-from service.translation.base import Translation, Translator
-from service.translation.engine import LoadedModelSpec, TranslationEngine, default_loader
+from service.runtime import Runtime
+from service.runtime.executor import CallStats
+from service.runtime.registry import Loaders
+from service.work import Ticket, WorkCancelledError, working_for
 
 log = logging.getLogger("mts.api")
 T = TypeVar("T")
 
-WARMUP_TEXT = "Le ministre des Affaires étrangères s'est rendu à Séoul mardi."
+# How often a waiting request checks whether its client is still there.
+DISCONNECT_POLL_S = 0.25
 
 
 class NotReadyError(MtsError):
@@ -41,148 +46,134 @@ class PayloadTooLargeError(MtsError):
     """A text, the number of texts or the body is over its limit; 413."""
 
 
-class BatchedTranslator:
-    """A translator whose calls go through a micro-batcher, so concurrent requests share batches.
-
-    Called from worker threads (the pipeline is blocking code); the batcher runs on the event loop
-    and executes batches on the single inference thread.
-    """
-
-    def __init__(self, inner: Translator, state: ServiceState) -> None:
-        self.inner = inner
-        self.state = state
-        self._batchers: dict[tuple[str, str], MicroBatcher[Translation]] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def models(self) -> list[ModelInfo]:
-        """The wrapped translator's models."""
-        return self.inner.models
-
-    def batcher(self, src: str, tgt: str) -> MicroBatcher[Translation]:
-        """The batcher of one language pair, created on the event loop on first use."""
-        with self._lock:
-            batcher = self._batchers.get((src, tgt))
-            if batcher is None:
-                batcher = self.state.make_batcher(self.inner, src, tgt)
-                self._batchers[(src, tgt)] = batcher
-            return batcher
-
-    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
-        """Translate through the pair's batcher (blocking; call from a worker thread)."""
-        return self.batcher(src, tgt).submit_threadsafe(list(texts))
+def _pair(key: object) -> str:
+    """The metrics label of an executor call: the language pair, or ``summarize``."""
+    if isinstance(key, tuple) and len(key) == 3 and key[0] == "translate":
+        return f"{key[1]}-{key[2]}"
+    return "summarize"
 
 
 class ServiceState:
-    """Everything one API process holds: settings, models, threads, limits and readiness."""
+    """Everything one API process holds: settings, runtime, work threads, limits and readiness."""
 
-    def __init__(self, settings: Settings, engine_loader: Callable[..., Translator] | None = None) -> None:
+    def __init__(self, settings: Settings, loaders: Loaders | None = None) -> None:
         self.settings = settings
         self.metrics = Metrics()
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.ready = False
         self.reason = "starting"
-        self.loop: asyncio.AbstractEventLoop | None = None
-        # One inference thread: one model instance per process, never two batches at once.
-        self.inference = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mts-infer")
-        # Pipeline code (segmentation, summaries, support checks) runs here and mostly waits on
-        # the batchers; bounded by max_inflight.
+        self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call)
+        # Pipeline code (segmentation, checks, summaries) runs here and mostly waits on the
+        # runtime's executor; bounded by max_inflight.
         self.workers = concurrent.futures.ThreadPoolExecutor(
             min(settings.max_inflight, 64), thread_name_prefix="mts-work"
         )
-        self.inflight = 0
-        self.batchers: list[tuple[str, MicroBatcher[Translation]]] = []
-        self._engine_loader = engine_loader or default_loader
-        self.engine = TranslationEngine(settings, loader=self._load_batched)
-        self.pipeline = Pipeline(settings, engine=self.engine)
+        self._inflight = 0
+        self._lock = threading.Lock()
+        for src, tgt in self.runtime.plan.pairs:
+            key = ("translate", src, tgt)
+            self.metrics.queue_depth.labels(f"{src}-{tgt}").set_function(
+                lambda key=key: self.runtime.executor.depth(key)  # type: ignore[misc]
+            )
 
-    def _load_batched(self, spec: LoadedModelSpec, settings: Settings) -> Translator:
-        translator = BatchedTranslator(self._engine_loader(spec, settings), self)
-        return translator
+    @property
+    def inflight(self) -> int:
+        """Requests whose work has not stopped yet."""
+        return self._inflight
 
-    def make_batcher(self, inner: Translator, src: str, tgt: str) -> MicroBatcher[Translation]:
-        """A started batcher for ``inner`` on ``src``→``tgt`` (safe to call from any thread)."""
-        if self.loop is None:
-            raise NotReadyError("the service is not running")
-        pair = f"{src}-{tgt}"
-        count = getattr(inner, "count_tokens", None)
-
-        def run(texts: list[str]) -> list[Translation]:
-            return inner.translate(texts, src, tgt)
-
-        def on_batch(stats: BatchStats) -> None:
-            self.metrics.batch_size.labels(pair).observe(stats.segments)
-            self.metrics.batch_tokens.labels(pair).inc(stats.tokens)
-            self.metrics.batch_seconds.labels(pair).inc(stats.seconds)
-            if stats.seconds > 0:
-                self.metrics.tokens_per_second.labels(pair).set(stats.tokens / stats.seconds)
-            log.debug("batch", extra={"pair": pair, "segments": stats.segments, "tokens": stats.tokens})
-
-        batcher: MicroBatcher[Translation] = MicroBatcher(
-            run,
-            executor=self.inference,
-            count_tokens=count if callable(count) else (lambda text: len(text) // 4 + 1),
-            max_batch_tokens=self.settings.batch_tokens,
-            max_wait_ms=self.settings.batch_wait_ms,
-            max_queue=self.settings.max_queue,
-            name=pair,
-            on_batch=on_batch,
-        )
-
-        async def start() -> None:
-            await batcher.start()
-
-        if _on_loop(self.loop):
-            raise RuntimeError("make_batcher must be called from a worker thread")
-        asyncio.run_coroutine_threadsafe(start(), self.loop).result()
-        self.batchers.append((pair, batcher))
-        self.metrics.queue_depth.labels(pair).set_function(lambda: batcher.queue_depth)
-        self.metrics.model_loaded.labels(pair).set(1)
-        return batcher
+    def _on_call(self, stats: CallStats) -> None:
+        pair = _pair(stats.key)
+        tokens = sum(len(item) // 4 + 1 for item in stats.items if isinstance(item, str))
+        self.metrics.batch_size.labels(pair).observe(len(stats.items))
+        self.metrics.batch_tokens.labels(pair).inc(tokens)
+        self.metrics.batch_seconds.labels(pair).inc(stats.seconds)
+        if stats.seconds > 0:
+            self.metrics.tokens_per_second.labels(pair).set(tokens / stats.seconds)
+        log.debug("model call", extra={"pair": pair, "segments": len(stats.items), "jobs": stats.jobs})
 
     def warm_up(self) -> None:
-        """Load the translation models and run one sentence through each (blocking)."""
-        for src, tgt in (("fr", "en"), ("fr", "ko")):
-            self.reason = f"loading the {src}→{tgt} model"
-            self.engine.translator(src, tgt).translate([WARMUP_TEXT], src, tgt)
-        spec = self.settings.summarizer
-        if spec != "extractive":
-            self.reason = f"loading the summarizer {spec}"
-            from service.summarization.registry import make_summarizer
+        """Load every model the service's declared pairs and summarizer need (blocking)."""
 
-            make_summarizer(spec, self.settings)
+        def progress(message: str) -> None:
+            self.reason = message
 
-    async def run_blocking(self, fn: Callable[[], T]) -> T:
-        """Run pipeline code in a worker thread under the in-flight bound and the request timeout."""
+        self.runtime.warm(progress=progress)
+        for src, tgt in self.runtime.plan.pairs:
+            self.metrics.model_loaded.labels(f"{src}-{tgt}").set(1)
+
+    def _enter(self) -> None:
+        with self._lock:
+            if self._inflight >= self.settings.max_inflight:
+                raise BusyError(
+                    f"{self._inflight} requests in flight (limit {self.settings.max_inflight}); retry"
+                )
+            self._inflight += 1
+            self.metrics.inflight.set(self._inflight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+            self.metrics.inflight.set(self._inflight)
+
+    async def run_blocking(
+        self, fn: Callable[[], T], is_disconnected: Callable[[], object] | None = None
+    ) -> T:
+        """Run pipeline code in a work thread under the in-flight bound and the request timeout.
+
+        On timeout (or when ``is_disconnected`` says the client has gone) the request's ticket is
+        cancelled: its waiting model work is withdrawn, a running model call stops at its next
+        batch, and the request stays counted in flight until its work has stopped."""
         if not self.ready:
             raise NotReadyError(f"not ready: {self.reason}")
-        if self.inflight >= self.settings.max_inflight:
-            raise BusyError(f"{self.inflight} requests in flight (limit {self.settings.max_inflight}); retry")
-        loop = asyncio.get_running_loop()
-        self.inflight += 1
-        self.metrics.inflight.set(self.inflight)
+        self._enter()
+        ticket = Ticket(self.settings.request_timeout_s)
+
+        def work() -> T:
+            with working_for(ticket):
+                return fn()
+
         try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(self.workers, fn), timeout=self.settings.request_timeout_s
-            )
-        except TimeoutError:
+            future = self.workers.submit(work)
+        except RuntimeError:
+            self._leave()
+            raise NotReadyError("the service is shutting down") from None
+        future.add_done_callback(lambda _: self._leave())
+        waiting = asyncio.wrap_future(future)
+        # After a timeout nobody awaits the work's outcome: retrieve it, so that its error
+        # (WorkCancelledError, as a rule) is not reported as never retrieved.
+        waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+        watcher = (
+            asyncio.create_task(_watch_client(is_disconnected, ticket))
+            if is_disconnected is not None
+            else None
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiting), timeout=self.settings.request_timeout_s)
+        except (TimeoutError, WorkCancelledError):
+            ticket.cancel("the request timed out")
             raise RequestTimeoutError(
                 f"the request took longer than {self.settings.request_timeout_s:g} s"
             ) from None
+        except asyncio.CancelledError:
+            ticket.cancel("the client went away")
+            raise
         finally:
-            self.inflight -= 1
-            self.metrics.inflight.set(self.inflight)
+            if watcher is not None:
+                watcher.cancel()
 
     async def close(self) -> None:
-        """Stop batchers and threads."""
-        for _, batcher in self.batchers:
-            await batcher.stop()
+        """Stop the runtime and the work threads."""
+        await asyncio.to_thread(self.runtime.close)
         self.workers.shutdown(wait=False, cancel_futures=True)
-        self.inference.shutdown(wait=False, cancel_futures=True)
 
 
-def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
+async def _watch_client(is_disconnected: Callable[[], object], ticket: Ticket) -> None:
+    """Cancel the ticket when the client disconnects (the request's work is then dropped)."""
+    while not ticket.dead:
+        answer = is_disconnected()
+        if asyncio.iscoroutine(answer):
+            answer = await answer
+        if answer:
+            ticket.cancel("the client went away")
+            return
+        await asyncio.sleep(DISCONNECT_POLL_S)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.languages import TARGETS
+
 
 @dataclass(frozen=True)
 class BatchOptions:
     """What the batch job does with each record."""
 
-    langs: tuple[str, ...] = ("en", "ko")
+    langs: tuple[str, ...] = TARGETS
     summaries: bool = True
     bullets: int | None = None
     summarizer: str | None = None

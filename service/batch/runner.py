@@ -16,7 +16,7 @@ from service.batch.worker import BatchWorker
 from service.batch.writer import ResumableWriter
 from service.config import Settings
 from service.errors import MtsError
-from service.hf_models import cpu_threads
+from service.models.loading import cpu_threads
 
 Engine = Literal["local", "ray"]
 
@@ -172,11 +172,14 @@ def _run(
         )  # fmt: skip
     elif workers == 1:
         worker = BatchWorker(settings, options)
-        worker.preload()
-        for chunk in _chunks(pending(), options.records_per_batch):
-            for record, line in zip(chunk, worker.process(chunk), strict=True):
-                emit(line, record.text)
-        hits, misses = worker.cache_stats()
+        try:
+            worker.preload()
+            for chunk in _chunks(pending(), options.records_per_batch):
+                for record, line in zip(chunk, worker.process(chunk), strict=True):
+                    emit(line, record.text)
+            hits, misses = worker.cache_stats()
+        finally:
+            worker.close()
     else:
         # Each process gets its share of the cores, so the pool never oversubscribes the machine.
         share = settings.model_copy(update={"threads": cpu_threads(settings.threads, workers)})

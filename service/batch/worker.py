@@ -11,11 +11,11 @@ from typing import Any
 from service.batch.records import BatchOptions, Record, error_line
 from service.config import Settings
 from service.errors import MtsError
-from service.pipeline import DispatchRequest, DispatchResult, Pipeline
-from service.summarization.registry import make_summarizer
+from service.pipeline import DispatchRequest, DispatchResult
+from service.runtime import Runtime
+from service.schemas import DispatchOut
 from service.translation.base import Translator
 from service.translation.cache import CachingTranslator, TranslationCache
-from service.translation.engine import LoadedModelSpec, TranslationEngine, default_loader
 
 log = logging.getLogger("mts.batch")
 
@@ -29,37 +29,25 @@ class BatchWorker:
         self.settings = settings
         self.options = options
         self.cache = TranslationCache(settings.cache_path) if options.cache else None
-        self.engine = TranslationEngine(settings, loader=self._load)
-        self.pipeline = Pipeline(settings, engine=self.engine)
+        self.runtime = Runtime(settings, wrap_translator=self._cached)
+        self.pipeline = self.runtime.pipeline
 
-    def _load(self, spec: LoadedModelSpec, settings: Settings) -> Translator:
-        translator = default_loader(spec, settings)
+    def _cached(self, translator: Translator) -> Translator:
+        # Cache hits never queue for the model.
         return CachingTranslator(translator, self.cache) if self.cache is not None else translator
 
     @staticmethod
     def check_available(settings: Settings, options: BatchOptions) -> None:
         """Fail now, with one clear message, if a model the job needs is missing (loads nothing)."""
-        from service.catalog import locate
-        from service.translation.engine import locate_translation_model
-
-        for lang in options.langs:
-            locate_translation_model("model_fr_en" if lang == "en" else "model_fr_ko", settings)
-            if lang == "ko" and settings.model_en_ko:
-                locate_translation_model("model_en_ko", settings)
-        spec = options.summarizer or settings.summarizer
-        if options.summaries and spec != "extractive":
-            kind, _, ref = spec.partition(":")
-            if kind not in ("seq2seq", "instruct") or not ref:
-                make_summarizer(spec, settings)  # raises the "unknown summarizer" message
-            locate(ref, settings, "MTS_SUMMARIZER")
+        runtime = Runtime(settings)
+        try:
+            runtime.check_available(options.langs, options.summarizer, summaries=options.summaries)
+        finally:
+            runtime.close()
 
     def preload(self) -> None:
         """Load every model the job needs now, so a missing model stops the job before any work."""
-        for lang in self.options.langs:
-            self.engine.translator("fr", lang)
-        spec = self.options.summarizer or self.settings.summarizer
-        if self.options.summaries:
-            make_summarizer(spec, self.settings)
+        self.runtime.warm(self.options.langs, self.options.summarizer, summaries=self.options.summaries)
 
     def _request(self, record: Record) -> DispatchRequest:
         assert record.text is not None
@@ -73,7 +61,7 @@ class BatchWorker:
         )
 
     def _line(self, record: Record, result: DispatchResult) -> dict[str, Any]:
-        line = result.as_dict()
+        line = DispatchOut.of(result).model_dump(mode="json")
         # Input fields other than id and text are carried through, unless they would hide ours.
         carried = {k: v for k, v in record.extra.items() if k not in line}
         return {"id": line.pop("id"), **carried, **line}
@@ -106,6 +94,10 @@ class BatchWorker:
         except Exception as exc:  # a record that breaks the pipeline becomes an error line
             log.exception("record %s failed", record.id)
             return error_line(record.id, type(exc).__name__, str(exc) or type(exc).__name__)
+
+    def close(self) -> None:
+        """Stop the worker's inference thread."""
+        self.runtime.close()
 
     def cache_stats(self) -> tuple[int, int]:
         """(hits, misses) of the translation cache in this worker so far."""

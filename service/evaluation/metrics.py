@@ -37,16 +37,17 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from sacrebleu.metrics.base import Metric
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 from sacrebleu.metrics.ter import TER
 
+from service.evaluation.sacrebleu_stats import score_from_statistics, segment_statistics
 from service.evaluation.tokenize import LANGS, rouge_tokenizer_name, rouge_tokens
 
 DEFAULT_BOOTSTRAP = 1000
@@ -54,16 +55,31 @@ DEFAULT_SEED = 12345
 CI_PERCENTILES = (2.5, 97.5)
 
 
-@dataclass(frozen=True)
-class Score:
-    """One corpus-level metric value with its 95% bootstrap confidence interval."""
+class Score(BaseModel):
+    """One measured number: a corpus-level metric with its 95% bootstrap confidence interval, or a
+    rate. The one shape of a score, in ``mts eval score --json`` and in evaluation reports;
+    serialised values are rounded to 4 decimals."""
 
-    metric: str  # "bleu" | "chrf++" | "ter" | "rouge1" | "rouge2" | "rougeL"
-    value: float  # BLEU/chrF++/TER on sacrebleu's 0-100 scale; ROUGE F1 x 100
-    ci_low: float | None  # None when bootstrap=0
-    ci_high: float | None
-    signature: str
-    higher_is_better: bool
+    model_config = ConfigDict(frozen=True)
+
+    metric: str = Field(
+        description="`bleu`, `chrf++`, `ter`, `rouge1`, `rouge2` or `rougeL`; in a report, the full "
+        "name (`translation.en.bleu`, `summary.fr.support_rate`).",
+        examples=["bleu"],
+    )
+    value: float = Field(
+        description="On a 0-100 scale: sacrebleu's for BLEU, chrF++ and TER; F1 × 100 for ROUGE; "
+        "a percentage for rates.",
+        examples=[41.7],
+    )
+    higher_is_better: bool = Field(description="False for TER and flag rates.")
+    ci_low: float | None = Field(default=None, description="95% interval, low end; null without bootstrap.")
+    ci_high: float | None = Field(default=None, description="95% interval, high end; null without bootstrap.")
+    signature: str = Field(description="How it was computed (sacrebleu's signature and the bootstrap).")
+
+    @field_serializer("value", "ci_low", "ci_high")
+    def _rounded(self, value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
 
 
 def _check_inputs(hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> None:
@@ -166,15 +182,15 @@ def _sacrebleu_score(
     seed: int,
     extra_signature: str = "",
 ) -> Score:
-    # Metric.corpus_score's own steps (check, per-segment statistics, aggregate), so that the
-    # statistics, which TER is slow to extract, serve both the value and the bootstrap.
-    metric._check_corpus_score_args(hyps, refs)
-    stats = metric._extract_corpus_statistics(hyps, refs)
-    value = float(metric._aggregate_and_compute(stats).score)
+    # Metric.corpus_score's own steps (check, per-segment statistics, aggregate), through the one
+    # adapter over sacrebleu's private API, so that the statistics, which TER is slow to extract,
+    # serve both the value and the bootstrap.
+    stats = segment_statistics(metric, hyps, refs)
+    value = score_from_statistics(metric, [sum(column) for column in zip(*stats, strict=True)])
     signature = f"{metric.get_signature()}{extra_signature}|{_bootstrap_suffix(bootstrap, seed)}"
 
     def corpus_value(sums: npt.NDArray[np.float64]) -> float:
-        return float(metric._compute_score_from_stats(sums.tolist()).score)
+        return score_from_statistics(metric, sums.tolist())
 
     ci = bootstrap_ci(stats, corpus_value, n_resamples=bootstrap, seed=seed)
     return Score(

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.catalog import is_ready, resolve
 from service.config import Settings
 from service.errors import MtsError
+from service.evaluation.fidelity import paragraphs, reference_cases
 from service.evaluation.metrics import Score, summary_scores, translation_scores
 from service.evaluation.suites import Dispatch, Suite
-from service.quality.fidelity import paragraphs, reference_cases
+from service.languages import CODES, TARGETS
+from service.models.store import is_ready, resolve
 from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
 from service.text.entities import entity_in, extract_entities
@@ -26,35 +27,14 @@ RATE_TOLERANCE = 2.0
 
 
 @dataclass
-class Metric:
-    """One reported number."""
-
-    value: float
-    higher_is_better: bool = True
-    ci_low: float | None = None
-    ci_high: float | None = None
-    signature: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "value": round(self.value, 4),
-            "higher_is_better": self.higher_is_better,
-            "ci_low": None if self.ci_low is None else round(self.ci_low, 4),
-            "ci_high": None if self.ci_high is None else round(self.ci_high, 4),
-            "signature": self.signature,
-        }
-
-
-@dataclass
 class Report:
     """What a suite run measured (or why it was skipped)."""
 
     suite: str
     date: str
     skipped: str | None = None
-    metrics: dict[str, Metric] = field(default_factory=dict)
-    models: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Score] = field(default_factory=dict)  # by name (the score's ``metric``)
+    models: dict[str, Any] = field(default_factory=dict)  # service.schemas.ModelsOut, JSON-ready
     summarizer: str = ""
     prompt: str | None = None
     dispatches: int = 0
@@ -71,9 +51,18 @@ class Report:
             "summarizer": self.summarizer,
             "prompt": self.prompt,
             "models": self.models,
-            "metrics": {name: m.as_dict() for name, m in sorted(self.metrics.items())},
+            # Keyed by name, so each entry leaves its `metric` out.
+            "metrics": {
+                name: m.model_dump(mode="json", exclude={"metric"})
+                for name, m in sorted(self.metrics.items())
+            },
             "flags": self.flags,
         }
+
+    def add(self, *scores: Score) -> None:
+        """Record scores under their names."""
+        for score in scores:
+            self.metrics[score.metric] = score
 
     def markdown(self) -> str:
         """A table of the metrics, with their confidence intervals and signatures."""
@@ -103,11 +92,15 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-def _from_scores(prefix: str, scores: list[Score]) -> dict[str, Metric]:
-    return {
-        f"{prefix}.{s.metric}": Metric(s.value, s.higher_is_better, s.ci_low, s.ci_high, s.signature)
-        for s in scores
-    }
+def _named(prefix: str, scores: list[Score]) -> list[Score]:
+    """Corpus scores named for a report: ``bleu`` → ``translation.en.bleu``."""
+    return [s.model_copy(update={"metric": f"{prefix}.{s.metric}"}) for s in scores]
+
+
+def _share(name: str, verdicts: list[bool], signature: str) -> Score:
+    """The percentage of true verdicts (0 when there are none)."""
+    value = 100.0 * sum(verdicts) / len(verdicts) if verdicts else 0.0
+    return Score(metric=name, value=value, higher_is_better=True, signature=signature)
 
 
 def number_preservation(source: str, target: str, lang: str) -> tuple[int, int]:
@@ -122,10 +115,27 @@ def entity_preservation(source: str, target: str) -> tuple[int, int]:
     return sum(1 for e in entities if entity_in(e, target)), len(entities)
 
 
-def _rate(pairs: list[tuple[int, int]], signature: str) -> Metric:
+def _preservation(prefix: str, lang: str, pairs: list[tuple[str, str]]) -> list[Score]:
+    """Number and name preservation rates of (source, translation) pairs into ``lang``."""
+    return [
+        _rate(
+            f"{prefix}.{lang}.number_preservation",
+            [number_preservation(s, t, lang) for s, t in pairs],
+            "numbers|fr→" + lang,
+        ),
+        _rate(
+            f"{prefix}.{lang}.entity_preservation",
+            [entity_preservation(s, t) for s, t in pairs],
+            "entities|fr→" + lang + "|as-written",
+        ),
+    ]
+
+
+def _rate(name: str, pairs: list[tuple[int, int]], signature: str) -> Score:
     found = sum(p[0] for p in pairs)
     total = sum(p[1] for p in pairs)
-    return Metric(100.0 * found / total if total else 100.0, True, signature=signature)
+    value = 100.0 * found / total if total else 100.0
+    return Score(metric=name, value=value, higher_is_better=True, signature=signature)
 
 
 def missing_models(suite: Suite, settings: Settings) -> list[str]:
@@ -173,12 +183,14 @@ def _count_flags(report: Report, name: str, flag_lists: list[list[str]], signatu
     report.flags[name] = counts
     if flag_lists:
         rate = 100.0 * counts["flagged"] / counts["segments"]
-        report.metrics[f"{name}.flagged_segments"] = Metric(rate, higher_is_better=False, signature=signature)
+        report.add(
+            Score(metric=f"{name}.flagged_segments", value=rate, higher_is_better=False, signature=signature)
+        )
 
 
 def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
     glossary = default_glossary()
-    for lang in ("en", "ko"):
+    for lang in TARGETS:
         refs = [(d.source, d.references[lang]) for d in dispatches if lang in d.references]
         if not refs:
             continue
@@ -191,13 +203,8 @@ def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
             ],
             f"flags|fr→{lang}|paragraphs",
         )
-        report.metrics[f"references.{lang}.number_preservation"] = _rate(
-            [number_preservation(s, t, lang) for s, t in refs], "numbers|fr→" + lang
-        )
-        report.metrics[f"references.{lang}.entity_preservation"] = _rate(
-            [entity_preservation(s, t) for s, t in refs], "entities|fr→" + lang + "|as-written"
-        )
-    for lang in ("fr", "en", "ko"):
+        report.add(*_preservation("references", lang, refs))
+    for lang in CODES:
         verdicts = [
             check_bullet(
                 b, lang, d.source, {lang: d.references[lang]} if lang in d.references else None
@@ -206,9 +213,7 @@ def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
             for b in d.bullets.get(lang, [])
         ]
         if verdicts:
-            report.metrics[f"references.{lang}.bullet_support"] = Metric(
-                100.0 * sum(verdicts) / len(verdicts), True, signature="support|numbers+names"
-            )
+            report.add(_share(f"references.{lang}.bullet_support", verdicts, "support|numbers+names"))
 
 
 def _summary_metrics(
@@ -216,47 +221,52 @@ def _summary_metrics(
 ) -> None:
     hyps = [" ".join(b) for b in bullets]
     refs = [[" ".join(d.bullets.get(lang, [])) for d in dispatches]]
-    report.metrics.update(
-        _from_scores(f"summary.{lang}", summary_scores(hyps, refs, lang, bootstrap=bootstrap))
-    )
+    report.add(*_named(f"summary.{lang}", summary_scores(hyps, refs, lang, bootstrap=bootstrap)))
 
 
 def _score_french_summaries(
     report: Report, suite: Suite, dispatches: list[Dispatch], settings: Settings, bootstrap: int
 ) -> None:
-    from service.summarization.registry import make_summarizer
+    from service.runtime import Runtime
 
-    summarizer = make_summarizer(suite.summarizer, settings)
+    runtime = Runtime(settings)
+    summarizer = runtime.summarizer(suite.summarizer)
     report.prompt = summarizer.prompt_ref
     all_bullets: list[list[str]] = []
     verdicts: list[bool] = []
-    for dispatch in dispatches:
-        n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
-        bullets = summarizer.summarize(dispatch.source, "fr", n)
-        all_bullets.append(bullets)
-        verdicts += [check_bullet(b, "fr", dispatch.source).supported for b in bullets]
+    try:
+        for dispatch in dispatches:
+            n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
+            bullets = summarizer.summarize(dispatch.source, "fr", n)
+            all_bullets.append(bullets)
+            verdicts += [check_bullet(b, "fr", dispatch.source).supported for b in bullets]
+    finally:
+        runtime.close()
     _summary_metrics(report, "fr", all_bullets, dispatches, bootstrap)
-    report.metrics["summary.fr.support_rate"] = Metric(
-        100.0 * sum(verdicts) / len(verdicts) if verdicts else 0.0, True, signature="support|numbers+names"
-    )
+    report.add(_share("summary.fr.support_rate", verdicts, "support|numbers+names"))
 
 
 def _score_pipeline(
     report: Report, suite: Suite, dispatches: list[Dispatch], settings: Settings, bootstrap: int
 ) -> None:
-    from service.pipeline import DispatchRequest, Pipeline
+    from service.pipeline import DispatchRequest
+    from service.runtime import Runtime
+    from service.schemas import ModelsOut
 
-    pipeline = Pipeline(settings)
-    langs = tuple(lang for lang in suite.translation_languages) or ("en", "ko")
+    runtime = Runtime(settings)
+    langs = tuple(lang for lang in suite.translation_languages) or TARGETS
     results = []
-    for dispatch in dispatches:
-        n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
-        request = DispatchRequest(
-            text=dispatch.source, id=dispatch.id, langs=langs, bullets=n, summarizer=suite.summarizer
-        )
-        results.append(pipeline.process(request))
+    try:
+        for dispatch in dispatches:
+            n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
+            request = DispatchRequest(
+                text=dispatch.source, id=dispatch.id, langs=langs, bullets=n, summarizer=suite.summarizer
+            )
+            results.append(runtime.pipeline.process(request))
+    finally:
+        runtime.close()
     first = results[0]
-    report.models = first.models()
+    report.models = ModelsOut.of(first).model_dump(mode="json")
     report.prompt = first.prompt
     if "translation" in suite.tasks:
         for lang in suite.translation_languages:
@@ -271,20 +281,13 @@ def _score_pipeline(
                 else:  # paragraph structure lost: score the document as one segment
                     hyps.append(" ".join(hyp_paras))
                     refs.append(" ".join(ref_paras))
-            report.metrics.update(
-                _from_scores(
-                    f"translation.{lang}", translation_scores(hyps, [refs], lang, bootstrap=bootstrap)
-                )
+            report.add(
+                *_named(f"translation.{lang}", translation_scores(hyps, [refs], lang, bootstrap=bootstrap))
             )
             pairs = [
                 (d.source, r.translations[lang].translation) for d, r in zip(dispatches, results, strict=True)
             ]
-            report.metrics[f"translation.{lang}.number_preservation"] = _rate(
-                [number_preservation(s, t, lang) for s, t in pairs], "numbers|fr→" + lang
-            )
-            report.metrics[f"translation.{lang}.entity_preservation"] = _rate(
-                [entity_preservation(s, t) for s, t in pairs], "entities|fr→" + lang + "|as-written"
-            )
+            report.add(*_preservation("translation", lang, pairs))
             _count_flags(
                 report,
                 f"translation.{lang}",
@@ -296,11 +299,7 @@ def _score_pipeline(
             bullets = [[b.text for b in r.summaries.get(lang, [])] for r in results]
             _summary_metrics(report, lang, bullets, dispatches, bootstrap)
             supported = [b.supported for r in results for b in r.summaries.get(lang, [])]
-            report.metrics[f"summary.{lang}.support_rate"] = Metric(
-                100.0 * sum(supported) / len(supported) if supported else 0.0,
-                True,
-                signature="support|numbers+names",
-            )
+            report.add(_share(f"summary.{lang}.support_rate", supported, "support|numbers+names"))
 
 
 def write_report(report: Report, directory: Path) -> tuple[Path, Path]:

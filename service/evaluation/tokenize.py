@@ -32,9 +32,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from service.languages import CODES
+
 log = logging.getLogger(__name__)
 
-LANGS: frozenset[str] = frozenset({"fr", "en", "ko"})
+LANGS: frozenset[str] = frozenset(CODES)
 
 _NUMBER = r"\d+(?:[.,\u00a0\u202f]\d+)+"
 _WORD = re.compile(rf"{_NUMBER}|[^\W_]+", re.UNICODE)

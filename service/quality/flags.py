@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
@@ -47,6 +48,8 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "length_ratio": "unusually long or short for a translation",
     "low_confidence": "the model was unsure",
 }
+# The flags :func:`bullet_flags` can raise, in ``FLAGS`` order.
+BULLET_FLAGS: tuple[str, ...] = ("number_mismatch", "entity_mismatch", "loop")
 
 # Output/source length in characters, per pair: the band covers every paragraph of the reference
 # translations of the evaluation suite with a margin. Segments under MIN_LENGTH_CHARS are too
@@ -89,19 +92,8 @@ class Thresholds:
     @classmethod
     def parse(cls, value: str) -> Thresholds:
         """``-1.5`` or ``-1.5,Helsinki-NLP/opus-mt-fr-en=-1.2,facebook/m2m100_418M=-2``."""
-        default = DEFAULT_MIN_LOGPROB
-        by_model: dict[str, float] = {}
-        for part in (p.strip() for p in value.split(",") if p.strip()):
-            name, sep, number = part.rpartition("=")
-            try:
-                threshold = float(number)
-            except ValueError:
-                raise ValueError(f"not a number in {part!r}") from None
-            if sep:
-                by_model[name.strip()] = threshold
-            else:
-                default = threshold
-        return cls(default, by_model)
+        default, by_model = parse_low_confidence(value)
+        return cls(DEFAULT_MIN_LOGPROB if default is None else default, by_model)
 
     def for_model(self, model_id: str | None) -> float:
         """The threshold of ``model_id`` (the default for unknown models)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 
 
 class Summarizer(Protocol):
@@ -43,15 +43,6 @@ class Bullet:
     supported: bool
     unsupported: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()  # the segment flags that apply to a bullet (service.quality.flags)
-
-    def as_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {
-            "text": self.text,
-            "supported": self.supported,
-            "unsupported": list(self.unsupported),
-            "flags": list(self.flags),
-        }
 
 
 class MalformedSummaryError(Exception):

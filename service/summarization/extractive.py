@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 from service.text.segment import segment
 
 # Weight of centrality against lead position in a sentence's score.

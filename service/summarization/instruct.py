@@ -11,9 +11,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from service.catalog import ModelInfo
 from service.errors import BrokenModelError
-from service.hf_models import load_model, pick_device
+from service.languages import CODES
+from service.models.info import ModelInfo
+from service.models.loading import load_model, pick_device
 from service.summarization.base import MalformedSummaryError
 from service.summarization.bullets import is_well_formed, parse_bullets
 from service.summarization.prompts import PromptTemplate, load_prompt
@@ -31,7 +32,7 @@ class InstructSummarizer:
     """Bullets in French, English or Korean, written directly from the French source."""
 
     input_lang = "fr"
-    output_langs = frozenset({"fr", "en", "ko"})
+    output_langs = frozenset(CODES)
 
     def __init__(
         self, path: Path, info: ModelInfo, *, device: str = "auto", prompt: PromptTemplate | None = None

@@ -1,41 +1,67 @@
-"""Summarizers by name: ``extractive``, ``seq2seq:<model>``, ``instruct:<model>``."""
+"""Summarizers by name: ``extractive``, ``seq2seq:<model>``, ``instruct:<model>``.
+
+This module only knows the kinds: what each reads and writes, and how to build one from a model
+directory. Which models are loaded, and when, is the runtime's model registry's business.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
-from service.catalog import locate
 from service.config import Settings
 from service.errors import MtsError
+from service.models.info import ModelInfo
 from service.summarization.base import Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
 
 FORMS = "extractive, seq2seq:<model> or instruct:<model> (a catalog name, hub id or local directory)"
+Kind = Literal["extractive", "seq2seq", "instruct"]
 
 
-@lru_cache(maxsize=4)
-def _load(kind: str, path: str, model_id: str, revision: str, device: str, num_beams: int) -> Summarizer:
-    from pathlib import Path
+@dataclass(frozen=True)
+class SummarizerSpec:
+    """A parsed summarizer setting: its kind, the model it names (none for extractive), and the
+    languages it reads and writes (known before anything loads)."""
 
-    from service.catalog import ModelInfo
-
-    info = ModelInfo(model_id, revision)
-    if kind == "seq2seq":
-        from service.summarization.seq2seq import Seq2SeqSummarizer
-
-        return Seq2SeqSummarizer(Path(path), info, device=device, num_beams=num_beams)
-    from service.summarization.instruct import InstructSummarizer
-
-    return InstructSummarizer(Path(path), info, device=device)
+    text: str
+    kind: Kind
+    ref: str | None
+    input_lang: str
+    output_langs: frozenset[str]
 
 
-def make_summarizer(spec: str, settings: Settings) -> Summarizer:
-    """The summarizer ``spec`` names, its model loaded once per process."""
-    spec = spec.strip()
-    if spec == "extractive":
-        return ExtractiveSummarizer()
-    kind, _, ref = spec.partition(":")
+# What each kind reads and writes; the classes say the same, and a test keeps them equal.
+_LANGS: dict[str, tuple[str, frozenset[str]]] = {
+    "extractive": ("fr", frozenset({"fr"})),
+    "seq2seq": ("en", frozenset({"en"})),
+    "instruct": ("fr", frozenset({"fr", "en", "ko"})),
+}
+
+
+def parse_summarizer(spec: str) -> SummarizerSpec:
+    """Parse ``extractive``, ``seq2seq:<model>`` or ``instruct:<model>``; an MtsError otherwise."""
+    text = spec.strip()
+    if text == "extractive":
+        return SummarizerSpec(text, "extractive", None, *_LANGS["extractive"])
+    kind, _, ref = text.partition(":")
     if kind not in ("seq2seq", "instruct") or not ref.strip():
         raise MtsError(f"unknown summarizer {spec!r}; use {FORMS}")
-    path, info = locate(ref.strip(), settings, "MTS_SUMMARIZER")
-    return _load(kind, str(path), info.id, info.revision, settings.device, settings.num_beams)
+    return SummarizerSpec(text, kind, ref.strip(), *_LANGS[kind])  # type: ignore[arg-type]
+
+
+def load_summarizer(
+    spec: SummarizerSpec, path: Path | None, info: ModelInfo | None, settings: Settings
+) -> Summarizer:
+    """Build the summarizer ``spec`` names from its model directory (none for extractive)."""
+    if spec.kind == "extractive":
+        return ExtractiveSummarizer()
+    assert path is not None and info is not None
+    if spec.kind == "seq2seq":
+        from service.summarization.seq2seq import Seq2SeqSummarizer
+
+        return Seq2SeqSummarizer(path, info, device=settings.device, num_beams=settings.num_beams)
+    from service.summarization.instruct import InstructSummarizer
+
+    return InstructSummarizer(path, info, device=settings.device)

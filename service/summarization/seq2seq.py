@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from service.catalog import ModelInfo
-from service.hf_models import load_model, pick_device, position_limit
+from service.models.info import ModelInfo
+from service.models.loading import load_model, pick_device, position_limit
 from service.text.segment import segment
 
 # Summary length bound, relative to the input: at most half its tokens, at least enough for a

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from service.languages import CODES
+
 __all__ = ["EntityMention", "entity_in", "extract_entities", "find_entities", "fold"]
 
 
@@ -255,7 +257,7 @@ def _latin_runs(text: str, lang: str) -> list[list[_Token]]:
 
 def find_entities(text: str, lang: str) -> list[EntityMention]:
     """Every candidate name in ``text``, in text order, repeats included (see the module docstring)."""
-    if lang not in ("fr", "en", "ko"):
+    if lang not in CODES:
         raise ValueError(f"unsupported language {lang!r}; expected 'fr', 'en' or 'ko'")
     if lang == "ko":
         return [

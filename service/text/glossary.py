@@ -54,6 +54,7 @@ from typing import Any
 import yaml
 
 from service.errors import MtsError
+from service.languages import CODES
 
 __all__ = [
     "DEFAULT_GLOSSARY_PATH",
@@ -72,10 +73,10 @@ __all__ = [
 KINDS: frozenset[str] = frozenset(
     {"person", "place", "organization", "party", "company", "nk_institution", "term"}
 )
-LANGS: tuple[str, ...] = ("fr", "en", "ko")
+LANGS: tuple[str, ...] = CODES
 DEFAULT_GLOSSARY_PATH: Path = Path(__file__).resolve().parent.parent / "data" / "glossary.tsv"
 
-_REQUIRED_COLUMNS = ("kind", "fr", "en", "ko")
+_REQUIRED_COLUMNS = ("kind", *CODES)
 _COLUMNS = (*_REQUIRED_COLUMNS, "note")
 _ITEM_KEYS = frozenset(_COLUMNS)
 _DEFAULT_KIND = "term"

@@ -64,9 +64,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from service.languages import CODES
+
 __all__ = ["SUPPORTED", "UNDETERMINED", "LanguageGuess", "best_language", "detect"]
 
-SUPPORTED = ("fr", "en", "ko")
+SUPPORTED = CODES
 UNDETERMINED = "und"
 
 # Detection reads at most this many characters: more text does not change the answer in practice.

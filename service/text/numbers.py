@@ -64,10 +64,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from service.languages import CODES
+
 __all__ = ["KINDS", "LANGS", "NumberMention", "extract_numbers", "missing_numbers", "number_keys"]
 
 KINDS: frozenset[str] = frozenset({"number", "percent", "date", "time", "year"})
-LANGS: frozenset[str] = frozenset({"fr", "en", "ko"})
+LANGS: frozenset[str] = frozenset(CODES)
 
 
 @dataclass(frozen=True)

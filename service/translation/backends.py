@@ -13,13 +13,12 @@ changes the API, the CLI or the shape of any output; results name the backend th
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from pathlib import Path
 
-from service.catalog import Family
 from service.config import Settings
 from service.errors import MtsError
-from service.hf_models import cpu_threads, pick_device
+from service.models.families import Family
+from service.models.loading import cpu_threads, pick_device
 from service.translation.base import ModelInfo
 from service.translation.seq2seq import Seq2SeqTranslator
 
@@ -28,63 +27,37 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "torch", "ctranslate2")
 
 
-@lru_cache(maxsize=8)
-def _cached(
-    path: str,
-    model_id: str,
-    revision: str,
-    family: Family,
-    backend: str,
-    device: str,
-    compute_type: str,
-    num_beams: int,
-    batch_tokens: int,
-    threads: int,
-    models_dir: str,
-) -> Seq2SeqTranslator:
-    info = ModelInfo(model_id, revision)
+def load_translator(path: Path, info: ModelInfo, family: Family, settings: Settings) -> Seq2SeqTranslator:
+    """Load a translation model on the configured backend (the runtime's model registry calls this
+    once per model and process, after checking the export)."""
+    backend = settings.backend
+    device = _device(settings)
+    threads = cpu_threads(settings.threads, settings.workers)
     if backend in ("ctranslate2", "auto"):
         from service.translation.ct2 import CT2Translator, UnsupportedComputeTypeError
 
         try:
             return CT2Translator(
-                Path(path),
+                path,
                 info,
                 family,
-                models_dir=Path(models_dir),
+                models_dir=settings.models_dir,
                 device=device,
-                compute_type=compute_type,
-                num_beams=num_beams,
-                batch_tokens=batch_tokens,
+                compute_type=settings.compute_type,
+                num_beams=settings.num_beams,
+                batch_tokens=settings.batch_tokens,
                 threads=threads,
             )
         except MtsError as exc:
             if backend == "ctranslate2" or isinstance(exc, UnsupportedComputeTypeError):
                 raise
-            log.warning("CTranslate2 backend unavailable for %s, using torch: %s", model_id, exc)
+            log.warning("CTranslate2 backend unavailable for %s, using torch: %s", info.id, exc)
     from service.translation.hf import HFSeq2SeqTranslator
 
     return HFSeq2SeqTranslator(
-        Path(path), info, family, device=device, num_beams=num_beams, batch_tokens=batch_tokens,
-        threads=threads,
+        path, info, family, device=device, num_beams=settings.num_beams,
+        batch_tokens=settings.batch_tokens, threads=threads,
     )  # fmt: skip
-
-
-def load_translator(path: Path, info: ModelInfo, family: Family, settings: Settings) -> Seq2SeqTranslator:
-    """One loaded translator per model and settings in this process, on the configured backend."""
-    return _cached(
-        str(path),
-        info.id,
-        info.revision,
-        family,
-        settings.backend,
-        _device(settings),
-        settings.compute_type,
-        settings.num_beams,
-        settings.batch_tokens,
-        cpu_threads(settings.threads, settings.workers),
-        str(settings.models_dir),
-    )
 
 
 def _device(settings: Settings) -> str:

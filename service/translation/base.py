@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 
 __all__ = ["ModelInfo", "Translation", "Translator"]
 

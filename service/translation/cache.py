@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 from service.translation.base import Translation, Translator
 
 

@@ -9,6 +9,7 @@ batching, output bounds, loop guards and scores are exactly those of the torch b
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
@@ -19,10 +20,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from service.catalog import Family
 from service.errors import BrokenModelError, ConfigurationError
+from service.models.families import Family
 from service.translation.base import ModelInfo
 from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
+from service.work import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +97,13 @@ def _fingerprint(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _m2m100_vocabulary(model: Any, tokenizer: Any) -> list[str]:
+def _m2m100_vocabulary(vocab_size: int, tokenizer: Any) -> list[str]:
     """Every id's token, language tokens included, with unique fillers for unused ids.
 
     The stock converter reads the vocabulary from ``tokenizer.get_vocab()``, which in current
     ``transformers`` leaves out the M2M100 language tokens; ids are what the weights index.
     """
-    tokens = tokenizer.convert_ids_to_tokens(list(range(int(model.config.vocab_size))))
+    tokens = tokenizer.convert_ids_to_tokens(list(range(vocab_size)))
     seen: set[str] = set()
     vocabulary = []
     for index, token in enumerate(tokens):
@@ -111,11 +113,55 @@ def _m2m100_vocabulary(model: Any, tokenizer: Any) -> list[str]:
     return vocabulary
 
 
+class _IdOrderedTokenizer:
+    """A tokenizer as ctranslate2's M2M100 loader sees it: ``get_vocab()`` holds every id's token.
+
+    That loader takes the vocabulary from ``tokenizer.get_vocab()`` and appends
+    ``num_madeup_words`` fillers; this view answers with :func:`_m2m100_vocabulary` (fillers
+    included, so none are added) and leaves everything else to the tokenizer. If a ctranslate2
+    release reads the vocabulary otherwise, the converted vocabulary no longer matches the ids,
+    which tests/translation/test_ct2_compat.py checks.
+    """
+
+    num_madeup_words = 0
+
+    def __init__(self, tokenizer: Any, vocabulary: list[str]) -> None:
+        self._tokenizer = tokenizer
+        self._vocab = {token: index for index, token in enumerate(vocabulary)}
+
+    def get_vocab(self) -> dict[str, int]:
+        return dict(self._vocab)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in {"_tokenizer", "_vocab"}:
+            raise AttributeError(name)
+        return getattr(self._tokenizer, name)
+
+
+def _converter(source: Path) -> Any:
+    """ctranslate2's ``TransformersConverter`` for ``source``, with complete M2M100 vocabularies.
+
+    The fix goes through the converter's public ``load_tokenizer`` hook, on this converter only:
+    ctranslate2's registry of model loaders is left as it is (no process-wide patch), so another
+    conversion, in this thread or any other, sees the stock loaders.
+    """
+    from ctranslate2.converters import TransformersConverter
+    from transformers import AutoConfig
+
+    class Converter(TransformersConverter):  # type: ignore[misc]
+        def load_tokenizer(self, tokenizer_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
+            tokenizer = super().load_tokenizer(tokenizer_class, model_name_or_path, **kwargs)
+            config = AutoConfig.from_pretrained(model_name_or_path)
+            if config.model_type != "m2m_100":
+                return tokenizer
+            return _IdOrderedTokenizer(tokenizer, _m2m100_vocabulary(int(config.vocab_size), tokenizer))
+
+    return Converter(str(source), load_as_float16=False)
+
+
 def convert(source: Path, target: Path, compute_type: str) -> Path:
     """Convert the Hugging Face model in ``source`` into ``target`` (once; atomic)."""
     ctranslate2_module()
-    from ctranslate2.converters import TransformersConverter
-    from ctranslate2.converters import transformers as loaders
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -128,21 +174,12 @@ def convert(source: Path, target: Path, compute_type: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
-        stock = loaders._MODEL_LOADERS.get("M2M100Config")
-        if stock is not None:
-            fixed = type("M2M100Loader", (type(stock),), {"get_vocabulary": staticmethod(_m2m100_vocabulary)})
-            loaders._MODEL_LOADERS["M2M100Config"] = fixed()
         try:
-            TransformersConverter(str(source), load_as_float16=False).convert(
-                str(partial), quantization=compute_type, force=True
-            )
+            _converter(source).convert(str(partial), quantization=compute_type, force=True)
         except Exception as exc:  # the converter raises bare ValueError/KeyError/NotImplementedError
             shutil.rmtree(partial, ignore_errors=True)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BrokenModelError(f"could not convert {source} for CTranslate2: {first}") from None
-        finally:
-            if stock is not None:
-                loaders._MODEL_LOADERS["M2M100Config"] = stock
         try:
             partial.rename(target)
         except OSError:
@@ -192,6 +229,7 @@ class CT2Translator(Seq2SeqTranslator):
             # One thread per batch and several batches side by side: on a small CPU this beats
             # splitting each matrix product over the cores (and costs a single sentence little).
             options.update(inter_threads=max(1, threads or (os.cpu_count() or 1)), intra_threads=1)
+        self.replicas = int(options.get("inter_threads", 1))
         try:
             self.model = ct2.Translator(str(self.converted), **options)
         except (RuntimeError, ValueError) as exc:
@@ -206,12 +244,20 @@ class CT2Translator(Seq2SeqTranslator):
         return self.generate_many([(inputs, decoding)])[0]
 
     def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
-        """Submit every batch at once, so the translator's replicas run them side by side.
+        """Keep one batch per replica in flight, so the translator's replicas run them side by side;
+        between batches, stop once nobody waits for the work (:func:`service.work.checkpoint`).
 
         CTranslate2 returns one length-normalized log-probability per sequence: every token gets
         that mean."""
-        pending = [self._submit(inputs, decoding) for inputs, decoding in jobs]
-        return [[self._generated(result.result()) for result in batch] for batch in pending]
+        pending: collections.deque[list[Any]] = collections.deque()
+        results: list[list[Generated]] = []
+        for inputs, decoding in jobs:
+            if len(pending) >= self.replicas:
+                results.append([self._generated(r.result()) for r in pending.popleft()])
+            checkpoint()
+            pending.append(self._submit(inputs, decoding))
+        results += [[self._generated(r.result()) for r in batch] for batch in pending]
+        return results
 
     def _generated(self, result: Any) -> Generated:
         tokens = [self._ids[token] for token in result.hypotheses[0]]

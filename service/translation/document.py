@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
@@ -20,20 +19,11 @@ class Segment:
     score: float | None
     flags: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "paragraph": self.paragraph,
-            "source": self.source,
-            "translation": self.translation,
-            "score": self.score,
-            "flags": list(self.flags),
-        }
-
 
 @dataclass(frozen=True)
 class DocumentTranslation:
-    """A translated dispatch: full text in the source layout, plus the per-sentence segments."""
+    """A translated dispatch: full text in the source layout, plus the per-sentence segments (its
+    JSON form: ``service.schemas.TranslationOut``)."""
 
     source_lang: str
     target_lang: str
@@ -45,17 +35,6 @@ class DocumentTranslation:
     def review(self) -> bool:
         """True when any segment is flagged: an editor should look before publishing."""
         return any(s.flags for s in self.segments)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The ``mts translate --json`` object."""
-        return {
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "review": self.review,
-            "translation": self.translation,
-            "models": [m.as_dict() for m in self.models],
-            "segments": [s.as_dict() for s in self.segments],
-        }
 
 
 def rebuild_layout(text: str, sentences: list[Sentence], outputs: list[str]) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.catalog import Family
-from service.hf_models import load_weights, pick_device, set_cpu_threads
+from service.models.families import Family
+from service.models.loading import load_weights, pick_device, set_cpu_threads
 from service.translation.base import ModelInfo
 from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
 

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.catalog import FAMILIES, Family, check_export
 from service.errors import BrokenModelError, UnsupportedLanguagePairError
-from service.hf_models import load_tokenizer, position_limit
+from service.models.families import FAMILIES, Family
+from service.models.loading import load_tokenizer, position_limit
 from service.quality.repetition import has_loop
 from service.text.chunk import chunk_sentence
 from service.translation.base import ModelInfo, Translation
+from service.work import checkpoint
 
 # Outputs may be longer than inputs (French → Korean pieces, English → Korean): allow this many
 # target tokens per source token, plus a constant for very short inputs.
@@ -115,7 +116,6 @@ class Seq2SeqTranslator(ABC):
         num_beams: int = 4,
         batch_tokens: int = 2048,
     ) -> None:
-        check_export(path, info.id)
         self.path = path
         self.family = FAMILIES[family]
         self.num_beams = num_beams
@@ -154,8 +154,13 @@ class Seq2SeqTranslator(ABC):
         """Generate from a batch of token id lists; one result per input, in order."""
 
     def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
-        """Generate several batches; a backend that can run batches side by side overrides this."""
-        return [self.generate_ids(inputs, decoding) for inputs, decoding in jobs]
+        """Generate several batches, stopping between them once nobody waits for the work
+        (:func:`service.work.checkpoint`); a backend that can run batches side by side overrides this."""
+        results = []
+        for inputs, decoding in jobs:
+            checkpoint()
+            results.append(self.generate_ids(inputs, decoding))
+        return results
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate independent texts; empty texts give empty translations."""

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.config import Settings
+from service.runtime.registry import Loaders
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def make_client(tiny_marian: Path, tiny_m2m100: Path) -> Iterator[Callable[..., 
         settings = Settings(
             model_fr_en=str(tiny_marian), model_fr_ko=str(tiny_m2m100), num_beams=1, device="cpu", **overrides
         )
-        loader = (lambda spec, s: fake) if fake is not None else None
-        client = TestClient(create_app(settings, translator_loader=loader), raise_server_exceptions=False)
+        loaders = Loaders(translator=lambda spec, s: fake) if fake is not None else None
+        client = TestClient(create_app(settings, loaders=loaders), raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         if ready:

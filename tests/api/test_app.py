@@ -83,9 +83,12 @@ def test_languages_and_models(make_client: Client) -> None:
     languages = client.get("/v1/languages").json()
     assert languages["pairs"] == [{"source": "fr", "target": "en"}, {"source": "fr", "target": "ko"}]
     models = client.get("/v1/models").json()["models"]
-    assert [m["role"] for m in models] == ["fr→en", "fr→ko"]
-    assert all(m["loaded"] for m in models)
-    assert models[0]["revision"] == "local"
+    configured = {setting: m for m in models for setting in m["used_by"]}
+    assert set(configured) == {"MTS_MODEL_FR_EN", "MTS_MODEL_FR_KO"}
+    assert all(m["loaded"] for m in configured.values())
+    assert {m["backend"] for m in configured.values()} == {"ctranslate2-int8"}
+    assert configured["MTS_MODEL_FR_EN"]["revision"] == "local"
+    assert not any(m["loaded"] for m in models if not m["used_by"]), "catalog models are not loaded"
 
 
 def test_libretranslate_shapes(make_client: Client) -> None:
@@ -219,7 +222,7 @@ def test_queue_full_and_timeout(make_client: Client) -> None:
         assert fake.entered.wait(10), "the first request must be running (and blocked) in the model"
         queued = pool.submit(client.post, "/v1/translate", json={"text": "Un. Deux.", "target": "en"})
         deadline = time.monotonic() + 10
-        while client.app.state.service.batchers[0][1].queue_depth < 2 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        while client.app.state.service.runtime.executor.queue_depth < 2 and time.monotonic() < deadline:  # type: ignore[attr-defined]
             time.sleep(0.01)
         full = client.post("/v1/translate", json={"text": "Un. Deux.", "target": "en"})
         gate.set()
@@ -227,8 +230,9 @@ def test_queue_full_and_timeout(make_client: Client) -> None:
     assert full.status_code == 503 and full.headers["Retry-After"]
     assert full.json()["error"]["type"] == "queue_full"
 
-    slow = make_client(fake=EchoTranslator(delay=0.0), request_timeout_s=0.3)
-    slow.app.state.service.engine.translator("fr", "en").inner.delay = 1.0  # type: ignore[attr-defined]
+    slow_fake = EchoTranslator(delay=0.0)
+    slow = make_client(fake=slow_fake, request_timeout_s=0.3)
+    slow_fake.delay = 1.0
     timed_out = slow.post("/v1/translate", json={"text": "Salut.", "target": "en"})
     assert timed_out.status_code == 504
 

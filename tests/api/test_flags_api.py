@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from fastapi.testclient import TestClient
 
-from service.catalog import ModelInfo
+from service.models.info import ModelInfo
 from service.translation.base import Translation
 
 SOURCE = "La ministre Park Seo-yeon est arrivée à Séoul."
@@ -66,5 +66,9 @@ def test_a_bad_request_glossary_is_a_client_error(make_client: Callable[..., Tes
 def test_models_report_the_backend_setting(make_client: Callable[..., TestClient]) -> None:
     client = make_client(fake=FixedTranslator())
     data = client.get("/v1/models").json()
-    assert data["backend"] == "auto"
-    assert {m["backend"] for m in data["models"]} == {"auto"}
+    assert data["backend"]["setting"] == "auto"
+    assert data["backend"]["resolves_to"].startswith("ctranslate2")
+    assert sorted(s for m in data["models"] if m["loaded"] for s in m["used_by"]) == [
+        "MTS_MODEL_FR_EN",
+        "MTS_MODEL_FR_KO",
+    ]

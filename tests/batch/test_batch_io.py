@@ -10,8 +10,8 @@ import pytest
 
 from service.batch.reader import count_records, read_records
 from service.batch.writer import ResumableWriter
-from service.catalog import ModelInfo
 from service.errors import MtsError
+from service.models.info import ModelInfo
 from service.translation.base import Translation
 from service.translation.cache import CachingTranslator, TranslationCache
 

@@ -52,7 +52,7 @@ def test_check_refuses_files_that_do_not_align(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "they must align" in str(result.exception)
     bad = CliRunner().invoke(app, ["check", "--to", "de", str(source), str(source)])
-    assert "--to must be fr, en or ko" in str(bad.exception)
+    assert "--to must be one of fr, en, ko" in str(bad.exception)
 
 
 def test_check_uses_the_user_glossary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

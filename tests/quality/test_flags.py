@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.evaluation.suites import load_suite
-from service.quality.fidelity import (
+from service.evaluation.fidelity import (
     CORRUPTIONS,
     Case,
     change_number,
@@ -14,6 +13,7 @@ from service.quality.fidelity import (
     measure_flags,
     swap_name,
 )
+from service.evaluation.suites import load_suite
 from service.quality.flags import FLAGS, Thresholds, bullet_flags, number_problems, segment_flags
 from service.quality.repair import SegmentChecker, format_number, repair_names, repair_numbers
 from service.quality.repetition import has_loop

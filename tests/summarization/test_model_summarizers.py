@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from service.catalog import ModelInfo
 from service.config import Settings
 from service.errors import BrokenModelError, MtsError
+from service.models.info import ModelInfo
+from service.runtime import Runtime
 from service.summarization.base import MalformedSummaryError
+from service.summarization.extractive import ExtractiveSummarizer
 from service.summarization.instruct import InstructSummarizer
-from service.summarization.registry import make_summarizer
+from service.summarization.registry import parse_summarizer
 from service.summarization.seq2seq import Seq2SeqSummarizer
 
 ENGLISH_DOC = (
@@ -92,11 +94,26 @@ def test_instruct_model_without_chat_template_is_refused(tmp_path: Path) -> None
         InstructSummarizer(path, ModelInfo("tiny/plain", "local"), device="cpu")
 
 
-def test_registry_resolves_names(tiny_bart: Path) -> None:
-    settings = Settings(device="cpu")
-    assert make_summarizer("extractive", settings).name == "extractive"
-    assert make_summarizer(f"seq2seq:{tiny_bart}", settings).name == f"seq2seq:{tiny_bart}"
-    with pytest.raises(MtsError, match="unknown summarizer"):
-        make_summarizer("abstractive", settings)
-    with pytest.raises(MtsError, match="unknown summarizer"):
-        make_summarizer("instruct:", settings)
+def test_runtime_resolves_summarizer_names(tiny_bart: Path) -> None:
+    runtime = Runtime(Settings(device="cpu"))
+    try:
+        assert runtime.summarizer("extractive").name == "extractive"
+        loaded = runtime.summarizer(f"seq2seq:{tiny_bart}")
+        assert loaded.name == f"seq2seq:{tiny_bart}"
+        assert runtime.summarizer(f"seq2seq:{tiny_bart}").models == loaded.models, "loaded once"
+        with pytest.raises(MtsError, match="unknown summarizer"):
+            runtime.summarizer("abstractive")
+        with pytest.raises(MtsError, match="unknown summarizer"):
+            runtime.summarizer("instruct:")
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("kind", ["extractive", "seq2seq", "instruct"])
+def test_summarizer_kinds_declare_the_languages_of_their_classes(kind: str) -> None:
+    from service.summarization.instruct import InstructSummarizer as Instruct
+
+    classes = {"extractive": ExtractiveSummarizer, "seq2seq": Seq2SeqSummarizer, "instruct": Instruct}
+    parsed = parse_summarizer("extractive" if kind == "extractive" else f"{kind}:some/model")
+    assert parsed.input_lang == classes[kind].input_lang
+    assert parsed.output_langs == classes[kind].output_langs

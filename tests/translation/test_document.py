@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from service.schemas import TranslationOut
 from service.text.segment import segment
 from service.translation.base import ModelInfo, Translation
 from service.translation.document import rebuild_layout, translate_document
@@ -57,7 +58,7 @@ def test_rebuild_layout_collapses_inline_gaps_only() -> None:
 
 def test_looped_segment_is_flagged_in_json() -> None:
     result = translate_document("Il a dit loop. Fin.", "fr", "en", UpperTranslator())
-    data = result.as_dict()
+    data = TranslationOut.of(result).model_dump(mode="json")
     assert data["segments"][0]["flags"] == ["loop"]
     assert data["segments"][1]["flags"] == []
     assert set(data) == {"source_lang", "target_lang", "review", "translation", "models", "segments"}

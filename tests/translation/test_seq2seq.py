@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.catalog import detect_family
-from service.errors import BrokenModelError, UnsupportedLanguagePairError
+from service.errors import UnsupportedLanguagePairError
+from service.models.families import detect_family
 from service.translation import seq2seq
 from service.translation.base import ModelInfo
 from service.translation.ct2 import CT2Translator
@@ -152,8 +152,3 @@ def test_m2m100_forces_the_target_language_and_hides_its_token(m2m: Seq2SeqTrans
 def test_m2m100_rejects_a_language_it_has_no_code_for(m2m: Seq2SeqTranslator) -> None:
     with pytest.raises(UnsupportedLanguagePairError, match="no language code for 'xx'"):
         m2m.translate(["Bonjour."], "fr", "xx")
-
-
-def test_broken_vocabulary_export_is_refused(tiny_marian_broken: Path) -> None:
-    with pytest.raises(BrokenModelError, match=r"vocab\.json covers only \d+% of the pieces of source\.spm"):
-        HFSeq2SeqTranslator(tiny_marian_broken, ModelInfo("tiny/broken", "local"), "marian", device="cpu")

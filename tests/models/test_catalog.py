@@ -7,20 +7,13 @@ from typing import Any
 
 import pytest
 
-from service import catalog
-from service.catalog import (
-    CATALOG,
-    FAMILIES,
-    MANIFEST,
-    catalog_entry,
-    ensure_local,
-    is_ready,
-    pull,
-    resolve,
-    vocab_coverage,
-)
 from service.config import Settings
 from service.errors import ModelNotAvailableError, MtsError
+from service.models import store
+from service.models.catalog import CATALOG, catalog_entry
+from service.models.checks import MIN_VOCAB_COVERAGE, vocab_coverage
+from service.models.families import FAMILIES
+from service.models.store import MANIFEST, ensure_local, is_ready, pull, resolve
 
 
 def test_catalog_states_licences_and_flags_nllb_as_non_commercial() -> None:
@@ -134,7 +127,7 @@ def test_failed_pull_leaves_nothing_that_looks_complete(
 
 def test_auto_pull_is_used_when_online(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _patch_hub(monkeypatch, FakeHub())
-    monkeypatch.setattr(catalog, "hub_offline", lambda: False)
+    monkeypatch.setattr(store, "hub_offline", lambda: False)
     settings = Settings(models_dir=tmp_path)
     assert ensure_local(resolve("m2m100_418M", settings), settings).name == "facebook--m2m100_418M"
     off = Settings(models_dir=tmp_path / "other", auto_pull=False)
@@ -145,5 +138,5 @@ def test_auto_pull_is_used_when_online(tmp_path: Path, monkeypatch: pytest.Monke
 def test_vocab_coverage(tiny_marian: Path, tiny_marian_broken: Path, tiny_m2m100: Path) -> None:
     good, bad = vocab_coverage(tiny_marian), vocab_coverage(tiny_marian_broken)
     assert good == 1.0
-    assert bad is not None and bad < catalog.MIN_VOCAB_COVERAGE
+    assert bad is not None and bad < MIN_VOCAB_COVERAGE
     assert vocab_coverage(tiny_m2m100) is None

@@ -1,4 +1,4 @@
-"""The model catalog: which models the service knows, their licences and families, and where they live.
+"""Where models live: resolving a model reference, downloading it once, and finding it offline.
 
 A model reference (``MTS_MODEL_*``, ``mts models pull NAME``) is one of
 
@@ -16,164 +16,16 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from service.config import Settings
-from service.errors import BrokenModelError, ModelNotAvailableError, MtsError
+from service.errors import ModelNotAvailableError, MtsError
+from service.models.catalog import CatalogEntry, catalog_entry
+from service.models.info import ModelInfo
 
-Family = Literal["marian", "m2m100", "nllb"]
-Task = Literal["translation", "summarization", "instruct"]
 MANIFEST = ".mts-model.json"
-# The Marian sanity check: below this share of source.spm pieces known to vocab.json the
-# encoder sees mostly <unk> and the model produces fluent nonsense.
-MIN_VOCAB_COVERAGE = 0.9
-
-
-@dataclass(frozen=True)
-class FamilySpec:
-    """How a seq2seq family is told which languages to translate between.
-
-    Marian models are single-pair and take no language tokens. M2M100 and NLLB set the source
-    language on the tokenizer and force the target language token as the first decoder token.
-    """
-
-    name: Family
-    lang_codes: dict[str, str] = field(default_factory=dict)
-    lang_token: str | None = None
-
-    def language_token(self, lang: str) -> str | None:
-        """The decoder token that selects ``lang`` as target, or None for families without one."""
-        if self.lang_token is None:
-            return None
-        return self.lang_token.format(self.code(lang))
-
-    def code(self, lang: str) -> str:
-        """The family's own code for an ISO 639-1 language code."""
-        try:
-            return self.lang_codes[lang]
-        except KeyError:
-            raise MtsError(f"model family {self.name} has no code for language {lang!r}") from None
-
-
-FAMILIES: dict[Family, FamilySpec] = {
-    "marian": FamilySpec("marian"),
-    "m2m100": FamilySpec("m2m100", {"fr": "fr", "en": "en", "ko": "ko"}, "__{}__"),
-    "nllb": FamilySpec("nllb", {"fr": "fra_Latn", "en": "eng_Latn", "ko": "kor_Hang"}, "{}"),
-}
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """Identity of a model that produced output: hub id (or path) and exact revision."""
-
-    id: str
-    revision: str
-    backend: str | None = None  # what ran it, e.g. "ctranslate2-int8"; None when not a translator
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON-ready form."""
-        out = {"id": self.id, "revision": self.revision}
-        if self.backend:
-            out["backend"] = self.backend
-        return out
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    """One model the service knows by name."""
-
-    name: str
-    hub_id: str
-    family: str
-    pairs: tuple[tuple[str, str], ...]
-    licence: str
-    commercial_use: bool
-    download_mb: int
-    note: str
-    revision: str | None = None
-    task: Task = "translation"
-
-    @property
-    def licence_label(self) -> str:
-        """Licence, with a warning where commercial use is not allowed."""
-        return self.licence if self.commercial_use else f"{self.licence} (NON-COMMERCIAL use only)"
-
-
-CATALOG: tuple[CatalogEntry, ...] = (
-    CatalogEntry(
-        name="opus-mt-fr-en",
-        hub_id="Helsinki-NLP/opus-mt-fr-en",
-        family="marian",
-        pairs=(("fr", "en"),),
-        licence="CC-BY-4.0",
-        commercial_use=True,
-        download_mb=301,
-        note="default fr→en; FLORES devtest BLEU 41.7 / chrF 66.9",
-    ),
-    CatalogEntry(
-        name="opus-mt-tc-big-fr-en",
-        hub_id="Helsinki-NLP/opus-mt-tc-big-fr-en",
-        family="marian",
-        pairs=(("fr", "en"),),
-        licence="CC-BY-4.0",
-        commercial_use=True,
-        download_mb=934,
-        note="stronger, slower fr→en option",
-    ),
-    CatalogEntry(
-        name="m2m100_418M",
-        hub_id="facebook/m2m100_418M",
-        family="m2m100",
-        pairs=(("fr", "ko"), ("fr", "en"), ("en", "ko")),
-        licence="MIT",
-        commercial_use=True,
-        download_mb=1935,
-        note="default fr→ko (direct)",
-    ),
-    CatalogEntry(
-        name="nllb-200-distilled-600M",
-        hub_id="facebook/nllb-200-distilled-600M",
-        family="nllb",
-        pairs=(("fr", "ko"), ("fr", "en"), ("en", "ko")),
-        licence="CC-BY-NC-4.0",
-        commercial_use=False,
-        download_mb=2460,
-        note="fr→ko option; non-commercial licence",
-    ),
-    CatalogEntry(
-        name="distilbart-cnn-12-6",
-        hub_id="sshleifer/distilbart-cnn-12-6",
-        family="bart",
-        pairs=(),
-        licence="Apache-2.0",
-        commercial_use=True,
-        download_mb=1222,
-        note="summarizer option: seq2seq:distilbart-cnn-12-6 (English news summaries)",
-        task="summarization",
-    ),
-    CatalogEntry(
-        name="qwen2.5-1.5b-instruct",
-        hub_id="Qwen/Qwen2.5-1.5B-Instruct",
-        family="qwen2",
-        pairs=(),
-        licence="Apache-2.0",
-        commercial_use=True,
-        download_mb=3087,
-        note="summarizer option: instruct:qwen2.5-1.5b-instruct (bullets in fr, en, ko)",
-        task="instruct",
-    ),
-)
-
-
-def catalog_entry(name_or_id: str) -> CatalogEntry | None:
-    """The catalog entry named ``name_or_id`` (short name or hub id, case-insensitive), if any."""
-    key = name_or_id.lower()
-    for entry in CATALOG:
-        if key in (entry.name.lower(), entry.hub_id.lower()):
-            return entry
-    return None
 
 
 @dataclass(frozen=True)
@@ -326,62 +178,6 @@ def pull(model: ResolvedModel, settings: Settings) -> Path:
     shutil.rmtree(model.path, ignore_errors=True)
     partial.rename(model.path)
     return model.path
-
-
-def detect_family(path: Path) -> Family:
-    """The seq2seq family of a saved model, from its config and tokenizer config."""
-    try:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BrokenModelError(f"{path}: unreadable config.json ({exc})") from None
-    model_type = config.get("model_type")
-    if model_type == "marian":
-        return "marian"
-    if model_type == "m2m_100":
-        try:
-            tok_config = json.loads((path / "tokenizer_config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            tok_config = {}
-        return "nllb" if "nllb" in str(tok_config.get("tokenizer_class", "")).lower() else "m2m100"
-    raise BrokenModelError(
-        f"{path}: model type {model_type!r} is not a supported translation family (marian, m2m_100/nllb)"
-    )
-
-
-def vocab_coverage(path: Path) -> float | None:
-    """Share of the pieces ``source.spm`` can produce that ``vocab.json`` has an id for.
-
-    None when the model has no separate SentencePiece source model (not a Marian export).
-    """
-    spm_file, vocab_file = path / "source.spm", path / "vocab.json"
-    if not spm_file.is_file() or not vocab_file.is_file():
-        return None
-    import sentencepiece
-
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_file))
-    pieces = [
-        processor.id_to_piece(i)
-        for i in range(processor.get_piece_size())
-        if not (processor.is_control(i) or processor.is_unknown(i))
-    ]
-    try:
-        vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BrokenModelError(f"{path}: unreadable vocab.json ({exc})") from None
-    if not pieces:
-        return 1.0
-    return sum(1 for p in pieces if p in vocab) / len(pieces)
-
-
-def check_export(path: Path, model_id: str) -> None:
-    """Refuse exports known to produce nonsense, before any weights are loaded."""
-    coverage = vocab_coverage(path)
-    if coverage is not None and coverage < MIN_VOCAB_COVERAGE:
-        raise BrokenModelError(
-            f"model {model_id} is a broken export: vocab.json covers only {coverage:.0%} of the pieces "
-            f"of source.spm (needs {MIN_VOCAB_COVERAGE:.0%}), so most input would reach the encoder "
-            "as <unk>; use another model or a corrected export"
-        )
 
 
 def locate(ref: str, settings: Settings, setting_name: str | None = None) -> tuple[Path, ModelInfo]:

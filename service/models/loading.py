@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from service.catalog import ModelInfo
 from service.errors import BrokenModelError, ConfigurationError
+from service.models.info import ModelInfo
 
 
 def pick_device(device: str) -> str:

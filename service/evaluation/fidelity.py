@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.evaluation.suites import Dispatch, Suite
+from service.languages import TARGETS
 from service.quality.flags import segment_flags
 from service.text.glossary import Glossary
 from service.text.numbers import extract_numbers
@@ -42,7 +43,7 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
-def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = ("en", "ko")) -> Iterator[Case]:
+def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TARGETS) -> Iterator[Case]:
     """Every (source paragraph, reference paragraph) of the dispatches, for those whose reference
     has as many paragraphs as the source."""
     for dispatch in dispatches:

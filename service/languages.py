@@ -1,0 +1,42 @@
+"""The languages the service knows: codes, names, and which are sources and targets.
+
+The one table of languages. Modules that handle text in a language (numbers, glossary, ROUGE
+tokenization) check codes against :data:`CODES`; the runtime's language plan decides which pairs
+are translated and how.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language: ISO 639-1 code, English name and the name in the language itself."""
+
+    code: str
+    name: str
+    native: str
+
+
+LANGUAGES: dict[str, Language] = {
+    "fr": Language("fr", "French", "Français"),
+    "en": Language("en", "English", "English"),
+    "ko": Language("ko", "Korean", "한국어"),
+}
+#: Every language code the service reads or writes.
+CODES: tuple[str, ...] = tuple(LANGUAGES)
+#: The language of the dispatches.
+SOURCE = "fr"
+#: The languages dispatches are translated into (and summarized in, besides French).
+TARGETS: tuple[str, ...] = ("en", "ko")
+
+
+def display_name(code: str) -> str:
+    """How a heading names the language: its own name, with the English one when they differ."""
+    language = LANGUAGES.get(code)
+    if language is None:
+        return code
+    if language.native == language.name:
+        return language.name
+    return f"{language.native} ({language.name})" if code != SOURCE else language.native

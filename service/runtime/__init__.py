@@ -1,0 +1,196 @@
+"""The runtime: built once from the settings, it owns languages, models and inference work.
+
+* :class:`~service.runtime.plan.LanguagePlan`: sources, targets, routes, required models;
+* :class:`~service.runtime.registry.ModelRegistry`: the only owner of loaded models;
+* :class:`~service.runtime.executor.Executor`: every model call, with deadlines and cancellation;
+* the :class:`~service.pipeline.Pipeline`, given the runtime as its source of models.
+
+Entry points (CLI, API, batch worker, Ray actor, evaluation) build one :class:`Runtime` and adapt
+it; none of them routes languages, loads models or runs inference by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from service.config import Settings
+from service.errors import ConfigurationError
+from service.languages import SOURCE, TARGETS
+from service.pipeline import Pipeline
+from service.quality.flags import Thresholds
+from service.quality.repair import SegmentChecker
+from service.runtime.executor import CallStats, Executor
+from service.runtime.plan import LanguagePlan, ModelRole, Route, family_of
+from service.runtime.registry import Loaders, ModelRegistry
+from service.summarization.base import Summarizer
+from service.summarization.registry import SummarizerSpec
+from service.text.glossary import Glossary, GlossaryError, glossary_from_settings
+from service.translation.base import ModelInfo, Translation, Translator
+from service.work import checkpoint
+
+__all__ = ["Runtime"]
+
+WARMUP_TEXT = {
+    "fr": "Le ministre des Affaires étrangères s'est rendu à Séoul mardi.",
+    "en": "The foreign minister visited Seoul on Tuesday.",
+    "ko": "외교부 장관이 화요일 서울을 방문했다.",
+}
+# Items (sentences) one model call takes at most. Concurrent requests share calls, a fair share
+# each; a long document is served in slices of this size, so a short request waits for one slice,
+# not the whole document. The translator cuts each call into token-budget batches.
+CALL_ITEMS = 64
+
+
+class RoutedTranslator:
+    """A route's translator as the pipeline sees it: every call goes through the executor."""
+
+    def __init__(self, route: Route, registry: ModelRegistry, executor: Executor) -> None:
+        self.route = route
+        self._registry = registry
+        self._executor = executor
+
+    def _inner(self) -> Translator:
+        return self._registry.route_translator(self.route)
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        """The route's models (loading them first, on the inference thread)."""
+        return self._executor.run(self._inner).models
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        """Translate on the route's models; calls from concurrent requests are merged."""
+        if (src, tgt) != (self.route.src, self.route.tgt):
+            raise ValueError(f"the {self.route.src}→{self.route.tgt} translator was asked for {src}→{tgt}")
+        result: list[Translation] = self._executor.call(
+            ("translate", src, tgt), texts, lambda items: self._inner().translate(items, src, tgt)
+        )
+        return result
+
+
+class ExecutedSummarizer:
+    """A model summarizer whose loading and every call run through the executor."""
+
+    def __init__(self, inner: Summarizer, executor: Executor) -> None:
+        self._summarizer = inner
+        self._executor = executor
+        self.name = inner.name
+        self.input_lang = inner.input_lang
+        self.output_langs = inner.output_langs
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        """The summarizer's models."""
+        return self._summarizer.models
+
+    @property
+    def prompt_ref(self) -> str | None:
+        """The prompt it renders, if any."""
+        return self._summarizer.prompt_ref
+
+    def summarize(self, document: str, lang: str, n: int) -> list[str]:
+        """Bullets, written on the inference thread."""
+        return self._executor.run(lambda: self._summarizer.summarize(document, lang, n))
+
+
+class Runtime:
+    """One process's languages, models, inference executor and pipeline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        loaders: Loaders | None = None,
+        wrap_translator: Callable[[Translator], Translator] | None = None,
+        on_call: Callable[[CallStats], None] | None = None,
+        families: Callable[[str, Settings], Any] = family_of,
+    ) -> None:
+        self.settings = settings
+        self.plan = LanguagePlan(settings, families)
+        self.registry = ModelRegistry(settings, loaders)
+        self.executor = Executor(
+            max_queue=settings.max_queue,
+            call_items=CALL_ITEMS,
+            wait_ms=settings.batch_wait_ms,
+            on_call=on_call,
+        )
+        self._wrap = wrap_translator
+        self.pipeline = Pipeline(settings, self)
+
+    # -- what the pipeline asks for --------------------------------------------------------------
+
+    def translator(self, src: str, tgt: str) -> Translator:
+        """The translator of a pair's route (models load on first use)."""
+        translator: Translator = RoutedTranslator(self.plan.route(src, tgt), self.registry, self.executor)
+        return self._wrap(translator) if self._wrap is not None else translator
+
+    def summarizer(self, spec: str | None = None) -> Summarizer:
+        """The summarizer ``spec`` names (default: the configured one), loaded once."""
+        parsed = self.plan.summarizer(spec)
+        role = self.plan.summarizer_role(spec)
+        summarizer = self.executor.run(lambda: self.registry.summarizer(parsed, role))
+        if role is None:
+            return summarizer  # extractive: no model, nothing to run on the inference thread
+        return ExecutedSummarizer(summarizer, self.executor)
+
+    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
+        """Repairs and flags with the configured glossary (plus ``glossary``, which overrides it)."""
+        try:
+            base = glossary_from_settings(self.settings.glossary)
+        except GlossaryError as exc:
+            raise ConfigurationError(f"MTS_GLOSSARY: {exc}") from None
+        return SegmentChecker(
+            base.merged(glossary) if glossary else base, Thresholds.parse(self.settings.low_confidence)
+        )
+
+    # -- preparing -------------------------------------------------------------------------------
+
+    def required_models(
+        self, langs: Sequence[str] = TARGETS, summarizer: str | None = None, *, summaries: bool = True
+    ) -> list[ModelRole]:
+        """Every model a dispatch into ``langs`` needs (see the language plan)."""
+        return self.plan.required_models(langs, summarizer, summaries=summaries)
+
+    def check_available(
+        self, langs: Sequence[str] = TARGETS, summarizer: str | None = None, *, summaries: bool = True
+    ) -> None:
+        """Fail now, with one clear line, when a needed model is missing or broken (loads nothing)."""
+        self.checker()  # a bad glossary fails before anything else
+        for role in self.required_models(langs, summarizer, summaries=summaries):
+            self.registry.locate(role)
+
+    def warm(
+        self,
+        langs: Sequence[str] = TARGETS,
+        summarizer: str | None = None,
+        *,
+        summaries: bool = True,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """Load every model a dispatch into ``langs`` needs and run one sentence through each route."""
+        self.check_available(langs, summarizer, summaries=summaries)
+        checker = self.checker()
+        for lang in langs:
+            # The checks compile their glossary matchers and patterns on first use: do it now,
+            # not in the first request.
+            checker.check(WARMUP_TEXT[SOURCE], WARMUP_TEXT[lang], SOURCE, lang)
+        for route in self.plan.routes_needed(langs, summarizer, summaries=summaries):
+            checkpoint()
+            if progress is not None:
+                progress(f"loading the {route.src}→{route.tgt} model")
+            self.executor.run(
+                lambda route=route: self.registry.route_translator(route).translate(  # type: ignore[misc]
+                    [WARMUP_TEXT[route.src]], route.src, route.tgt
+                )
+            )
+        if summaries and self.plan.summarizer_role(summarizer) is not None:
+            if progress is not None:
+                progress(f"loading the summarizer {self.plan.summarizer(summarizer).text}")
+            self.summarizer(summarizer)
+
+    def close(self) -> None:
+        """Stop the inference thread (work still waiting fails with a clear error)."""
+        self.executor.close()
+
+
+__all__ += ["ModelRole", "Route", "SummarizerSpec"]
