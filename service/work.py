@@ -52,18 +52,21 @@ class Ticket:
 
     @property
     def dead(self) -> bool:
-        """True once cancelled or past the deadline."""
-        if self._cancelled.is_set():
-            return True
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.cancel("the request timed out")
-            return True
-        return False
+        """True once cancelled or past the deadline.
+
+        Only a read: it runs no callbacks (it is asked under other locks); whoever waits for the
+        work cancels the ticket when the deadline passes."""
+        return self._cancelled.is_set() or self._expired()
+
+    def _expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     @property
     def reason(self) -> str:
         """Why the ticket is dead ('' while it is alive)."""
-        return self._reason
+        if self._cancelled.is_set():
+            return self._reason
+        return "the request timed out" if self._expired() else ""
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: no deadline)."""
