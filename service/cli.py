@@ -226,9 +226,12 @@ def serve(
     """Run the HTTP API (FastAPI + uvicorn)."""
     import uvicorn
 
+    from service.api.server import uvicorn_options
     from service.logging_setup import configure_logging
+    from service.runtime.plan import LanguagePlan
 
     settings = _settings()
+    LanguagePlan(settings)  # a setting only the plan can check fails here, in one line
     configure_logging(settings)
     if workers:
         # Each worker process reads its settings anew: this is how it learns its share of the
@@ -242,6 +245,9 @@ def serve(
         workers=workers or settings.workers,
         access_log=False,
         log_level=settings.log_level,
+        # header and keep-alive timeouts, header size and connection cap (MTS_TIMEOUT_*,
+        # MTS_MAX_HEADER_BYTES, MTS_MAX_CONNECTIONS); the body timeout is the app's
+        **uvicorn_options(settings),
     )
 
 

@@ -21,7 +21,9 @@ def _default_models_dir() -> Path:
 class Settings(BaseSettings):
     """Service configuration; see the README's configuration table for each variable."""
 
-    model_config = SettingsConfigDict(env_prefix="MTS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MTS_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     model_fr_en: str = Field(
         default="opus-mt-fr-en",
@@ -90,7 +92,45 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="API worker processes (one model copy each).")
     api_keys: str = Field(
         default="",
-        description="Comma-separated API keys; when set, every /v1 and LibreTranslate request needs one.",
+        repr=False,
+        description="Comma-separated API keys; when set, every route but the open ones needs one.",
+    )
+    admin_keys: str = Field(
+        default="",
+        repr=False,
+        description="Comma-separated admin keys: valid API keys that also see local model paths "
+        "in /v1/models.",
+    )
+    open_metrics: bool = Field(default=True, description="Serve /metrics without an API key.")
+    open_docs: bool = Field(
+        default=True, description="Serve /docs, /redoc and /openapi.json without an API key."
+    )
+    auth_max_failures: int = Field(
+        default=10,
+        ge=0,
+        description="Invalid API keys per client address in a minute before it gets 429; 0 = off.",
+    )
+    summarizers: str = Field(
+        default="",
+        description="Comma-separated summarizer specs requests may choose; empty: `extractive` "
+        "plus MTS_SUMMARIZER.",
+    )
+    timeout_header_s: float = Field(
+        default=10.0, gt=0, description="`mts serve`: time a connection has to send a request's headers."
+    )
+    timeout_body_s: float = Field(
+        default=30.0, gt=0, description="Time a client has to send a request's whole body (408 beyond)."
+    )
+    timeout_keep_alive_s: int = Field(
+        default=5, ge=1, description="`mts serve`: idle keep-alive connections close after this."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="`mts serve`: open connections per worker; a request beyond gets 503.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384, ge=1024, description="`mts serve`: size of a request's line and headers."
     )
     rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Requests per minute per API key (or per client without keys); 0 = off."
@@ -112,14 +152,54 @@ class Settings(BaseSettings):
 
     @property
     def api_key_set(self) -> frozenset[str]:
-        """The configured API keys."""
-        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+        """Every key that opens keyed routes: the API keys and the admin keys."""
+        return frozenset(_keys(self.api_keys)) | self.admin_key_set
+
+    @property
+    def admin_key_set(self) -> frozenset[str]:
+        """The admin keys (they also see local model paths)."""
+        return frozenset(_keys(self.admin_keys))
+
+    @property
+    def summarizer_allow_list(self) -> tuple[str, ...]:
+        """The summarizer specs requests may choose (``extractive`` and MTS_SUMMARIZER by default)."""
+        listed = [s.strip() for s in self.summarizers.split(",") if s.strip()]
+        return tuple(dict.fromkeys(listed or ["extractive", self.summarizer.strip()]))
+
+    @field_validator("api_keys", "admin_keys")
+    @classmethod
+    def _keys_parse(cls, value: str) -> str:
+        _keys(value)
+        return value
+
+    @field_validator("summarizers")
+    @classmethod
+    def _summarizers_parse(cls, value: str) -> str:
+        # Each entry's form is checked by the runtime's language plan, which knows the kinds.
+        if value.strip() and any(not part.strip() for part in value.split(",")):
+            raise ValueError("an empty entry in the comma-separated list")
+        return value
 
     @field_validator("low_confidence")
     @classmethod
     def _thresholds_parse(cls, value: str) -> str:
         parse_low_confidence(value)
         return value
+
+
+def _keys(value: str) -> list[str]:
+    """The keys of a comma-separated key list; ValueError (never quoting a key) when it is set but
+    blank or malformed: auth must not turn itself off because of a typo."""
+    if value == "":
+        return []
+    keys = [k.strip() for k in value.split(",")]
+    if not any(keys):
+        raise ValueError("set but blank; leave it empty (unset) for no keys")
+    if any(not k for k in keys):
+        raise ValueError("an empty entry in the comma-separated list")
+    if any(not k.isprintable() or " " in k for k in keys):
+        raise ValueError("a key holds spaces or control characters")
+    return keys
 
 
 def parse_low_confidence(value: str) -> tuple[float | None, dict[str, float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -19,7 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.routes import LIBRETRANSLATE_PATHS, router
-from service.api.security import AuthError, RateLimitedError
+from service.api.security import (
+    AuthError,
+    RateLimitedError,
+    bearer_token,
+    check_key,
+    is_admin,
+    is_open,
+)
 from service.api.state import (
     BusyError,
     NotReadyError,
@@ -121,8 +129,14 @@ def _readable(errors: Any) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    for err in errors:
+        if err.get("type") == "string_unicode":  # a lone surrogate: the text, not the shape, is wrong
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            message = f"{loc or 'body'} is not valid Unicode: send well-formed UTF-8 text"
+            return error_response(request, 400, "bad_request", message)
     status = 400 if request.url.path in LIBRETRANSLATE_PATHS else 422
-    return error_response(request, status, "validation_error", _readable(exc.errors()))
+    return error_response(request, status, "validation_error", _readable(errors))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -142,11 +156,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over the limit with 413, before anything parses them."""
+    """Read each request's whole body before anything parses it: over ``max_bytes`` (declared or
+    counted, chunked bodies included) is 413; not finished within ``timeout_s`` is 408 and the
+    connection closes. The app then reads the body from memory."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -155,50 +172,151 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+            await self._too_large(scope, send)
             return
+        chunks: list[bytes] = []
         received = 0
-        started = False
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
+            except TimeoutError:
+                await _send_error(
+                    scope,
+                    send,
+                    408,
+                    "request_timeout",
+                    f"the request body was not received within {self.timeout_s:g} s",
+                    close=True,
+                )
+                return
+            if message["type"] == "http.disconnect":
+                return  # the client went away: nobody to answer
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                await self._too_large(scope, send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLargeError
-            return message
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        await self.app(scope, replay, send)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLargeError:
-            if not started:
-                await self._too_large(send)
-
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, scope: Scope, send: Send) -> None:
         message = f"request body over the limit of {self.max_bytes} bytes"
-        body = f'{{"error": {{"type": "payload_too_large", "message": "{message}"}}}}'.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_error(scope, send, 413, "payload_too_large", message, close=True)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+async def _send_error(
+    scope: Scope, send: Send, status: int, kind: str, message: str, *, close: bool = False
+) -> None:
+    """An error answer sent straight from a middleware (before the app has seen the request), in
+    LibreTranslate's shape on its routes."""
+    error: object = {"type": kind, "message": message}
+    if scope.get("path") in LIBRETRANSLATE_PATHS:
+        error = message
+    body = json.dumps({"error": error}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuthMiddleware:
+    """The one place that decides who may call what: open routes (see
+    :func:`service.api.security.is_open`) pass; every other route needs a key when keys are set
+    (``Authorization: Bearer``, or LibreTranslate's ``api_key`` field or query parameter), then
+    counts against the caller's rate limit. Invalid keys are throttled per client address."""
+
+    def __init__(self, app: ASGIApp, state: ServiceState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = self.state.settings
+        path = scope.get("path", "")
+        if is_open(path, open_metrics=settings.open_metrics, open_docs=settings.open_docs):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        client = request.client.host if request.client else "anonymous"
+        keys = settings.api_key_set
+        try:
+            given: str | None = None
+            if keys:
+                self.state.auth_failures.check(client)
+                given = bearer_token(request.headers.get("authorization"))
+                if given is None and path in LIBRETRANSLATE_PATHS:
+                    given, receive = await _libretranslate_key(request, receive)
+                try:
+                    key = check_key(keys, given)
+                except AuthError as exc:
+                    if exc.status == 403:
+                        self.state.auth_failures.record(client)
+                    raise
+            else:
+                key = None
+            self.state.limiter.check(key or client)
+        except MtsError as exc:
+            response = await _mts_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["admin"] = is_admin(settings.admin_key_set, given)
+        await self.app(scope, receive, send)
+
+
+async def _libretranslate_key(request: Request, receive: Receive) -> tuple[str | None, Receive]:
+    """LibreTranslate's ``api_key`` (query, JSON or form field), and a receive that replays the body."""
+    from_query = request.query_params.get("api_key")
+    body = await request.body()
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    if from_query:
+        return from_query, replay
+    content_type = request.headers.get("content-type", "")
+    found: object = None
+    if "json" in content_type:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            data = None
+        found = data.get("api_key") if isinstance(data, dict) else None
+    elif "form" in content_type:
+        try:
+            form = await Request(request.scope, _once(body)).form()
+            found = form.get("api_key")
+            await form.close()
+        except Exception:  # a malformed form: the route says what is wrong with it
+            found = None
+    return (found if isinstance(found, str) and found else None), replay
+
+
+def _once(body: bytes) -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def create_app(settings: Settings | None = None, *, loaders: Loaders | None = None) -> FastAPI:
@@ -233,6 +351,7 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
         """The editor page: paste a dispatch, check translations and bullets side by side."""
         return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
 
+    app.add_middleware(AuthMiddleware, state=state)
     app.add_exception_handler(MtsError, _mts_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -270,7 +389,9 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
         response.headers["X-Request-ID"] = request_id
         return response
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.timeout_body_s
+    )
     return app
 
 

@@ -22,11 +22,10 @@ from service.api.schemas import (
     TranslateRequest,
     TranslateResponse,
 )
-from service.api.security import bearer_token, check_key
 from service.errors import MtsError
 from service.languages import LANGUAGES, TARGETS
 from service.pipeline import Detection, DispatchRequest, DispatchResult, parse_langs
-from service.runtime.describe import ModelsReport, describe_models
+from service.runtime.describe import ModelsReport, describe_models, public_summarizer
 from service.schemas import DispatchOut, SummaryOut, TranslationOut
 from service.text.glossary import Glossary, glossary_from_mapping
 from service.text.langid import detect
@@ -43,9 +42,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         400: "Bad request (e.g. unsupported language pair)",
         401: "API key required",
         403: "Invalid API key",
+        408: "Request body not received in time",
         413: "Text, text count or body over its limit",
         422: "Invalid request fields",
-        429: "Rate limit exceeded (see Retry-After)",
+        429: "Rate limit or invalid-key limit exceeded (see Retry-After)",
         503: "Not ready, busy or queue full (see Retry-After)",
         504: "Request timed out",
     }.items()
@@ -57,13 +57,41 @@ def _state(request: Request) -> ServiceState:
     return state
 
 
-def _authorize(request: Request, body_key: str | None = None) -> None:
-    state = _state(request)
-    key = check_key(
-        state.settings.api_key_set, bearer_token(request.headers.get("authorization")) or body_key
-    )
-    caller = key or (request.client.host if request.client else "anonymous")
-    state.limiter.check(caller)
+def _check_unicode(value: Any, where: str = "body") -> None:
+    """Refuse strings that cannot be UTF-8 (a lone surrogate such as ``"\\ud800"`` in JSON): 400,
+    naming the field, before any of it reaches the pipeline."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise MtsError(
+                f"{where} is not valid Unicode: a lone surrogate at character {exc.start}; "
+                "send well-formed UTF-8 text"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key, where)
+            _check_unicode(item, f"{key}" if where == "body" else f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_unicode(item, f"{where}[{i}]")
+
+
+def _allowed_summarizer(request: Request, asked: str | None) -> str | None:
+    """The configured summarizer a request's ``summarizer`` names, or 400 listing the allowed ones.
+
+    Requests choose only among MTS_SUMMARIZERS (by default ``extractive`` and MTS_SUMMARIZER),
+    by the spec or by its public name (a local directory by its folder name); this happens before
+    anything resolves a model, so a request cannot make the server look at its files."""
+    if asked is None:
+        return None
+    allowed = _state(request).runtime.plan.allowed_summarizers
+    wanted = asked.strip()
+    for spec in allowed:
+        if wanted in (spec, public_summarizer(spec)):
+            return spec
+    names = ", ".join(public_summarizer(spec) for spec in allowed)
+    raise MtsError(f"summarizer {public_summarizer(wanted)!r} is not allowed; choose one of: {names}")
 
 
 def _check_texts(texts: list[str], state: ServiceState) -> None:
@@ -119,7 +147,7 @@ def _detected(detection: Detection | None) -> dict[str, Any] | None:
 @router.post("/v1/translate", response_model=TranslateResponse, responses=ERRORS, tags=["v1"])
 async def v1_translate(body: TranslateRequest, request: Request) -> TranslateResponse:
     """Translate one dispatch or several, keeping paragraphs; one result per text."""
-    _authorize(request)
+    _check_unicode(body.model_dump())
     texts = [body.text] if isinstance(body.text, str) else body.text
     glossary = _request_glossary(body.glossary)
     results, detected = await _translate_texts(request, texts, body.source, body.target, glossary)
@@ -134,16 +162,17 @@ async def v1_translate(body: TranslateRequest, request: Request) -> TranslateRes
 async def _run_pipeline(
     request: Request, body: DispatchRequestIn | SummarizeRequest, *, translations: bool
 ) -> DispatchResult:
-    """Authorize, check limits, and run one dispatch through the pipeline in a worker thread."""
-    _authorize(request)
+    """Check the request and limits, and run one dispatch through the pipeline in a worker thread."""
+    _check_unicode(body.model_dump())
     state = _state(request)
     _check_texts([body.text], state)
+    summarizer = _allowed_summarizer(request, body.summarizer)
     dispatch = DispatchRequest(
         text=body.text,
         id=getattr(body, "id", None),
         langs=parse_langs(body.langs) if body.langs is not None else TARGETS,
         bullets=body.bullets,
-        summarizer=body.summarizer,
+        summarizer=summarizer,
         strict=body.strict,
         translations=translations,
         glossary=_request_glossary(body.glossary),
@@ -179,8 +208,10 @@ async def v1_languages(request: Request) -> dict[str, Any]:
 @router.get("/v1/models", response_model=ModelsReport, tags=["v1"])
 async def v1_models(request: Request) -> ModelsReport:
     """The models: the catalog and the configured ones, with revisions, licences, what uses each,
-    and whether (and on which backend) it is loaded. The same report as `mts models list`."""
-    return describe_models(_state(request).runtime)
+    and whether (and on which backend) it is loaded. The same report as `mts models list`, except
+    that local paths show as folder names unless the caller holds an admin key (MTS_ADMIN_KEYS)."""
+    admin = bool(getattr(request.state, "admin", False))
+    return describe_models(_state(request).runtime, hide_paths=not admin)
 
 
 # -- LibreTranslate-compatible --------------------------------------------------------------------
@@ -228,8 +259,9 @@ LT_TRANSLATE_BODY = {
 @router.post("/translate", tags=["LibreTranslate"], openapi_extra=LT_TRANSLATE_BODY)
 async def lt_translate(request: Request) -> dict[str, Any]:
     """LibreTranslate `POST /translate`: `q` (text or list), `source` (or `auto`), `target`, `format`."""
-    body: LTTranslateRequest = _lt_validate(LTTranslateRequest, await _lt_payload(request))
-    _authorize(request, body.api_key)
+    payload = await _lt_payload(request)
+    _check_unicode(payload)
+    body: LTTranslateRequest = _lt_validate(LTTranslateRequest, payload)
     if body.format == "html":
         raise MtsError("format html is not supported yet; send plain text with format=text")
     texts = [body.q] if isinstance(body.q, str) else body.q
@@ -259,8 +291,9 @@ async def lt_languages(request: Request) -> list[dict[str, Any]]:
 @router.post("/detect", tags=["LibreTranslate"])
 async def lt_detect(request: Request) -> list[dict[str, Any]]:
     """LibreTranslate `POST /detect`: `[{"language", "confidence"}]`, most likely first."""
-    body: LTDetectRequest = _lt_validate(LTDetectRequest, await _lt_payload(request))
-    _authorize(request, body.api_key)
+    payload = await _lt_payload(request)
+    _check_unicode(payload)
+    body: LTDetectRequest = _lt_validate(LTDetectRequest, payload)
     _check_texts([body.q], _state(request))
     guesses = [g for g in detect(body.q) if g.confidence > 0] or detect(body.q)[:1]
     return [{"language": g.language, "confidence": round(g.confidence, 1)} for g in guesses]

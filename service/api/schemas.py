@@ -81,7 +81,9 @@ class DispatchRequestIn(Strict):
     bullets: int | None = Field(default=None, ge=3, le=5, description="Bullets per language, 3 to 5.")
     summarizer: str | None = Field(
         default=None,
-        description="`extractive`, `seq2seq:<model>` or `instruct:<model>` (default: the server's).",
+        description="One of the summarizers the server allows (MTS_SUMMARIZERS; by default "
+        "`extractive` and the server's own), by spec or by the folder name of a local model "
+        "(`seq2seq:bart-large-cnn`); anything else is 400 (default: the server's).",
         examples=["extractive"],
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
@@ -96,7 +98,11 @@ class SummarizeRequest(Strict):
         examples=[["en", "ko"]],
     )
     bullets: int | None = Field(default=None, ge=3, le=5, description="Bullets per language, 3 to 5.")
-    summarizer: str | None = Field(default=None, examples=["extractive"])
+    summarizer: str | None = Field(
+        default=None,
+        description="One of the summarizers the server allows (see `/v1/dispatches`).",
+        examples=["extractive"],
+    )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
 

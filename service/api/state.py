@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from service.api.metrics import Metrics
-from service.api.security import RateLimiter
+from service.api.security import FailureThrottle, RateLimiter
 from service.config import Settings
 from service.errors import MtsError
 from service.runtime import Runtime
@@ -60,6 +60,7 @@ class ServiceState:
         self.settings = settings
         self.metrics = Metrics()
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.auth_failures = FailureThrottle(settings.auth_max_failures)
         self.ready = False
         self.reason = "starting"
         self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call)

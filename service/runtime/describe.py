@@ -63,8 +63,60 @@ class ModelsReport(BaseModel):
     models: list[ModelStatus]
 
 
-def describe_models(runtime: Runtime) -> ModelsReport:
-    """The models report of a runtime: the catalog plus the configured models, with load state."""
+def describe_models(runtime: Runtime, *, hide_paths: bool = False) -> ModelsReport:
+    """The models report of a runtime: the catalog plus the configured models, with load state.
+
+    ``hide_paths`` (what the HTTP API shows to callers without an admin key): no filesystem path
+    appears; a local model shows as its folder name, the models directory as ``hidden``."""
+    report = _describe(runtime)
+    return _without_paths(report) if hide_paths else report
+
+
+def public_ref(ref: str) -> str:
+    """A model reference fit to show anyone: a local directory by its folder name (or
+    ``local model``), a catalog name or hub id as it is."""
+    text = ref.strip()
+    if text.startswith(("/", ".", "~", "\\")) or "\\" in text or (len(text) > 1 and text[1] == ":"):
+        return Path(text.replace("\\", "/")).name or "local model"
+    return text
+
+
+def public_summarizer(spec: str) -> str:
+    """A summarizer spec with its model shown by :func:`public_ref` (``seq2seq:bart-cnn``)."""
+    kind, sep, ref = spec.strip().partition(":")
+    return f"{kind}:{public_ref(ref)}" if sep else spec.strip()
+
+
+def _without_paths(report: ModelsReport) -> ModelsReport:
+    rows = []
+    for row in report.models:
+        local = _is_path(row.id) or _is_path(row.name)
+        status = row.status
+        if status.startswith("error:") and (local or "/" in status or "\\" in status):
+            status = "error: the model cannot be resolved (see `mts models list` on the server)"
+        rows.append(
+            row.model_copy(
+                update={
+                    "name": public_ref(row.name if _is_path(row.name) or not local else row.id),
+                    "id": public_ref(row.id) if _is_path(row.id) else row.id,
+                    "status": status,
+                }
+            )
+        )
+    return report.model_copy(
+        update={
+            "models_dir": "hidden",
+            "models": rows,
+            "summarizer": public_summarizer(report.summarizer),
+        }
+    )
+
+
+def _is_path(text: str) -> bool:
+    return public_ref(text) != text.strip()
+
+
+def _describe(runtime: Runtime) -> ModelsReport:
     settings = runtime.settings
     configured = runtime.plan.configured_models()
     loaded = runtime.registry.loaded()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from service.config import Settings
-from service.errors import MtsError, UnsupportedLanguagePairError
+from service.errors import ConfigurationError, MtsError, UnsupportedLanguagePairError
 from service.languages import CODES, SOURCE, TARGETS
 from service.models.catalog import catalog_entry
 from service.models.families import FAMILIES, Family, detect_family
@@ -101,6 +101,17 @@ class LanguagePlan:
         self._families = families
         self.sources: tuple[str, ...] = (SOURCE,)
         self.targets: tuple[str, ...] = TARGETS
+        self.allowed_summarizers = self._allowed_summarizers()
+
+    def _allowed_summarizers(self) -> tuple[str, ...]:
+        """The summarizer specs requests may choose (MTS_SUMMARIZERS), each checked now."""
+        allowed = []
+        for spec in self.settings.summarizer_allow_list:
+            try:
+                allowed.append(parse_summarizer(spec).text)
+            except MtsError as exc:
+                raise ConfigurationError(f"MTS_SUMMARIZERS: {exc}") from None
+        return tuple(allowed)
 
     # -- pairs and routes ----------------------------------------------------------------------
 

@@ -70,8 +70,9 @@ def test_models_list_and_v1_models_are_the_same_report(
 ) -> None:
     cli = CliRunner().invoke(cli_app, ["models", "list", "--json"], env=cli_env)
     assert cli.exit_code == 0, cli.output
-    client = make_client(fake=EchoTranslator())
-    api = client.get("/v1/models").json()
+    # The operator's view: an admin key sees local paths as the CLI does (others see folder names).
+    client = make_client(fake=EchoTranslator(), admin_keys="adm")
+    api = client.get("/v1/models", headers={"Authorization": "Bearer adm"}).json()
 
     def rows(report: dict[str, object]) -> list[tuple[object, ...]]:
         return [
