@@ -181,8 +181,15 @@ def batch(
     summary_json: Annotated[
         bool, typer.Option("--summary-json", help="Print the final summary as JSON on stdout.")
     ] = False,
+    allow_failures: Annotated[
+        bool, typer.Option("--allow-failures", help="Exit 0 even when some records failed.")
+    ] = False,
 ) -> None:
-    """Translate (and summarize) an archive of dispatches; resumable and crash-safe."""
+    """Translate (and summarize) an archive of dispatches; resumable and crash-safe.
+
+    Exit codes: 0 every record done; 1 some records failed (error lines in OUTPUT; 0 with
+    --allow-failures); 2 usage, configuration or environment error (nothing partial counted as done).
+    """
     from service.batch.records import BatchOptions
     from service.batch.runner import run_batch
     from service.pipeline import parse_langs
@@ -212,6 +219,32 @@ def batch(
         typer.echo(json.dumps(result.as_dict()))
     if not quiet:
         typer.echo(result.text(), err=True)
+    if result.failures and not allow_failures:
+        typer.echo(
+            f"mts: error: {result.failure_text()} (error lines in {output_path}; --allow-failures exits 0)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+@app.command("batch-verify")
+def batch_verify(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The batch job's input.")],
+    output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Its JSONL output.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a batch OUTPUT against its INPUT: missing, duplicate and failed ids.
+
+    Exit 0 when every input id is in OUTPUT exactly once and none failed, 1 otherwise."""
+    from service.batch.verify import verify_output
+
+    report = verify_output(input_path, output_path)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(report.text())
+    if not report.clean:
+        raise typer.Exit(1)
 
 
 @app.command()

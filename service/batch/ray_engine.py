@@ -64,6 +64,8 @@ class _PipelineActor:
     batch are reported on its first row (``cache_hits``, ``cache_misses``). A model that cannot
     load does not kill the actor (Ray would only pass the driver a traceback as text): every row
     then carries the error message in ``fatal`` and the driver raises it as an :class:`MtsError`.
+    An environmental failure while processing a batch is reported the same way (nothing is written
+    for the records of that batch), and an unusable translation cache in ``cache_problem``.
     """
 
     def __init__(self, settings: dict[str, Any], options: dict[str, Any], env: dict[str, str]) -> None:
@@ -90,20 +92,27 @@ class _PipelineActor:
         rows = batch["record"]
         hits = np.zeros(len(rows), dtype=np.int64)
         misses = np.zeros(len(rows), dtype=np.int64)
+        fatal = self.fatal
+        problem = ""
         if self.worker is None:
             lines = [""] * len(rows)
         else:
             records = [Record.from_row(json.loads(str(row))) for row in rows]
-            lines = [json.dumps(line, ensure_ascii=False) for line in self.worker.process(records)]
+            try:
+                lines = [json.dumps(line, ensure_ascii=False) for line in self.worker.process(records)]
+            except MtsError as exc:  # an environmental failure: nothing is written for this batch
+                lines, fatal = [""] * len(rows), str(exc) or type(exc).__name__
             stats = self.worker.cache_stats()
             if len(rows):
                 hits[0], misses[0] = stats[0] - self.stats[0], stats[1] - self.stats[1]
             self.stats = stats
+            problem = self.worker.cache_problem or ""
         return {
             "line": np.array(lines, dtype=object),
             "cache_hits": hits,
             "cache_misses": misses,
-            "fatal": np.array([self.fatal] * len(rows), dtype=object),
+            "fatal": np.array([fatal] * len(rows), dtype=object),
+            "cache_problem": np.array([problem] * len(rows), dtype=object),
         }
 
 
@@ -150,6 +159,7 @@ def run_ray(
     emit: Callable[[dict[str, Any]], None],
     cpus_per_worker: float | None = None,
     window: int = WINDOW,
+    warn: Callable[[str | None], None] | None = None,
 ) -> tuple[int, int]:
     """Process ``records`` (the ones still to do) in ``workers`` Ray actors; ``emit`` each output line.
 
@@ -157,7 +167,7 @@ def run_ray(
     engine's groups, hence its lines. Lines come back to the driver in input order. With GPUs in the
     cluster each actor takes one (``workers`` is capped at their number); without, the CPUs are
     shared among the actors unless ``cpus_per_worker`` says otherwise. Returns the translation
-    cache (hits, misses) summed over the actors.
+    cache (hits, misses) summed over the actors; ``warn`` hears of an actor's unusable cache.
 
     The driver reads ``records`` (the reader's error records and the resume filter stay the
     driver's) ``window`` records at a time (rounded up to whole groups), each window one Ray
@@ -210,7 +220,7 @@ def run_ray(
         constructor = {
             # The API keys are no business of the actors.
             # Each actor's model uses the CPUs Ray reserved for it, unless MTS_THREADS says otherwise.
-            "settings": settings.model_dump(mode="json", exclude={"api_keys"})
+            "settings": settings.model_dump(mode="json", exclude={"api_keys", "admin_keys"})
             | {"threads": settings.threads or max(1, int(cpus))},
             "options": {**dataclasses.asdict(options), "langs": list(options.langs)},
             "env": env,
@@ -229,9 +239,16 @@ def run_ray(
             )
             try:
                 for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                    for line, hits, misses, fatal in zip(
-                        batch["line"], batch["cache_hits"], batch["cache_misses"], batch["fatal"], strict=True
+                    for line, hits, misses, fatal, problem in zip(
+                        batch["line"],
+                        batch["cache_hits"],
+                        batch["cache_misses"],
+                        batch["fatal"],
+                        batch["cache_problem"],
+                        strict=True,
                     ):
+                        if problem and warn is not None:
+                            warn(str(problem))
                         if fatal:
                             raise MtsError(str(fatal))
                         total_hits += int(hits)

@@ -40,6 +40,24 @@ class Record:
         return cls(row["id"], row.get("text"), dict(row.get("extra") or {}), row.get("error"))
 
 
-def error_line(record_id: str, kind: str, message: str) -> dict[str, Any]:
-    """The output line of a record that failed."""
-    return {"id": record_id, "error": {"type": kind, "message": message}}
+#: ``error.kind`` of a record that is wrong in itself (bad JSON, no text, a text the pipeline
+#: refuses as input): processing it again gives the same error, so a resumed run keeps the line.
+RECORD = "record"
+#: ``error.kind`` of a record on which the pipeline failed unexpectedly (a bug the text triggers):
+#: a resumed run retries it, like an error line of any kind other than ``record``.
+PIPELINE = "pipeline"
+
+
+def error_line(record_id: str, error_type: str, message: str, kind: str = RECORD) -> dict[str, Any]:
+    """The output line of a record that failed: ``{"id", "error": {"type", "message", "kind"}}``."""
+    return {"id": record_id, "error": {"type": error_type, "message": message, "kind": kind}}
+
+
+def is_final(line: dict[str, Any]) -> bool:
+    """Whether an output line settles its record: a result, or an error of kind ``record``.
+
+    Any other error line (another kind, or an old line without a kind) is retried on resume."""
+    error = line.get("error")
+    if error is None:
+        return True
+    return isinstance(error, dict) and error.get("kind") == RECORD

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +37,26 @@ class BatchSummary:
     tokens_per_s: float
     cache_hit_rate: float | None
     truncated_partial_line: bool
+    #: Record error lines in OUTPUT after the run (this run's and earlier runs'), by error type.
+    failures: dict[str, int] = field(default_factory=dict)
+    #: Error lines of earlier runs (not of kind ``record``) removed so that their records were redone.
+    retried: int = 0
+    #: Extra lines of an id already in OUTPUT, removed.
+    dropped_duplicates: int = 0
+    #: Why the translation cache was turned off (None when it worked or was not used).
+    cache_problem: str | None = None
+
+    @property
+    def failed_total(self) -> int:
+        """Records of OUTPUT whose line is an error (this run's and earlier runs')."""
+        return sum(self.failures.values())
+
+    def failure_text(self) -> str:
+        """How many records failed and why, grouped by error type (most frequent first)."""
+        kinds = ", ".join(
+            f"{kind} {n}" for kind, n in sorted(self.failures.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        return f"{self.failed_total} record(s) failed: {kinds}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -52,6 +74,14 @@ class BatchSummary:
         ]
         if self.truncated_partial_line:
             lines.append("recovered: a partial last line left by an interrupted run was removed")
+        if self.retried:
+            lines.append(
+                f"retried: {self.retried} error lines of earlier runs that were not the record's fault"
+            )
+        if self.dropped_duplicates:
+            lines.append(f"removed: {self.dropped_duplicates} duplicate lines of ids already in the output")
+        if self.failures:
+            lines.append(f"failed records in the output: {self.failure_text()}")
         return "\n".join(lines)
 
 
@@ -80,12 +110,14 @@ def _init_process(settings_data: dict[str, Any], options: BatchOptions) -> None:
     _PROCESS_WORKER = BatchWorker(Settings(**settings_data), options)
 
 
-def _process_in_pool(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+def _process_in_pool(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], tuple[int, int], str | None]:
     assert _PROCESS_WORKER is not None
     before = _PROCESS_WORKER.cache_stats()
     lines = _PROCESS_WORKER.process([Record.from_row(r) for r in rows])
     after = _PROCESS_WORKER.cache_stats()
-    return lines, (after[0] - before[0], after[1] - before[1])
+    return lines, (after[0] - before[0], after[1] - before[1]), _PROCESS_WORKER.cache_problem
 
 
 def run_batch(
@@ -100,7 +132,12 @@ def run_batch(
     quiet: bool = False,
     warn: Any = None,
 ) -> BatchSummary:
-    """Process every record of INPUT not yet in OUTPUT; fatal problems raise before any work."""
+    """Process every record of INPUT not yet in OUTPUT; fatal problems raise before any work.
+
+    Raises :class:`MtsError` when OUTPUT is locked by another run, cannot be written (a full disk:
+    nothing partial is counted as done) or a record fails for an environmental reason (nothing is
+    written for it); the lines already written stay, and rerunning the same command resumes.
+    """
     if not input_path.exists():
         raise MtsError(f"input {input_path} does not exist")
     if engine not in ("local", "ray"):
@@ -112,9 +149,13 @@ def run_batch(
     total = count_records(input_path)
     writer = ResumableWriter(output_path, restart=restart)
     try:
-        return _run(input_path, writer, total, settings, options, engine, workers, quiet, warn)
-    finally:
-        writer.close()
+        summary = _run(input_path, writer, total, settings, options, engine, workers, quiet, warn)
+    except BaseException:
+        with contextlib.suppress(MtsError):  # the first failure is the one to report
+            writer.close()
+        raise
+    writer.close()
+    return summary
 
 
 def _run(
@@ -146,15 +187,28 @@ def _run(
                 yield record
 
     progress = Progress(total=total, already_done=resumed, quiet=quiet)
+    failures: Counter[str] = Counter(writer.kept_failures)
     failed = 0
     hits = misses = 0
+    cache_problem: str | None = None
+
+    def cache_warning(problem: str | None) -> None:
+        # Every worker process (or actor) finds the same broken cache: one line for the job.
+        nonlocal cache_problem
+        if problem is None or cache_problem is not None:
+            return
+        cache_problem = problem
+        if warn is not None:
+            warn(problem)
 
     def emit(line: dict[str, Any], text: str | None = None) -> None:
         nonlocal failed
         writer.write(line)
-        is_error = "error" in line
-        failed += int(is_error)
-        progress.update(1, int(is_error), approx_tokens(text))
+        error = line.get("error")
+        if error is not None:
+            failed += 1
+            failures[str(error.get("type", "error"))] += 1
+        progress.update(1, int(error is not None), approx_tokens(text))
 
     if engine == "ray":
         from service.batch.ray_engine import run_ray
@@ -168,10 +222,10 @@ def _run(
 
         hits, misses = run_ray(
             remember(pending()), settings, options, workers=workers,
-            emit=lambda line: emit(line, texts.pop(str(line["id"]), None)),
+            emit=lambda line: emit(line, texts.pop(str(line["id"]), None)), warn=cache_warning,
         )  # fmt: skip
     elif workers == 1:
-        worker = BatchWorker(settings, options)
+        worker = BatchWorker(settings, options, on_cache_problem=cache_warning)
         try:
             worker.preload()
             for chunk in _chunks(pending(), options.records_per_batch):
@@ -183,17 +237,23 @@ def _run(
     else:
         # Each process gets its share of the cores, so the pool never oversubscribes the machine.
         share = settings.model_copy(update={"threads": cpu_threads(settings.threads, workers)})
-        with concurrent.futures.ProcessPoolExecutor(
+        pool = concurrent.futures.ProcessPoolExecutor(
             workers, initializer=_init_process, initargs=(share.model_dump(mode="json"), options)
-        ) as pool:
+        )
+        try:
             chunks = _chunks(pending(), options.records_per_batch)
             running: dict[concurrent.futures.Future[Any], list[Record]] = {}
             for chunk in chunks:
                 running[pool.submit(_process_in_pool, [r.as_row() for r in chunk])] = chunk
                 if len(running) >= workers * 2:
-                    hits, misses = _drain(running, emit, hits, misses, wait_all=False)
+                    hits, misses = _drain(running, emit, cache_warning, hits, misses)
             while running:
-                hits, misses = _drain(running, emit, hits, misses, wait_all=False)
+                hits, misses = _drain(running, emit, cache_warning, hits, misses)
+        except BaseException:
+            # A failure stops the job: the chunks not started yet are dropped, not processed.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     progress.finish()
     elapsed = time.monotonic() - started
     done = progress.done
@@ -208,24 +268,25 @@ def _run(
         tokens_per_s=round(progress.tokens / elapsed, 1) if elapsed > 0 else 0.0,
         cache_hit_rate=(hits / (hits + misses)) if hits + misses else None,
         truncated_partial_line=writer.truncated_bytes > 0,
+        failures=dict(failures),
+        retried=writer.retried,
+        dropped_duplicates=writer.dropped_duplicates,
+        cache_problem=cache_problem,
     )
 
 
 def _drain(
     running: dict[concurrent.futures.Future[Any], list[Record]],
     emit: Any,
+    cache_warning: Callable[[str | None], None],
     hits: int,
     misses: int,
-    *,
-    wait_all: bool,
 ) -> tuple[int, int]:
-    finished, _ = concurrent.futures.wait(
-        running,
-        return_when=concurrent.futures.ALL_COMPLETED if wait_all else concurrent.futures.FIRST_COMPLETED,
-    )
+    finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
     for future in finished:
         chunk = running.pop(future)
-        lines, (h, m) = future.result()
+        lines, (h, m), problem = future.result()
+        cache_warning(problem)
         for record, line in zip(chunk, lines, strict=True):
             emit(line, record.text)
         hits, misses = hits + h, misses + m

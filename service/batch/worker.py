@@ -1,34 +1,66 @@
 """The per-process batch worker: one pipeline (models loaded once) turning records into output lines.
 
 The local engine runs it in-process or in worker processes; the Ray engine runs it in actors.
+
+What goes wrong with a record is sorted by whose fault it is. A record that is wrong in itself
+(the reader's bad records, a text the pipeline refuses as input) gets an error line of kind
+``record``; an unexpected exception of the pipeline on one record's text gets one of kind
+``pipeline`` (retried on resume). An environmental failure (a full disk, a model or runtime crash,
+any other :class:`MtsError`) is never written as a record's result: it raises
+:class:`BatchEnvironmentError`, which stops the job with nothing written for that record.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
-from service.batch.records import BatchOptions, Record, error_line
+from service.batch.records import PIPELINE, RECORD, BatchOptions, Record, error_line
 from service.config import Settings
 from service.errors import MtsError
 from service.pipeline import DispatchRequest, DispatchResult
 from service.runtime import Runtime
+from service.runtime.executor import JobTooLargeError
 from service.schemas import DispatchOut
 from service.translation.base import Translator
 from service.translation.cache import CachingTranslator, TranslationCache
 
 log = logging.getLogger("mts.batch")
 
+#: Exceptions of the pipeline that reject a record's own input: an error line of kind ``record``.
+INPUT_ERRORS: tuple[type[BaseException], ...] = (JobTooLargeError,)
+#: Exceptions that say the environment failed (disk, database, memory, model runtime, any other
+#: :class:`MtsError`): the job stops, nothing is written for the record.
+ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    sqlite3.Error,
+    MemoryError,
+    RuntimeError,
+    MtsError,
+)
+
+
+class BatchEnvironmentError(MtsError):
+    """Processing stopped for a reason that is not the record's: nothing was written for it."""
+
 
 class BatchWorker:
     """Loads the models once and processes records in groups that share translation batches."""
 
-    def __init__(self, settings: Settings, options: BatchOptions) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        options: BatchOptions,
+        on_cache_problem: Callable[[str], None] | None = None,
+    ) -> None:
         if options.batch_tokens:
             settings = settings.model_copy(update={"batch_tokens": options.batch_tokens})
         self.settings = settings
         self.options = options
-        self.cache = TranslationCache(settings.cache_path) if options.cache else None
+        # An unusable cache reports itself once (``on_cache_problem``) and turns itself off.
+        self.cache = TranslationCache(settings.cache_path, on_cache_problem) if options.cache else None
         self.runtime = Runtime(settings, wrap_translator=self._cached)
         self.pipeline = self.runtime.pipeline
 
@@ -63,11 +95,13 @@ class BatchWorker:
     def _line(self, record: Record, result: DispatchResult) -> dict[str, Any]:
         line = DispatchOut.of(result).model_dump(mode="json")
         # Input fields other than id and text are carried through, unless they would hide ours.
-        carried = {k: v for k, v in record.extra.items() if k not in line}
+        carried = {k: v for k, v in record.extra.items() if k not in line and k != "error"}
         return {"id": line.pop("id"), **carried, **line}
 
     def process(self, records: list[Record]) -> list[dict[str, Any]]:
-        """One output line per record, in order: the pipeline result, or an error line."""
+        """One output line per record, in order: the pipeline result, or an error line.
+
+        Raises :class:`BatchEnvironmentError` (and returns nothing) on an environmental failure."""
         lines: dict[int, dict[str, Any]] = {}
         good: list[tuple[int, Record]] = []
         for i, record in enumerate(records):
@@ -89,15 +123,26 @@ class BatchWorker:
     def _process_one(self, record: Record) -> dict[str, Any]:
         try:
             return self._line(record, self.pipeline.process(self._request(record)))
-        except MtsError as exc:
-            return error_line(record.id, type(exc).__name__, str(exc))
-        except Exception as exc:  # a record that breaks the pipeline becomes an error line
-            log.exception("record %s failed", record.id)
-            return error_line(record.id, type(exc).__name__, str(exc) or type(exc).__name__)
+        except INPUT_ERRORS as exc:
+            return error_line(record.id, type(exc).__name__, str(exc), RECORD)
+        except ENVIRONMENT_ERRORS as exc:
+            message = str(exc) or type(exc).__name__
+            raise BatchEnvironmentError(
+                f"record {record.id!r} could not be processed ({type(exc).__name__}: {message}); "
+                "nothing was written for it — fix the cause and rerun the same command to resume"
+            ) from exc
+        except Exception as exc:  # a bug the record's text triggers: an error line, retried on resume
+            log.debug("record %s failed", record.id, exc_info=True)
+            return error_line(record.id, type(exc).__name__, str(exc) or type(exc).__name__, PIPELINE)
 
     def close(self) -> None:
         """Stop the worker's inference thread."""
         self.runtime.close()
+
+    @property
+    def cache_problem(self) -> str | None:
+        """Why the translation cache turned itself off in this worker (None while it works)."""
+        return self.cache.problem if self.cache is not None else None
 
     def cache_stats(self) -> tuple[int, int]:
         """(hits, misses) of the translation cache in this worker so far."""

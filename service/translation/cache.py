@@ -3,15 +3,21 @@
 Keyed by model id, revision and backend (every model in the chain), language pair and the
 normalized sentence, so a model or backend change never serves stale translations. SQLite in WAL
 mode lets several worker processes share one cache file.
+
+The cache is an optimisation, never a source of failure: a cache file that cannot be opened,
+read or written (corrupted, on a full disk, not writable) is reported once through
+``on_unusable`` and the cache turns itself off; every lookup is then a miss and nothing is stored,
+so the work goes on at model speed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from service.models.info import ModelInfo
@@ -26,24 +32,56 @@ def normalize(text: str) -> str:
 class TranslationCache:
     """A persistent map (models, pair, sentence) → translation, safe across threads and processes."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, on_unusable: Callable[[str], None] | None = None) -> None:
         self.path = path
         self._local = threading.local()
         self.hits = 0
         self.misses = 0
-        with self._connection() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS translations ("
-                " key TEXT PRIMARY KEY, text TEXT NOT NULL, score REAL, looped INTEGER NOT NULL)"
-            )
+        self.on_unusable = on_unusable
+        #: Why the cache turned itself off (None while it works).
+        self.problem: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connection() as db:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS translations ("
+                    " key TEXT PRIMARY KEY, text TEXT NOT NULL, score REAL, looped INTEGER NOT NULL)"
+                )
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the cache still serves lookups and stores translations."""
+        return self.problem is None
+
+    def _disable(self, exc: BaseException) -> None:
+        """Turn the cache off for good, reporting why once."""
+        if self.problem is not None:
+            return
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+        self.problem = (
+            f"translation cache {self.path} unusable ({reason}); continuing without it — "
+            "delete it or set MTS_CACHE_PATH"
+        )
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            self._local.db = None
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+        if self.on_unusable is not None:
+            self.on_unusable(self.problem)
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error:
+                db.close()
+                raise
             self._local.db = db
         return db
 
@@ -54,27 +92,40 @@ class TranslationCache:
         return hashlib.sha256(f"{chain}\n{src}\n{tgt}\n{normalize(sentence)}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
-        """The cached translations among ``keys``."""
+        """The cached translations among ``keys`` (none once the cache is unusable)."""
+        if self.problem is not None:
+            return {}
         found: dict[str, Translation] = {}
-        db = self._connection()
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(
-                f"SELECT key, text, score, looped FROM translations WHERE key IN ({marks})", chunk
-            )
-            for key, text, score, looped in rows:
-                found[key] = Translation(text, score, looped=bool(looped))
+        try:
+            db = self._connection()
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT key, text, score, looped FROM translations WHERE key IN ({marks})", chunk
+                )
+                for key, text, score, looped in rows:
+                    found[key] = Translation(text, score, looped=bool(looped))
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
+            return {}
         return found
 
     def put_many(self, items: Sequence[tuple[str, Translation]]) -> None:
-        """Store translations (a looping output is stored too: retrying it gives the same loop)."""
-        db = self._connection()
-        db.executemany(
-            "INSERT OR REPLACE INTO translations (key, text, score, looped) VALUES (?, ?, ?, ?)",
-            [(k, t.text, t.score, int(t.looped)) for k, t in items],
-        )
+        """Store translations (a looping output is stored too: retrying it gives the same loop).
+
+        Does nothing once the cache is unusable; a failing write makes it unusable."""
+        if self.problem is not None:
+            return
+        try:
+            db = self._connection()
+            db.executemany(
+                "INSERT OR REPLACE INTO translations (key, text, score, looped) VALUES (?, ?, ?, ?)",
+                [(k, t.text, t.score, int(t.looped)) for k, t in items],
+            )
+        except (sqlite3.Error, OSError) as exc:
+            self._disable(exc)
 
     @property
     def hit_rate(self) -> float | None:
@@ -97,6 +148,8 @@ class CachingTranslator:
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Cached translations where available; the rest translated in one call and stored."""
+        if not self.cache.usable:
+            return self.inner.translate(texts, src, tgt)
         keys = [TranslationCache.key(self.models, src, tgt, t) if t.strip() else "" for t in texts]
         found = self.cache.get_many([k for k in keys if k])
         missing = list(dict.fromkeys(k for k in keys if k and k not in found))
@@ -104,8 +157,9 @@ class CachingTranslator:
         for key, text in zip(keys, texts, strict=True):
             if key in missing:
                 first_text.setdefault(key, text)
-        self.cache.hits += sum(1 for k in keys if k and k in found)
-        self.cache.misses += sum(1 for k in keys if k and k not in found)
+        if self.cache.usable:
+            self.cache.hits += sum(1 for k in keys if k and k in found)
+            self.cache.misses += sum(1 for k in keys if k and k not in found)
         if missing:
             fresh = self.inner.translate([first_text[k] for k in missing], src, tgt)
             pairs = list(zip(missing, fresh, strict=True))
