@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -112,15 +113,20 @@ def _check_texts(texts: list[str], state: ServiceState) -> None:
             raise MtsError(f"text {i} is empty")
 
 
-def _request_glossary(items: list[GlossaryItem] | None) -> Glossary | None:
-    """A request's own glossary entries (a GlossaryError, i.e. a 400, names the bad item)."""
+def _request_glossary(state: ServiceState, items: list[GlossaryItem] | None) -> Glossary | None:
+    """A request's own glossary entries, compiled (a GlossaryError, i.e. a 400, names the bad item).
+
+    Called in the request's work thread, never on the event loop, and one request at a time."""
     if not items:
         return None
-    return glossary_from_mapping([item.model_dump(exclude_none=True) for item in items])
+    with state.glossary_lock:
+        glossary = glossary_from_mapping([item.model_dump(exclude_none=True) for item in items])
+        glossary.prepare()
+    return glossary
 
 
 async def _translate_texts(
-    request: Request, texts: list[str], source: str, target: str, glossary: Glossary | None = None
+    request: Request, texts: list[str], source: str, target: str, glossary: list[GlossaryItem] | None = None
 ) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
     state = _state(request)
     state.runtime.plan.check_pair(source, target)
@@ -130,8 +136,10 @@ async def _translate_texts(
     if state.settings.log_text:
         request.state.text = texts
     pipeline = state.runtime.pipeline
+    # The request's glossary is compiled in the work thread too: never on the event loop.
     results = await state.run_blocking(
-        lambda: pipeline.translate(texts, source, target, glossary), request.is_disconnected
+        lambda: pipeline.translate(texts, source, target, _request_glossary(state, glossary)),
+        request.is_disconnected,
     )
     request.state.segments = sum(len(doc.segments) for doc, _ in results)
     return [doc for doc, _ in results], [_detected(d) for _, d in results]
@@ -149,8 +157,7 @@ async def v1_translate(body: TranslateRequest, request: Request) -> TranslateRes
     """Translate one dispatch or several, keeping paragraphs; one result per text."""
     _check_unicode(body.model_dump())
     texts = [body.text] if isinstance(body.text, str) else body.text
-    glossary = _request_glossary(body.glossary)
-    results, detected = await _translate_texts(request, texts, body.source, body.target, glossary)
+    results, detected = await _translate_texts(request, texts, body.source, body.target, body.glossary)
     return TranslateResponse.model_validate(
         {
             "translations": [TranslationOut.of(r) for r in results],
@@ -175,11 +182,16 @@ async def _run_pipeline(
         summarizer=summarizer,
         strict=body.strict,
         translations=translations,
-        glossary=_request_glossary(body.glossary),
     )
     request.state.pair = "fr-" + "+".join(dispatch.langs)
     pipeline = state.runtime.pipeline
-    return await state.run_blocking(lambda: pipeline.process(dispatch), request.is_disconnected)
+    items = body.glossary
+
+    def work() -> DispatchResult:
+        # The request's glossary is compiled here, in the work thread: never on the event loop.
+        return pipeline.process(dataclasses.replace(dispatch, glossary=_request_glossary(state, items)))
+
+    return await state.run_blocking(work, request.is_disconnected)
 
 
 @router.post("/v1/dispatches", response_model=DispatchOut, responses=ERRORS, tags=["v1"])

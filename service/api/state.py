@@ -71,6 +71,9 @@ class ServiceState:
         )
         self._inflight = 0
         self._lock = threading.Lock()
+        # Request glossaries compile one at a time: compiling is pure Python, so several at once
+        # would share the interpreter with the event loop and slow every other request.
+        self.glossary_lock = threading.Lock()
         for src, tgt in self.runtime.plan.pairs:
             key = ("translate", src, tgt)
             self.metrics.queue_depth.labels(f"{src}-{tgt}").set_function(

@@ -56,9 +56,13 @@ def _loading(path: Path, info: ModelInfo, what: str) -> Iterator[None]:
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
         yield
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded: {first}") from None
+    except Exception as exc:
+        # transformers, tokenizers and safetensors raise many types for a directory that is not a
+        # loadable model (a missing source.spm is a TypeError, truncated weights a
+        # SafetensorError): whichever it is, the user needs one line naming the directory.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        raise BrokenModelError(f"{what} {info.id} at {path} could not be loaded ({detail})") from None
 
 
 def load_tokenizer(path: Path, info: ModelInfo, what: str = "model") -> tuple[Any, Any]:

@@ -52,7 +52,12 @@ class ResolvedModel:
 
 
 def _looks_like_path(ref: str) -> bool:
-    return ref.startswith(("/", ".", "~")) or Path(ref).expanduser().is_dir()
+    if ref.startswith(("/", ".", "~")):
+        return True
+    try:
+        return Path(ref).expanduser().is_dir()
+    except (OSError, RuntimeError):
+        return True  # something path-like on disk that cannot be followed: resolve() says why
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
@@ -74,7 +79,10 @@ def resolve(ref: str, settings: Settings) -> ResolvedModel:
     if not ref:
         raise MtsError("empty model reference; give a catalog name, a hub id or a local directory")
     if _looks_like_path(ref):
-        path = Path(ref).expanduser().resolve()
+        try:
+            path = Path(ref).expanduser().resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop is a RuntimeError before 3.13
+            raise ModelNotAvailableError(f"model directory {ref} cannot be resolved: {exc}") from None
         if not path.is_dir():
             raise ModelNotAvailableError(f"model directory {path} does not exist")
         local_manifest = _read_manifest(path) or {}

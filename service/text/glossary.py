@@ -559,6 +559,11 @@ class Glossary:
         overlap), so a small request glossary costs no recompilation of a large one."""
         return _Layered(self, other)
 
+    def prepare(self, langs: Iterable[str] = LANGS) -> None:
+        """Compile the matchers of ``langs`` now rather than at the first search."""
+        for lang in langs:
+            self._matcher(lang)
+
     def find(self, text: str, lang: str) -> list[GlossaryMatch]:
         """Non-overlapping, leftmost-longest matches of the ``lang`` forms in ``text``, in text order."""
         return [

@@ -33,6 +33,7 @@ def load_translator(path: Path, info: ModelInfo, family: Family, settings: Setti
     backend = settings.backend
     device = _device(settings)
     threads = cpu_threads(settings.threads, settings.workers)
+    fallback_reason: MtsError | None = None
     if backend in ("ctranslate2", "auto"):
         from service.translation.ct2 import CT2Translator, UnsupportedComputeTypeError
 
@@ -51,13 +52,18 @@ def load_translator(path: Path, info: ModelInfo, family: Family, settings: Setti
         except MtsError as exc:
             if backend == "ctranslate2" or isinstance(exc, UnsupportedComputeTypeError):
                 raise
-            log.warning("CTranslate2 backend unavailable for %s, using torch: %s", info.id, exc)
+            fallback_reason = exc
     from service.translation.hf import HFSeq2SeqTranslator
 
-    return HFSeq2SeqTranslator(
+    # A model that torch cannot load either is reported once, by torch's error, not also as a
+    # fallback warning.
+    translator = HFSeq2SeqTranslator(
         path, info, family, device=device, num_beams=settings.num_beams,
         batch_tokens=settings.batch_tokens, threads=threads,
     )  # fmt: skip
+    if fallback_reason is not None:
+        log.warning("CTranslate2 backend unavailable for %s, using torch: %s", info.id, fallback_reason)
+    return translator
 
 
 def _device(settings: Settings) -> str:

@@ -43,3 +43,60 @@ def test_no_server_errors_for_generated_requests(make_client: Client) -> None:
     # The generated requests reached the routes: both accepted and refused ones.
     assert any(200 <= code < 300 for code in statuses)
     assert any(400 <= code < 500 for code in statuses)
+
+
+HOSTILE = ["\ud800", "Bonjour \udfff", "a" * 400, "é" * 325, "\x00", "\u202e"]
+
+
+def _spoil(value: object, hostile: str) -> object:
+    """Every string of a JSON value with a hostile piece appended."""
+    if isinstance(value, str):
+        return value + hostile
+    if isinstance(value, list):
+        return [_spoil(item, hostile) for item in value]
+    if isinstance(value, dict):
+        return {key: _spoil(item, hostile) for key, item in value.items()}
+    return value
+
+
+def test_no_server_errors_for_hostile_strings_in_chunked_bodies(make_client: Client) -> None:
+    """The generated bodies again, every string spoiled (lone surrogates, terms over the glossary
+    limits, control characters), an over-long glossary term added, sent chunked (no length)."""
+    import json
+
+    from hypothesis import strategies as st
+
+    client = make_client(fake=EchoTranslator(), max_body_bytes=20_000)
+    schema = schemathesis.openapi.from_dict(client.app.openapi())  # type: ignore[attr-defined]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    with_body = [op for op in operations if op.method.upper() == "POST"]
+    assert len(with_body) >= 5
+    failures: list[str] = []
+    statuses: list[int] = []
+    for operation in with_body:
+
+        @settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(), hostile=st.sampled_from(HOSTILE), big=st.booleans())
+        def exercise(case: schemathesis.Case, hostile: str, big: bool) -> None:
+            body = case.body if isinstance(case.body, dict) else {"q": "Bonjour.", "target": "en"}
+            spoiled = _spoil(body, hostile)
+            assert isinstance(spoiled, dict)
+            spoiled["glossary"] = [{"fr": "terme " * 80, "en": "term"}]
+            raw = json.dumps(spoiled).encode()  # a lone surrogate travels as its \\ud800 escape
+            if big:
+                raw = raw[:-1] + b', "pad": "' + b"x" * 30_000 + b'"}'
+            response = client.request(
+                case.method.upper(),
+                case.path,
+                content=iter([raw[: len(raw) // 2], raw[len(raw) // 2 :]]),
+                headers={"content-type": "application/json"},
+            )
+            statuses.append(response.status_code)
+            if response.status_code >= 500:
+                failures.append(f"POST {case.path}: {response.status_code} {response.text[:200]}")
+            if big and response.status_code != 413:
+                failures.append(f"POST {case.path}: over-limit chunked body gave {response.status_code}")
+
+        exercise()
+    assert not failures, "\n".join(failures[:10])
+    assert 413 in statuses and any(400 <= code < 413 for code in statuses), sorted(set(statuses))
