@@ -200,17 +200,7 @@ class BodyLimitMiddleware:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replaying(b"".join(chunks), receive), send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         message = f"request body over the limit of {self.max_bytes} bytes"
@@ -279,10 +269,8 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _libretranslate_key(request: Request, receive: Receive) -> tuple[str | None, Receive]:
-    """LibreTranslate's ``api_key`` (query, JSON or form field), and a receive that replays the body."""
-    from_query = request.query_params.get("api_key")
-    body = await request.body()
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app a body already read, then passes on to the real one."""
     delivered = False
 
     async def replay() -> Message:
@@ -291,6 +279,15 @@ async def _libretranslate_key(request: Request, receive: Receive) -> tuple[str |
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
+    return replay
+
+
+async def _libretranslate_key(request: Request, receive: Receive) -> tuple[str | None, Receive]:
+    """LibreTranslate's ``api_key`` (query, JSON or form field), and a receive that replays the body."""
+    from_query = request.query_params.get("api_key")
+    body = await request.body()
+    replay = _replaying(body, receive)
 
     if from_query:
         return from_query, replay

@@ -45,17 +45,6 @@ def read_output(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture
-def settings(tiny_marian_fast: Path, tmp_path: Path) -> Settings:
-    return Settings(
-        model_fr_en=str(tiny_marian_fast),
-        num_beams=1,
-        device="cpu",
-        cache_path=tmp_path / "cache.sqlite3",
-        models_dir=tmp_path / "models",
-    )
-
-
 def test_every_id_once_with_errors_duplicates_and_carried_fields(settings: Settings, tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     write_input(source, 20)

@@ -92,17 +92,6 @@ def _warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("mts: warning:")]
 
 
-@pytest.fixture
-def settings(tiny_marian_fast: Path, tmp_path: Path) -> Settings:
-    return Settings(
-        model_fr_en=str(tiny_marian_fast),
-        num_beams=1,
-        device="cpu",
-        cache_path=tmp_path / "cache" / "cache.sqlite3",
-        models_dir=tmp_path / "models",
-    )
-
-
 @contextlib.contextmanager
 def tmpfs(directory: Path, size: str) -> Iterator[Path]:
     """A real, small tmpfs at ``directory`` (skips when this machine refuses the mount)."""

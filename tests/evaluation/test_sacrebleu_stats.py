@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import sacrebleu
+from pins import assert_checked_version
 from sacrebleu.metrics.base import Metric
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
@@ -43,14 +44,10 @@ METRICS: dict[str, Callable[[], Metric]] = {
 
 
 def test_sacrebleu_version_is_one_the_adapter_was_checked_against() -> None:
-    installed = tuple(int(part) for part in sacrebleu.__version__.split(".")[:2])
-    low, high = CHECKED_VERSIONS
-    assert low <= installed <= high, (
-        f"sacrebleu {sacrebleu.__version__} is outside {low[0]}.{low[1]}-{high[0]}.{high[1]}, the versions "
-        "service/evaluation/sacrebleu_stats.py was checked against: it calls sacrebleu's private "
-        "Metric._check_corpus_score_args, _extract_corpus_statistics and _compute_score_from_stats. "
-        "Re-check them against sacrebleu/metrics/base.py (Metric.corpus_score) of this version, then "
-        "widen CHECKED_VERSIONS."
+    # The adapter calls sacrebleu's private Metric._check_corpus_score_args,
+    # _extract_corpus_statistics and _compute_score_from_stats (see Metric.corpus_score).
+    assert_checked_version(
+        "sacrebleu", sacrebleu.__version__, CHECKED_VERSIONS, "service/evaluation/sacrebleu_stats.py"
     )
 
 
