@@ -55,7 +55,11 @@ class RoutedTranslator:
 
     @property
     def models(self) -> list[ModelInfo]:
-        """The route's models (loading them first, on the inference thread)."""
+        """The route's models (loading them first, on the inference thread, if they are not yet).
+
+        Once loaded, asking needs no model call, so it does not queue behind other requests' work."""
+        if all(self._registry.is_loaded(step.model) for step in self.route.steps):
+            return self._inner().models
         return self._executor.run(self._inner).models
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
