@@ -7,6 +7,7 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,12 @@ def tiny_causal_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_models import build_causal_lm
 
     return build_causal_lm(tmp_path_factory.mktemp("tiny") / "causal-lm")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real redis-server shared by the tests of one session (flush what you use)."""
+    from redis_server import redis_server
+
+    with redis_server() as url:
+        yield url
