@@ -135,6 +135,22 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Requests per minute per API key (or per client without keys); 0 = off."
     )
+    store_url: str = Field(
+        default="",
+        repr=False,
+        description="Where rate limits, invalid-key counts and usage counters live: empty = in the "
+        "process (one worker); `redis://[:password@]host:port/db` = a Redis every worker shares.",
+    )
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url_parse(cls, value: str) -> str:
+        # Never quotes the URL: it may hold a password.
+        value = value.strip()
+        if value and value.partition("://")[0] not in ("redis", "rediss", "redis+unix"):
+            raise ValueError("expected redis://host:port/db (or rediss://, redis+unix://); empty = embedded")
+        return value
+
     max_chars: int = Field(default=20_000, ge=1, description="Characters per text in one request.")
     max_texts: int = Field(default=64, ge=1, description="Texts per request.")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Request body size.")
@@ -149,6 +165,37 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=False, description="Structured JSON logs, one object per line.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
     log_text: bool = Field(default=False, description="Include request text in logs (off: privacy).")
+
+    # -- Ray Serve (`mts serve --engine ray`) ----------------------------------------------------
+    serve_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="Ray Serve: API replicas (one model set each) when not autoscaling; `--replicas` "
+        "overrides it.",
+    )
+    serve_min_replicas: int = Field(default=1, ge=1, description="Ray Serve autoscaling: fewest replicas.")
+    serve_max_replicas: int = Field(
+        default=0,
+        ge=0,
+        description="Ray Serve autoscaling: most replicas; 0 = a fixed MTS_SERVE_REPLICAS (no autoscaling).",
+    )
+    serve_target_requests: float = Field(
+        default=16.0,
+        gt=0,
+        description="Ray Serve autoscaling: requests in flight per replica it scales to keep.",
+    )
+    serve_cpus: float = Field(
+        default=1.0,
+        gt=0,
+        description="Ray Serve: CPUs reserved per replica (its model threads too, unless MTS_THREADS "
+        "is set).",
+    )
+    serve_gpus: float | None = Field(
+        default=None,
+        ge=0,
+        description="Ray Serve: GPUs per replica (0.5: two share one); unset: 1 when MTS_DEVICE=cuda, or "
+        "MTS_DEVICE=auto and the cluster has GPUs, else 0.",
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
 from service.api.schemas import (
     DispatchRequestIn,
     ErrorResponse,
     GlossaryItem,
+    KeyUsage,
     LanguagesResponse,
     LTDetectRequest,
     LTLanguage,
@@ -22,6 +23,7 @@ from service.api.schemas import (
     SummarizeRequest,
     TranslateRequest,
     TranslateResponse,
+    UsageResponse,
 )
 from service.errors import MtsError
 from service.languages import LANGUAGES, TARGETS
@@ -47,7 +49,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         413: "Text, text count or body over its limit",
         422: "Invalid request fields",
         429: "Rate limit or invalid-key limit exceeded (see Retry-After)",
-        503: "Not ready, busy or queue full (see Retry-After)",
+        503: "Not ready, busy, queue full or shared store unreachable (see Retry-After)",
         504: "Request timed out",
     }.items()
 }
@@ -95,6 +97,14 @@ def _allowed_summarizer(request: Request, asked: str | None) -> str | None:
     raise MtsError(f"summarizer {public_summarizer(wanted)!r} is not allowed; choose one of: {names}")
 
 
+async def _count_characters(request: Request, texts: list[str]) -> None:
+    """Add a request's accepted source characters to its key's usage (in the store)."""
+    store = _state(request).store
+    caller = getattr(request.state, "caller", "anonymous")
+    characters = sum(len(text) for text in texts)
+    await store.run(lambda: store.add_usage(caller, characters=characters))
+
+
 def _check_texts(texts: list[str], state: ServiceState) -> None:
     from service.api.state import PayloadTooLargeError
 
@@ -131,6 +141,7 @@ async def _translate_texts(
     state = _state(request)
     state.runtime.plan.check_pair(source, target)
     _check_texts(texts, state)
+    await _count_characters(request, texts)
     request.state.pair = f"{source}-{target}"
     request.state.texts = len(texts)
     if state.settings.log_text:
@@ -174,6 +185,7 @@ async def _run_pipeline(
     state = _state(request)
     _check_texts([body.text], state)
     summarizer = _allowed_summarizer(request, body.summarizer)
+    await _count_characters(request, [body.text])
     dispatch = DispatchRequest(
         text=body.text,
         id=getattr(body, "id", None),
@@ -224,6 +236,23 @@ async def v1_models(request: Request) -> ModelsReport:
     that local paths show as folder names unless the caller holds an admin key (MTS_ADMIN_KEYS)."""
     admin = bool(getattr(request.state, "admin", False))
     return describe_models(_state(request).runtime, hide_paths=not admin)
+
+
+@router.get("/v1/usage", response_model=UsageResponse, responses=ERRORS, tags=["v1"])
+async def v1_usage(request: Request) -> UsageResponse:
+    """Requests and source characters counted for the caller's API key (named by a SHA-256 prefix,
+    never the key); an admin key (MTS_ADMIN_KEYS) sees every key. The counts live in the store:
+    with MTS_STORE_URL, the totals of every worker."""
+    state = _state(request)
+    store = state.store
+    caller: str = getattr(request.state, "caller", "anonymous")
+    admin = bool(getattr(request.state, "admin", False))
+    found = await store.run(lambda: store.usage(None if admin else caller))
+    return UsageResponse(
+        caller=caller,
+        shared=store.shared,
+        keys=[KeyUsage(key=u.key, requests=u.requests, characters=u.characters) for u in found],
+    )
 
 
 # -- LibreTranslate-compatible --------------------------------------------------------------------
@@ -322,16 +351,21 @@ async def livez() -> dict[str, str]:
 
 @router.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready yet"}})
 async def readyz(request: Request) -> Response:
-    """200 once models are loaded and warm; 503 with the reason until then."""
+    """200 once models are loaded and warm and the store (MTS_STORE_URL) answers; 503 with the
+    reason otherwise."""
     state = _state(request)
+    reason = state.reason
     if state.ready:
-        return JSONResponse({"status": "ready"})
+        problem = await state.store.run(state.store.ping)
+        if problem is None:
+            return JSONResponse({"status": "ready"})
+        reason = problem
     return JSONResponse(
-        {"status": "not_ready", "reason": state.reason}, status_code=503, headers={"Retry-After": "5"}
+        {"status": "not_ready", "reason": reason}, status_code=503, headers={"Retry-After": "5"}
     )
 
 
 @router.get("/metrics", tags=["operations"])
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics."""
-    return Response(generate_latest(_state(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics (with several workers, the totals of all of them)."""
+    return Response(_state(request).metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

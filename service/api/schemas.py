@@ -138,6 +138,25 @@ class ModelsResponse(BaseModel):
     backend: str = Field(description="The MTS_BACKEND setting: `auto`, `torch` or `ctranslate2`.")
 
 
+class KeyUsage(BaseModel):
+    key: str = Field(
+        description="The key's name: the first 12 hex digits of its SHA-256 "
+        '(`printf %s "$KEY" | sha256sum | cut -c1-12`), or `anonymous` when the server has no keys.',
+        examples=["5f2b9c0e1a7d"],
+    )
+    requests: int = Field(description="Requests admitted (past the key check and rate limit).", examples=[42])
+    characters: int = Field(description="Source characters sent to translate or summarize.", examples=[18250])
+
+
+class UsageResponse(BaseModel):
+    caller: str = Field(description="The caller's own key name.", examples=["5f2b9c0e1a7d"])
+    shared: bool = Field(
+        description="Whether the counts come from the shared store (MTS_STORE_URL) every worker uses; "
+        "false: only this worker's counts."
+    )
+    keys: list[KeyUsage] = Field(description="The caller's counts, or every key's for an admin key.")
+
+
 class ErrorDetail(BaseModel):
     type: str = Field(examples=["payload_too_large"])
     message: str = Field(examples=["text 0 has 25000 characters; the limit is 20000"])

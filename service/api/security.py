@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import collections
 import hmac
-import math
-import threading
-import time
-from dataclasses import dataclass
 
+from service.api.store import Store, window
 from service.errors import MtsError
 
 
@@ -73,6 +69,8 @@ OPEN_PATHS = frozenset({"/livez", "/readyz", "/"})
 OPEN_PREFIXES = ("/static/",)
 METRICS_PATHS = frozenset({"/metrics"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+# The documentation pages' scripts, styles and icon (service/api/app.py DOCS_ASSETS_PATH).
+DOCS_PREFIXES = ("/docs/assets/",)
 
 
 def is_open(path: str, *, open_metrics: bool, open_docs: bool) -> bool:
@@ -81,87 +79,50 @@ def is_open(path: str, *, open_metrics: bool, open_docs: bool) -> bool:
         return True
     if path in METRICS_PATHS:
         return open_metrics
-    if path in DOCS_PATHS:
+    if path in DOCS_PATHS or path.startswith(DOCS_PREFIXES):
         return open_docs
     return False
 
 
 class FailureThrottle:
     """Invalid keys per client address: after ``max_failures`` in ``window_s`` seconds, the address
-    gets 429 (whatever key it sends) until its oldest failure leaves the window."""
+    gets 429 (whatever key it sends) until its oldest failure leaves the window.
 
-    def __init__(self, max_failures: int, window_s: float = 60.0, max_clients: int = 100_000) -> None:
+    The failures are counted in the store, so every serving process sharing it sees them."""
+
+    def __init__(self, store: Store, max_failures: int, window_s: int = 60) -> None:
+        self.store = store
         self.max_failures = max_failures
         self.window_s = window_s
-        self.max_clients = max_clients
-        self._failures: dict[str, collections.deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, client: str, now: float) -> collections.deque[float] | None:
-        failures = self._failures.get(client)
-        if failures is None:
-            return None
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        if not failures:
-            del self._failures[client]
-            return None
-        return failures
+        self._window = window(max(max_failures, 1), window_s, "mts-auth-failures")
 
     def check(self, client: str) -> None:
         """Raise RateLimitedError while ``client`` is over its failures."""
-        if self.max_failures <= 0:
+        if self.max_failures <= 0 or self.store.has_room(self._window, client):
             return
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(client, now)
-            if failures is not None and len(failures) >= self.max_failures:
-                wait = max(1, math.ceil(failures[0] + self.window_s - now))
-                raise RateLimitedError(
-                    f"too many invalid API keys from this address; retry in {wait} s", wait
-                )
+        wait = self.store.retry_after(self._window, client)
+        raise RateLimitedError(f"too many invalid API keys from this address; retry in {wait} s", wait)
 
     def record(self, client: str) -> None:
         """Count one invalid key from ``client``."""
-        if self.max_failures <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) >= self.max_clients:
-                for stale in [c for c in list(self._failures) if self._recent(c, now) is None]:
-                    self._failures.pop(stale, None)
-                if len(self._failures) >= self.max_clients:
-                    self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(client, collections.deque()).append(now)
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+        if self.max_failures > 0:
+            self.store.hit(self._window, client)
 
 
 class RateLimiter:
-    """A token bucket per caller: ``per_minute`` requests a minute, bursts up to the same number."""
+    """``per_minute`` requests per caller in any 60 s (a moving window: never more, whatever the
+    timing, and counted in the store so that every serving process sharing it shares the limit)."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, store: Store, per_minute: int) -> None:
+        self.store = store
         self.per_minute = per_minute
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
+        self._window = window(max(per_minute, 1), 60, "mts-rate")
 
     def check(self, caller: str) -> None:
-        """Take one request from the caller's bucket or raise RateLimitedError."""
-        if self.per_minute <= 0:
+        """Count one request of ``caller`` or raise RateLimitedError when its minute is full."""
+        if self.per_minute <= 0 or self.store.hit(self._window, caller):
             return
-        rate = self.per_minute / 60.0
-        now = time.monotonic()
-        with self._lock:
-            bucket = self._buckets.setdefault(caller, _Bucket(float(self.per_minute), now))
-            bucket.tokens = min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens < 1.0:
-                wait = math.ceil((1.0 - bucket.tokens) / rate)
-                raise RateLimitedError(
-                    f"rate limit of {self.per_minute} requests per minute exceeded; retry in {wait} s", wait
-                )
-            bucket.tokens -= 1.0
+        wait = self.store.retry_after(self._window, caller)
+        raise RateLimitedError(
+            f"rate limit of {self.per_minute} requests per minute exceeded; retry in {wait} s", wait
+        )

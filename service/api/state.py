@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from service.api.metrics import Metrics
+from service.api.metrics import Metrics, multiprocess_mode
 from service.api.security import FailureThrottle, RateLimiter
+from service.api.store import Store
 from service.config import Settings
 from service.errors import MtsError
 from service.runtime import Runtime
@@ -28,6 +29,8 @@ T = TypeVar("T")
 
 # How often a waiting request checks whether its client is still there.
 DISCONNECT_POLL_S = 0.25
+# How often a worker writes its queue depths to the shared metrics files (multiprocess mode).
+QUEUE_DEPTH_REFRESH_S = 1.0
 
 
 class NotReadyError(MtsError):
@@ -59,8 +62,11 @@ class ServiceState:
     def __init__(self, settings: Settings, loaders: Loaders | None = None) -> None:
         self.settings = settings
         self.metrics = Metrics()
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
-        self.auth_failures = FailureThrottle(settings.auth_max_failures)
+        # Rate limits, invalid-key counts and usage counters: in this process, or in the Redis
+        # every serving process shares (MTS_STORE_URL).
+        self.store = Store(settings.store_url)
+        self.limiter = RateLimiter(self.store, settings.rate_limit_per_minute)
+        self.auth_failures = FailureThrottle(self.store, settings.auth_max_failures)
         self.ready = False
         self.reason = "starting"
         self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call)
@@ -74,11 +80,28 @@ class ServiceState:
         # Request glossaries compile one at a time: compiling is pure Python, so several at once
         # would share the interpreter with the event loop and slow every other request.
         self.glossary_lock = threading.Lock()
+        self._write_depths = multiprocess_mode()
+        if not self._write_depths:
+            for src, tgt in self.runtime.plan.pairs:
+                key = ("translate", src, tgt)
+                self.metrics.queue_depth.labels(f"{src}-{tgt}").set_function(
+                    lambda key=key: self.runtime.executor.depth(key)  # type: ignore[misc]
+                )
+
+    def refresh_queue_depth(self) -> None:
+        """Write the queue depths as plain values: in multiprocess mode a gauge cannot compute its
+        value at scrape time (the scrape may be answered by another worker), so each worker
+        writes its own depths: when a request's work ends, and every QUEUE_DEPTH_REFRESH_S while
+        requests wait (:meth:`track_queue_depth`)."""
         for src, tgt in self.runtime.plan.pairs:
-            key = ("translate", src, tgt)
-            self.metrics.queue_depth.labels(f"{src}-{tgt}").set_function(
-                lambda key=key: self.runtime.executor.depth(key)  # type: ignore[misc]
-            )
+            depth = self.runtime.executor.depth(("translate", src, tgt))
+            self.metrics.queue_depth.labels(f"{src}-{tgt}").set(depth)
+
+    async def track_queue_depth(self) -> None:
+        """Refresh the queue depths every QUEUE_DEPTH_REFRESH_S until cancelled (multiprocess mode)."""
+        while True:
+            self.refresh_queue_depth()
+            await asyncio.sleep(QUEUE_DEPTH_REFRESH_S)
 
     @property
     def inflight(self) -> int:
@@ -118,6 +141,8 @@ class ServiceState:
         with self._lock:
             self._inflight -= 1
             self.metrics.inflight.set(self._inflight)
+        if self._write_depths:
+            self.refresh_queue_depth()
 
     async def run_blocking(
         self, fn: Callable[[], T], is_disconnected: Callable[[], object] | None = None
@@ -166,9 +191,12 @@ class ServiceState:
                 watcher.cancel()
 
     async def close(self) -> None:
-        """Stop the runtime and the work threads."""
+        """Stop the runtime and the work threads, release the store, and (with several workers)
+        drop this worker's live gauges from the shared metrics."""
         await asyncio.to_thread(self.runtime.close)
         self.workers.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
+        self.metrics.close()
 
 
 async def _watch_client(is_disconnected: Callable[[], object], ticket: Ticket) -> None:
