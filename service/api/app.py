@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,13 +14,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.metrics import multiprocess_mode
 from service.api.routes import LIBRETRANSLATE_PATHS, router
 from service.api.security import (
     AuthError,
@@ -35,6 +40,7 @@ from service.api.state import (
     RequestTimeoutError,
     ServiceState,
 )
+from service.api.store import STORE_RETRY_AFTER_S, StoreUnavailableError, key_id
 from service.config import Settings
 from service.errors import (
     BrokenModelError,
@@ -60,6 +66,22 @@ PAGE_HEADERS = {
     "Cache-Control": "no-cache",
 }
 
+# The API documentation (/docs: Swagger UI, /redoc: ReDoc) loads its scripts, styles and icon from
+# the copies the fastapi-offline package ships, served under DOCS_ASSETS_PATH, so it works with no
+# internet access. The policy below lets the browser fetch nothing from any other host (ReDoc's
+# sidebar would fetch its maker's logo; the image is dropped); the inline parts are FastAPI's own
+# page templates and the viewers' styles.
+DOCS_ASSETS_PATH = "/docs/assets"
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+DOCS_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
+
 DESCRIPTION = """
 Translation of French Yonhap dispatches into English and Korean, with bullet summaries in
 French, English and Korean whose numbers and names are checked against the source.
@@ -80,6 +102,7 @@ ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
     (QueueFullError, 503, "queue_full", 2),
     (BusyError, 503, "busy", 2),
     (NotReadyError, 503, "not_ready", 5),
+    (StoreUnavailableError, 503, "store_unavailable", STORE_RETRY_AFTER_S),
     (ExecutorClosedError, 503, "shutting_down", 5),
     (RequestTimeoutError, 504, "timeout", None),
     (WorkCancelledError, 504, "timeout", None),
@@ -227,7 +250,9 @@ class AuthMiddleware:
     """The one place that decides who may call what: open routes (see
     :func:`service.api.security.is_open`) pass; every other route needs a key when keys are set
     (``Authorization: Bearer``, or LibreTranslate's ``api_key`` field or query parameter), then
-    counts against the caller's rate limit. Invalid keys are throttled per client address."""
+    counts against the caller's rate limit and usage. Invalid keys are throttled per client
+    address. The counts live in the store (:mod:`service.api.store`); when it cannot be reached,
+    a keyed route answers 503 rather than run unlimited."""
 
     def __init__(self, app: ASGIApp, state: ServiceState) -> None:
         self.app = app
@@ -245,10 +270,12 @@ class AuthMiddleware:
         request = Request(scope, receive)
         client = request.client.host if request.client else "anonymous"
         keys = settings.api_key_set
+        store = self.state.store
+        failures = self.state.auth_failures
         try:
             given: str | None = None
             if keys:
-                self.state.auth_failures.check(client)
+                await store.run(lambda: failures.check(client))
                 given = bearer_token(request.headers.get("authorization"))
                 if given is None and path in LIBRETRANSLATE_PATHS:
                     given, receive = await _libretranslate_key(request, receive)
@@ -256,17 +283,46 @@ class AuthMiddleware:
                     key = check_key(keys, given)
                 except AuthError as exc:
                     if exc.status == 403:
-                        self.state.auth_failures.record(client)
+                        await store.run(lambda: failures.record(client))
                     raise
             else:
                 key = None
-            self.state.limiter.check(key or client)
+            caller = key_id(key)
+            await store.run(lambda: self._admit(f"key:{caller}" if key else f"addr:{client}", caller))
         except MtsError as exc:
             response = await _mts_error(Request(scope, receive), exc)
             await response(scope, receive, send)
             return
-        scope.setdefault("state", {})["admin"] = is_admin(settings.admin_key_set, given)
+        scope_state = scope.setdefault("state", {})
+        scope_state["admin"] = is_admin(settings.admin_key_set, given)
+        scope_state["caller"] = caller
         await self.app(scope, receive, send)
+
+    def _admit(self, limited_as: str, caller: str) -> None:
+        """Count the request against its rate limit, then in its key's usage (store work)."""
+        self.state.limiter.check(limited_as)
+        self.state.store.add_usage(caller, requests=1)
+
+
+class WorkerHeaderMiddleware:
+    """Name the serving process on every response (``X-MTS-Worker: host:pid``), so operators and
+    tests see how requests spread over the workers."""
+
+    def __init__(self, app: ASGIApp, worker: str) -> None:
+        self.app = app
+        self.header = (b"x-mts-worker", worker.encode("ascii", "replace"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, send_named)
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -327,10 +383,14 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.reason = "loading models"
         warm_task = asyncio.create_task(_warm(state))
+        # With several workers each one writes its queue depths for the shared /metrics.
+        depth_task = asyncio.create_task(state.track_queue_depth()) if multiprocess_mode() else None
         try:
             yield
         finally:
             warm_task.cancel()
+            if depth_task is not None:
+                depth_task.cancel()
             await state.close()
 
     app = FastAPI(
@@ -338,10 +398,14 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc come from _add_docs: FastAPI's own pages load their files from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = state
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_docs(app)
 
     @app.get("/", include_in_schema=False)
     async def editor_page() -> FileResponse:
@@ -389,7 +453,58 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.timeout_body_s
     )
+    app.add_middleware(WorkerHeaderMiddleware, worker=f"{socket.gethostname()}:{os.getpid()}")
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Serve /docs, /docs/oauth2-redirect and /redoc with their files from DOCS_ASSETS_PATH.
+
+    URLs carry the request's root path, as FastAPI's own pages do, so the pages also work behind a
+    proxy that mounts the API under a prefix. Like FastAPI's own pages, they are plain routes, not
+    API operations."""
+    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    def root(request: Request) -> str:
+        return str(request.scope.get("root_path", "")).rstrip("/")
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        prefix = root(request)
+        page = get_swagger_ui_html(
+            openapi_url=prefix + openapi_url,
+            title=f"{app.title} — API reference",
+            swagger_js_url=f"{prefix}{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{prefix}{DOCS_ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{prefix}{DOCS_ASSETS_PATH}/favicon.png",
+            oauth2_redirect_url=prefix + oauth2_redirect_url,
+            # No badge from the public spec validator's site.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+        page.headers.update(DOCS_HEADERS)
+        return page
+
+    async def swagger_ui_oauth2_redirect(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_oauth2_redirect_html()
+        page.headers.update(DOCS_HEADERS)
+        return page
+
+    async def redoc(request: Request) -> HTMLResponse:
+        prefix = root(request)
+        page = get_redoc_html(
+            openapi_url=prefix + openapi_url,
+            title=f"{app.title} — API reference",
+            redoc_js_url=f"{prefix}{DOCS_ASSETS_PATH}/redoc.standalone.js",
+            redoc_favicon_url=f"{prefix}{DOCS_ASSETS_PATH}/favicon.png",
+            with_google_fonts=False,
+        )
+        page.headers.update(DOCS_HEADERS)
+        return page
+
+    app.add_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_route(oauth2_redirect_url, swagger_ui_oauth2_redirect, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
 
 
 async def _warm(state: ServiceState) -> None:
