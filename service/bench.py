@@ -343,19 +343,36 @@ def describe_device(device: str) -> str:
 def format_table(report: dict[str, Any]) -> str:
     """The report as a plain-text table."""
     config = report["config"]
-    lines = [
-        f"device: {report['device']}",
-        f"batch {config['batch']}, beams {config['beams']}, {config['sentences']} sentences of "
-        f"~{config['source_tokens']} tokens, {config['target_tokens']} output tokens each",
-        "",
-        f"{'engine':<14}{'backend':<20}{'tokens/s':>10}{'ratio':>8}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'peak RSS MB':>13}",
-    ]
+    header = ("engine", "backend", "tokens/s", "ratio", "p50 ms", "p95 ms", "peak RSS MB")
     rows = [("stock generate", report["baseline"], 1.0)]
     rows += [(name, r, report["ratios"][name]) for name, r in report["engines"].items()]
-    for name, r, ratio in rows:
-        lines.append(
-            f"{name:<14}{r['backend']:<20}{r['tokens_per_s']:>10.1f}{ratio:>7.2f}×"
-            f"{r['latency_p50_ms']:>9.1f}{r['latency_p95_ms']:>9.1f}{r['peak_rss_mb']:>13.1f}"
+    cells = [header] + [
+        (
+            name,
+            str(r["backend"]),
+            f"{r['tokens_per_s']:.1f}",
+            f"{ratio:.2f}×",
+            f"{r['latency_p50_ms']:.1f}",
+            f"{r['latency_p95_ms']:.1f}",
+            f"{r['peak_rss_mb']:.1f}",
         )
-    return "\n".join(lines)
+        for name, r, ratio in rows
+    ]
+    # Each column as wide as its widest cell, two spaces apart: names left, figures right.
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    table = [
+        "  ".join(
+            cell.ljust(width) if i < 2 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
+    ]
+    return "\n".join(
+        [
+            f"device: {report['device']}",
+            f"batch {config['batch']}, beams {config['beams']}, {config['sentences']} sentences of "
+            f"~{config['source_tokens']} tokens, {config['target_tokens']} output tokens each",
+            "",
+            *table,
+        ]
+    )

@@ -6,12 +6,14 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from service.batch.reader import DEFAULT_PATTERN
 from service.errors import MtsError
 from service.languages import TARGETS
 
@@ -19,21 +21,78 @@ if TYPE_CHECKING:
     from service.config import Settings
     from service.runtime import Runtime
 
-app = typer.Typer(
-    help="Translate French Yonhap dispatches into English and Korean.",
+
+def _flags_without_type(params: list[Any]) -> list[Any]:
+    """Flags take no value, so their help shows none (typer's would print ``--json <bool>``)."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help reads the usual way: ``mts batch [OPTIONS] INPUT OUTPUT``, required
+    arguments bare, optional ones in brackets, flags without a value type."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperOption) or not param.get_usage_pieces(ctx):
+                continue
+            name = (param.metavar or param.name or "").upper()
+            name = name if param.required else f"[{name}]"
+            pieces.append(name + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_type(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """A command group whose help shows flags without a value type."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_type(super().get_params(ctx))
+
+
+class _Typer(typer.Typer):
+    """A Typer app whose commands and groups print their help the usual way."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=_Group, **kwargs)
+
+    def command(  # type: ignore[override]
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return super().command(name, cls=cls or _Command, **kwargs)
+
+
+app = _Typer(
+    help="Translate French Yonhap dispatches into English and Korean.\n\n"
+    "Exit codes: 0 done, nothing to check;\n"
+    "1 done, but something needs attention (flags, failed records, a regression);\n"
+    "2 usage, configuration or input error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-models_app = typer.Typer(help="List and download the models the service uses.", no_args_is_help=True)
+models_app = _Typer(help="List and download the models the service uses.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
-eval_app = typer.Typer(
+eval_app = _Typer(
     help="Score translations and summaries; run suites; gate regressions.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
 
 
 LANGS_OPTION = typer.Option("--langs", help="Target languages, comma-separated.")
+GLOB_OPTION = typer.Option(
+    "--glob",
+    metavar="PATTERN",
+    help="The files of a directory INPUT, at any depth (README and hidden files never).",
+)
+ALLOW_FLAGS_OPTION = typer.Option("--allow-flags", help="Exit 0 even when something is flagged.")
+# Exit status of a command that ran but found something a person should look at.
+ATTENTION = 1
 
 
 def _settings() -> Settings:
@@ -83,14 +142,75 @@ def read_input(source: str) -> str:
         raise MtsError(f"{name} is not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
+def version_lines() -> Iterator[str]:
+    """The package version, then the configured models as id@revision and the backend setting
+    with what it resolves to here; no model is loaded."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from service.models.store import is_ready, resolve
+    from service.runtime.plan import LanguagePlan
+    from service.translation.backends import describe_backend
+
+    try:
+        yield f"mts {version('mts')}"
+    except PackageNotFoundError:
+        yield "mts (version unknown: the package is not installed)"
+    settings = _settings()
+    roles = LanguagePlan(settings).configured_models()
+    width = max((len(role.env) for role in roles), default=0)
+    yield "models:"
+    for role in roles:
+        try:
+            model = resolve(role.ref, settings)
+        except MtsError as exc:
+            shown = f"{role.ref} (cannot resolve: {exc})"
+        else:
+            shown = model.display + ("" if is_ready(model) else " (missing: mts models pull)")
+        yield f"  {role.env:<{width}}  {shown}"
+    yield f"backend: {settings.backend} → {describe_backend(settings)}"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        for line in version_lines():
+            typer.echo(line)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            help="Show the version, the configured models and the backend, and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options of ``mts`` itself (the help text is the app's)."""
+
+
+def _to_check(count: int, total: int, what: str = "sentences") -> str:
+    return f"{count} of {total} {what}"
+
+
 @app.command()
 def translate(
-    source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="Dispatch file, or - for standard input.")
+    ] = "-",
     to: Annotated[str, typer.Option("--to", help="Target language: en or ko.")] = "en",
     from_: Annotated[str, typer.Option("--from", help="Source language: fr, or auto to detect it.")] = "fr",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with segments.")] = False,
+    allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
-    """Translate a dispatch, keeping its paragraphs."""
+    """Translate a dispatch, keeping its paragraphs.
+
+    Exit codes: 0 nothing flagged;
+    1 sentences to check (0 with --allow-flags);
+    2 usage, configuration or input error."""
     src, tgt = from_.strip().lower(), to.strip().lower()
     with _runtime() as runtime:
         runtime.plan.check_pair(src, tgt)  # the same pairs as the API, refused before reading input
@@ -107,15 +227,18 @@ def translate(
         flagged = [s for s in result.segments if s.flags]
         if flagged:
             typer.echo(
-                f"mts: {len(flagged)} of {len(result.segments)} sentences to check "
-                "(--json shows which and why)",
+                f"mts: {_to_check(len(flagged), len(result.segments))} to check (--json shows which and why)",
                 err=True,
             )
+    if result.review and not allow_flags:
+        raise typer.Exit(ATTENTION)
 
 
 @app.command()
 def process(
-    source: Annotated[str, typer.Argument(help="Dispatch file, or - for standard input.")] = "-",
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="Dispatch file, or - for standard input.")
+    ] = "-",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     langs: Annotated[str, LANGS_OPTION] = ",".join(TARGETS),
     bullets: Annotated[
@@ -131,8 +254,15 @@ def process(
     dispatch_id: Annotated[
         str | None, typer.Option("--id", help="Id to report (default: content hash).")
     ] = None,
+    allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
-    """Translate a dispatch and write bullet summaries in French, English and Korean."""
+    """Translate a dispatch and write bullet summaries in French, English and Korean.
+
+    The Markdown lists, under each translation, the sentences to check and why.
+
+    Exit codes: 0 nothing flagged;
+    1 a sentence or bullet to check (0 with --allow-flags);
+    2 usage, configuration or input error."""
     from service.pipeline import DispatchRequest, parse_langs
 
     text = read_input(source)
@@ -152,11 +282,24 @@ def process(
         _echo_json(DispatchOut.of(result).model_dump(mode="json"))
     else:
         typer.echo(result.to_markdown().rstrip("\n"))
+        segments = [s for t in result.translations.values() for s in t.segments]
+        flagged = sum(1 for s in segments if s.flags)
+        written = [b for lang_bullets in result.summaries.values() for b in lang_bullets]
+        doubtful = sum(1 for b in written if b.flags or not b.supported)
+        if flagged or doubtful:
+            parts = [_to_check(flagged, len(segments))] if flagged else []
+            parts += [_to_check(doubtful, len(written), "bullets")] if doubtful else []
+            typer.echo(f"mts: {' and '.join(parts)} to check (--json shows which and why)", err=True)
+    if result.review and not allow_flags:
+        raise typer.Exit(ATTENTION)
 
 
 @app.command()
 def batch(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="JSONL file or directory of .txt/.md.")],
+    input_path: Annotated[
+        Path,
+        typer.Argument(metavar="INPUT", help="JSONL file, or a directory of text files (see --glob)."),
+    ],
     output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="JSONL output file.")],
     langs: Annotated[str, LANGS_OPTION] = ",".join(TARGETS),
     summaries: Annotated[
@@ -184,11 +327,14 @@ def batch(
     allow_failures: Annotated[
         bool, typer.Option("--allow-failures", help="Exit 0 even when some records failed.")
     ] = False,
+    glob: Annotated[str, GLOB_OPTION] = DEFAULT_PATTERN,
 ) -> None:
     """Translate (and summarize) an archive of dispatches; resumable and crash-safe.
 
-    Exit codes: 0 every record done; 1 some records failed (error lines in OUTPUT; 0 with
-    --allow-failures); 2 usage, configuration or environment error (nothing partial counted as done).
+    Exit codes: 0 every record done;
+    1 some records failed (error lines in OUTPUT; 0 with --allow-failures);
+    2 usage, configuration, input or environment error (nothing partial
+    counted as done). Flagged sentences are in OUTPUT: no change to the code.
     """
     from service.batch.records import BatchOptions
     from service.batch.runner import run_batch
@@ -214,6 +360,7 @@ def batch(
         restart=not resume,
         quiet=quiet,
         warn=None if quiet else (lambda message: typer.echo(f"mts: warning: {message}", err=True)),
+        pattern=glob,
     )
     if summary_json:
         typer.echo(json.dumps(result.as_dict()))
@@ -224,7 +371,7 @@ def batch(
             f"mts: error: {result.failure_text()} (error lines in {output_path}; --allow-failures exits 0)",
             err=True,
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ATTENTION)
 
 
 @app.command("batch-verify")
@@ -232,19 +379,21 @@ def batch_verify(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The batch job's input.")],
     output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Its JSONL output.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    glob: Annotated[str, GLOB_OPTION] = DEFAULT_PATTERN,
 ) -> None:
     """Check a batch OUTPUT against its INPUT: missing, duplicate and failed ids.
 
-    Exit 0 when every input id is in OUTPUT exactly once and none failed, 1 otherwise."""
+    Exit codes: 0 every input id in OUTPUT exactly once, none failed;
+    1 anything else; 2 usage error, or INPUT or OUTPUT unreadable."""
     from service.batch.verify import verify_output
 
-    report = verify_output(input_path, output_path)
+    report = verify_output(input_path, output_path, pattern=glob)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
         typer.echo(report.text())
     if not report.clean:
-        raise typer.Exit(1)
+        raise typer.Exit(ATTENTION)
 
 
 @app.command()
@@ -255,33 +404,68 @@ def serve(
         int | None,
         typer.Option("--workers", min=1, help="Worker processes, one model copy each (MTS_WORKERS)."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local: uvicorn worker processes; ray: Ray Serve replicas.")
+    ] = "local",
+    replicas: Annotated[
+        int | None, typer.Option("--replicas", min=1, help="Ray Serve replicas (--engine ray only).")
+    ] = None,
 ) -> None:
-    """Run the HTTP API (FastAPI + uvicorn)."""
+    """Run the HTTP API (FastAPI + uvicorn, or Ray Serve with --engine ray)."""
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from service.api.server import uvicorn_options
+    from service.api.store import require_shared_store
     from service.logging_setup import configure_logging
     from service.runtime.plan import LanguagePlan
 
+    if engine not in ("local", "ray"):
+        raise MtsError(f"--engine must be local or ray, not {engine!r}")
+    if replicas is not None and engine != "ray":
+        raise MtsError("--replicas applies to --engine ray only; use --workers for local worker processes")
+    if workers is not None and engine == "ray":
+        raise MtsError("--workers applies to --engine local only; use --replicas with --engine ray")
     settings = _settings()
     LanguagePlan(settings)  # a setting only the plan can check fails here, in one line
+    if engine == "ray":
+        from service.api.ray_serve import serve_on_ray
+
+        configure_logging(settings)
+        serve_on_ray(settings, host=host or settings.host, port=port or settings.port, replicas=replicas)
+        return
+    processes = workers or settings.workers
+    # Several processes must share their counters, else every limit multiplies: one line, exit 2.
+    require_shared_store(settings, processes)
     configure_logging(settings)
     if workers:
         # Each worker process reads its settings anew: this is how it learns its share of the
         # CPU threads (MTS_THREADS=0 divides the cores among MTS_WORKERS).
         os.environ["MTS_WORKERS"] = str(workers)
-    uvicorn.run(
-        "service.api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        access_log=False,
-        log_level=settings.log_level,
-        # header and keep-alive timeouts, header size and connection cap (MTS_TIMEOUT_*,
-        # MTS_MAX_HEADER_BYTES, MTS_MAX_CONNECTIONS); the body timeout is the app's
-        **uvicorn_options(settings),
-    )
+    metrics_dir = None
+    if processes > 1:
+        # prometheus_client reads PROMETHEUS_MULTIPROC_DIR when a worker imports it: set before
+        # uvicorn spawns them, every worker writes its values there and /metrics sums them all.
+        metrics_dir = tempfile.mkdtemp(prefix="mts-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "service.api.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=processes,
+            access_log=False,
+            log_level=settings.log_level,
+            # header and keep-alive timeouts, header size and connection cap (MTS_TIMEOUT_*,
+            # MTS_MAX_HEADER_BYTES, MTS_MAX_CONNECTIONS); the body timeout is the app's
+            **uvicorn_options(settings),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()
@@ -296,7 +480,9 @@ def bench(
     latency_runs: Annotated[int, typer.Option("--latency-runs", min=1, help="Single-sentence runs.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Measure the service's engines against stock transformers generate (no download needed)."""
+    """Measure the service's engines against stock transformers generate (no download needed).
+
+    Exit codes: 0 measured; 2 usage or configuration error."""
     from service.bench import BenchConfig, format_table, run_bench
 
     if device not in ("cpu", "cuda"):
@@ -317,8 +503,12 @@ def bench(
 def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show the catalog and the configured models: id@revision, family, licence, present or
-    missing, size, the settings that use each (the same report as GET /v1/models)."""
+    """Show the catalog and the configured models.
+
+    For each: id@revision, family, licence, present or missing, size, the
+    settings that use it (the same report as GET /v1/models).
+
+    Exit codes: 0 listed; 2 usage or configuration error."""
     from service.runtime.describe import describe_models
 
     with _runtime() as runtime:
@@ -351,10 +541,15 @@ def models_list(
 
 @models_app.command("pull")
 def models_pull(
-    names: Annotated[list[str] | None, typer.Argument(help="Catalog names, hub ids or id@revision.")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="NAME", help="Catalog names, hub ids or id@revision.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every model in the catalog.")] = False,
 ) -> None:
-    """Download models into the models directory (default: the configured ones)."""
+    """Download models into the models directory (default: the configured ones).
+
+    Exit codes: 0 every model present;
+    2 usage or configuration error, or a download failed."""
     from service.models.catalog import CATALOG
     from service.models.store import is_ready, pull, resolve
 
@@ -384,7 +579,9 @@ def models_pull(
 
 @eval_app.command("suites")
 def eval_suites() -> None:
-    """List the evaluation suites."""
+    """List the evaluation suites.
+
+    Exit codes: 0 listed; 2 usage error or an unreadable suite."""
     from service.evaluation.suites import list_suites
 
     for suite in list_suites():
@@ -410,7 +607,11 @@ def eval_run(
     ] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for CIs.")] = 1000,
 ) -> None:
-    """Run suites through the pipeline, score them, write reports, and optionally gate."""
+    """Run suites through the pipeline, score them, write reports, and optionally gate.
+
+    Exit codes: 0 done (with --gate: no regression);
+    1 a regression beyond the baseline's tolerance;
+    2 usage or configuration error, or an unknown suite."""
     from service.evaluation import run as evaluation
     from service.evaluation.suites import list_suites, load_suite
 
@@ -436,13 +637,15 @@ def eval_run(
     if regressions:
         for line in regressions:
             typer.echo(f"REGRESSION {line}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(ATTENTION)
 
 
 @eval_app.command("score")
 def eval_score(
     hyp: Annotated[Path, typer.Option("--hyp", help="Hypotheses: one segment per line, or JSONL.")],
-    ref: Annotated[list[Path], typer.Option("--ref", help="References (repeat for several).")],
+    ref: Annotated[
+        list[Path], typer.Option("--ref", metavar="<path>", help="References (repeat for several).")
+    ],
     lang: Annotated[str, typer.Option("--lang", help="Language of hypotheses and references: en, ko or fr.")],
     task: Annotated[
         str, typer.Option("--task", help="translation (BLEU, chrF++, TER) or summary (ROUGE).")
@@ -450,7 +653,10 @@ def eval_score(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for CIs.")] = 1000,
 ) -> None:
-    """Score line-aligned files (no model needed)."""
+    """Score line-aligned files (no model needed).
+
+    Exit codes: 0 scored;
+    2 usage error, or files that are unreadable or do not align."""
     from service.evaluation.metrics import summary_scores, translation_scores
 
     if task not in ("translation", "summary"):
@@ -483,7 +689,9 @@ def eval_fidelity(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     examples: Annotated[int, typer.Option("--examples", min=0, help="Show this many misses.")] = 0,
 ) -> None:
-    """How the quality flags do: false alarms on reference translations, detection of broken ones."""
+    """How the quality flags do: false alarms on reference translations, detection of broken ones.
+
+    Exit codes: 0 measured; 2 usage error or an unknown suite."""
     from service.evaluation.fidelity import format_report, measure_flags
     from service.evaluation.suites import load_suite
     from service.text.glossary import glossary_from_settings
@@ -499,16 +707,55 @@ def eval_fidelity(
         typer.echo(json.dumps(report["examples"], ensure_ascii=False, indent=2))
 
 
+@eval_app.command("langid")
+def eval_langid(
+    suite: Annotated[
+        str, typer.Option("--suite", help="Suite whose dispatches give the strings.")
+    ] = "offline",
+    samples: Annotated[
+        Path, typer.Option("--samples", help="Folder of French samples (*.fr.txt) added to the strings.")
+    ] = Path("samples"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    misses: Annotated[int, typer.Option("--misses", min=0, help="Show this many misses per detector.")] = 0,
+) -> None:
+    """Compare the service's language identifier with lingua and fastText on the project's texts.
+
+    Needs the `langid` extra. Takes a minute or two: lingua with all its languages is slow on
+    paragraphs.
+
+    Exit codes: 0 measured; 2 usage error, an unknown suite, or the extra missing."""
+    from service.evaluation.langid_compare import build_cases, compare, detectors, format_table
+
+    factories = detectors()
+    cases = build_cases(suite, samples)
+    results = compare(cases, factories)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_table(cases, results, misses=misses))
+
+
 @app.command()
 def check(
-    source: Annotated[Path, typer.Argument(help="Source text, one sentence or paragraph a line.")],
-    translation: Annotated[Path, typer.Argument(help="Its translation, line for line.")],
+    source: Annotated[
+        Path, typer.Argument(metavar="SOURCE", help="Source text, one sentence or paragraph a line.")
+    ],
+    translation: Annotated[
+        Path, typer.Argument(metavar="TRANSLATION", help="Its translation, line for line.")
+    ],
     from_lang: Annotated[str, typer.Option("--from", help="Source language.")] = "fr",
     to_lang: Annotated[str, typer.Option("--to", help="Translation language: en or ko.")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: [{line, flags}, ...].")] = False,
+    allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
-    """Flag the lines of a translation made elsewhere (numbers, glossary names, copies, loops,
-    length); no model needed, so no `low_confidence`."""
+    """Flag the lines of a translation made elsewhere.
+
+    Checks numbers, glossary names, copies, loops and length; no model
+    needed, so no `low_confidence`.
+
+    Exit codes: 0 no line flagged;
+    1 lines flagged (0 with --allow-flags);
+    2 usage error, or files that are unreadable or do not align."""
     from service.languages import CODES
     from service.quality.flags import segment_flags
     from service.text.glossary import glossary_from_settings
@@ -530,13 +777,15 @@ def check(
         # As given, without repairs: the file is someone else's output.
         flags = segment_flags(src_line, out_line, from_lang, to_lang, glossary=glossary)
         results.append({"line": number, "flags": flags})
+    flagged = [r for r in results if r["flags"]]
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
-        return
-    flagged = [r for r in results if r["flags"]]
-    for r in flagged:
-        typer.echo(f"line {r['line']}: {', '.join(r['flags'])}")  # type: ignore[arg-type]
-    typer.echo(f"{len(flagged)} of {len(results)} lines flagged")
+    else:
+        for r in flagged:
+            typer.echo(f"line {r['line']}: {', '.join(r['flags'])}")  # type: ignore[arg-type]
+        typer.echo(f"{len(flagged)} of {len(results)} lines flagged")
+    if flagged and not allow_flags:
+        raise typer.Exit(ATTENTION)
 
 
 def _read_segments(path: Path) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from service.config import Settings
 from service.errors import MtsError
 from service.languages import SOURCE, TARGETS, display_name
-from service.quality.flags import bullet_flags
+from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
 from service.quality.repair import SegmentChecker
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, MalformedSummaryError, Summarizer
@@ -115,10 +115,12 @@ class DispatchResult:
         )
 
     def to_markdown(self) -> str:
-        """A readable report: translations, then bullets in each language."""
+        """A readable report: translations, each followed by the sentences to check and why, then
+        bullets in each language, marked where they are not supported or flagged."""
         lines = [f"# Dispatch {self.id}", ""]
         for lang, translation in self.translations.items():
             lines += [f"## {display_name(lang)}", "", translation.translation.strip(), ""]
+            lines += _sentences_to_check(translation)
         if self.summaries:
             lines += ["## Summary", ""]
             if self.summarizer.get("fallback_reason"):
@@ -126,14 +128,31 @@ class DispatchResult:
             for lang, bullets in self.summaries.items():
                 lines += [f"### {display_name(lang)}", ""]
                 for bullet in bullets:
-                    mark = (
-                        ""
-                        if bullet.supported
-                        else f" ⚠ not found in the source: {', '.join(bullet.unsupported)}"
-                    )
-                    lines.append(f"- {bullet.text}{mark}")
+                    marks = [_flag_reason(flag) for flag in bullet.flags]
+                    if not bullet.supported:
+                        marks.insert(0, f"not found in the source: {', '.join(bullet.unsupported)}")
+                    lines.append(f"- {bullet.text}" + "".join(f" ⚠ {mark}" for mark in marks))
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
+
+
+def _flag_reason(flag: str) -> str:
+    description = FLAG_DESCRIPTIONS.get(flag)
+    return f"{flag}: {description}" if description else flag
+
+
+def _sentences_to_check(translation: DocumentTranslation) -> list[str]:
+    """The flagged sentences of a translation as a Markdown list: the sentence, its source, and
+    each flag with what it means (nothing when no sentence is flagged)."""
+    flagged = [(number, s) for number, s in enumerate(translation.segments, start=1) if s.flags]
+    if not flagged:
+        return []
+    lines = [f"**To check: {len(flagged)} of {len(translation.segments)} sentences**", ""]
+    for number, sentence in flagged:
+        lines.append(f"- ⚠ sentence {number}: {sentence.translation.strip()}")
+        lines.append(f"  - source: {sentence.source.strip()}")
+        lines += [f"  - {_flag_reason(flag)}" for flag in sentence.flags]
+    return [*lines, ""]
 
 
 def content_id(text: str) -> str:

@@ -62,3 +62,31 @@ def test_cli_rejects_an_unknown_device() -> None:
     result = CliRunner().invoke(app, ["bench", "--device", "tpu"])
     assert result.exit_code != 0
     assert "--device must be cpu or cuda" in str(result.exception) + result.output
+
+
+def test_table_columns_fit_their_widest_cell() -> None:
+    figures = {"tokens_per_s": 432.1, "latency_p50_ms": 12.3, "latency_p95_ms": 15.0, "peak_rss_mb": 1234.5}
+    report = {
+        "device": "CPU, 2 cores",
+        "config": {"batch": 16, "beams": 4, "sentences": 64, "source_tokens": 40, "target_tokens": 40},
+        "baseline": {**figures, "backend": "torch-float32"},
+        "engines": {
+            "torch": {**figures, "backend": "torch-float32"},
+            "ctranslate2": {**figures, "backend": "ctranslate2-int8_float16", "tokens_per_s": 123456.7},
+        },
+        "ratios": {"torch": 1.0, "ctranslate2": 285.71},
+    }
+    rows = bench.format_table(report).splitlines()[3:]
+    assert [row.split("  ")[0] for row in rows] == ["engine", "stock generate", "torch", "ctranslate2"]
+    cells = [row.split() for row in rows[1:]]
+    assert [c[-6:] for c in cells] == [
+        ["torch-float32", "432.1", "1.00×", "12.3", "15.0", "1234.5"],
+        ["torch-float32", "432.1", "1.00×", "12.3", "15.0", "1234.5"],
+        ["ctranslate2-int8_float16", "123456.7", "285.71×", "12.3", "15.0", "1234.5"],
+    ]
+    # Names start, and figures end, at the same column on every line.
+    header = rows[0]
+    for row, cell in zip(rows[1:], cells, strict=True):
+        assert row.index(cell[-6]) == header.index("backend")
+        assert row.index(cell[-5]) + len(cell[-5]) == header.index("tokens/s") + len("tokens/s")
+        assert len(row) == len(header)

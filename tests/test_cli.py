@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,14 @@ def run(
     )
 
 
+def assert_exit_follows_review(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON a command printed; it exits 1 exactly when that JSON says ``"review": true``."""
+    assert proc.returncode in (0, 1), proc.stderr
+    data: dict[str, Any] = json.loads(proc.stdout)
+    assert proc.returncode == (1 if data["review"] else 0), proc.stderr
+    return data
+
+
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -45,8 +54,7 @@ def test_translate_json_has_one_segment_per_sentence(
     source = tmp_path / "dispatch.txt"
     source.write_text(sample_text, encoding="utf-8")
     proc = run("translate", "--to", target, "--json", str(source), env=models_env)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = assert_exit_follows_review(proc)
     assert data["source_lang"] == "fr" and data["target_lang"] == target
     assert data["models"] == [
         {"id": models_env[model_key], "revision": "local", "backend": "ctranslate2-int8"}
@@ -64,7 +72,7 @@ def test_translate_json_has_one_segment_per_sentence(
 
 def test_translate_plain_text_from_stdin_keeps_paragraphs(models_env: dict[str, str]) -> None:
     text = "Premier paragraphe. Deux phrases.\n\nSecond paragraphe.\n"
-    proc = run("translate", "--to", "en", "-", env=models_env, stdin=text.encode())
+    proc = run("translate", "--to", "en", "--allow-flags", "-", env=models_env, stdin=text.encode())
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().count("\n\n") == 1
 
@@ -79,8 +87,7 @@ def test_empty_input_gives_empty_output(models_env: dict[str, str]) -> None:
 def test_pivot_through_english_lists_both_models(models_env: dict[str, str], tiny_m2m100: Path) -> None:
     env = {**models_env, "MTS_MODEL_EN_KO": str(tiny_m2m100)}
     proc = run("translate", "--to", "ko", "--json", env=env, stdin=b"Bonjour. Au revoir.")
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = assert_exit_follows_review(proc)
     assert [m["id"] for m in data["models"]] == [models_env["MTS_MODEL_FR_EN"], str(tiny_m2m100)]
     assert len(data["segments"]) == 2
 
@@ -148,8 +155,7 @@ def test_process_json_has_every_key_and_checked_bullets(models_env: dict[str, st
     from conftest import SAMPLE
 
     proc = run("process", "--json", "--bullets", "4", str(SAMPLE), env=models_env)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = assert_exit_follows_review(proc)
     assert set(data) >= {"id", "source", "translations", "summaries", "models", "prompt", "timings_ms"}
     assert set(data["translations"]) == {"en", "ko"}
     for lang in ("fr", "en", "ko"):
@@ -161,7 +167,12 @@ def test_process_json_has_every_key_and_checked_bullets(models_env: dict[str, st
 
 def test_process_markdown_and_bad_options(models_env: dict[str, str]) -> None:
     proc = run(
-        "process", "--langs", "en", env=models_env, stdin="Le ministre a parlé. Il est parti.".encode()
+        "process",
+        "--langs",
+        "en",
+        "--allow-flags",
+        env=models_env,
+        stdin="Le ministre a parlé. Il est parti.".encode(),
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("# Dispatch sha256:")
@@ -180,15 +191,95 @@ def test_process_with_seq2seq_and_instruct_summarizers(
     from conftest import SAMPLE
 
     proc = run("process", "--json", "--summarizer", f"seq2seq:{tiny_bart}", str(SAMPLE), env=models_env)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = assert_exit_follows_review(proc)
     assert data["summarizer"]["used"] == f"seq2seq:{tiny_bart}"
     assert data["models"]["summarizer"] == [{"id": str(tiny_bart), "revision": "local"}]
     assert set(data["summaries"]) == {"fr", "en", "ko"}
 
     proc = run("process", "--json", "--summarizer", f"instruct:{tiny_causal_lm}", str(SAMPLE), env=models_env)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = assert_exit_follows_review(proc)
     assert data["summarizer"]["used"] == "extractive"
     assert "malformed answer twice" in data["summarizer"]["fallback_reason"]
     assert len(data["summaries"]["ko"]) == 3
+
+
+def test_process_markdown_lists_the_sentences_to_check(models_env: dict[str, str]) -> None:
+    from conftest import SAMPLE
+
+    as_json = run("process", "--json", "--langs", "en,ko", str(SAMPLE), env=models_env)
+    data = assert_exit_follows_review(as_json)
+    proc = run("process", "--langs", "en,ko", str(SAMPLE), env=models_env)
+    assert proc.returncode == as_json.returncode, proc.stderr
+    segments = [s for lang in ("en", "ko") for s in data["translations"][lang]["segments"]]
+    flagged = [s for s in segments if s["flags"]]
+    assert flagged, "tiny models' output is always flagged somewhere"
+    for lang, heading in (("en", "## English"), ("ko", "## 한국어 (Korean)")):
+        own = data["translations"][lang]["segments"]
+        section = proc.stdout.split(heading, 1)[1].split("\n## ", 1)[0]
+        count = sum(1 for s in own if s["flags"])
+        if count:
+            assert f"**To check: {count} of {len(own)} sentences**" in section
+        for number, sentence in enumerate(own, start=1):
+            line = f"- ⚠ sentence {number}: {sentence['translation'].strip()}"
+            assert (line in section) == bool(sentence["flags"]), line
+            for flag in sentence["flags"]:
+                assert f"  - {flag}: " in section
+    note = f"mts: {len(flagged)} of {len(segments)} sentences"
+    assert proc.stderr.startswith(note), proc.stderr
+    assert proc.stderr.rstrip().endswith("to check (--json shows which and why)")
+
+
+def test_version_names_package_models_and_backend(models_env: dict[str, str]) -> None:
+    from importlib.metadata import version
+
+    proc = run("--version", env={**models_env, "MTS_BACKEND": "torch"})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"mts {version('mts')}"
+    assert lines[1] == "models:"
+    assert [line.split() for line in lines[2:4]] == [
+        ["MTS_MODEL_FR_EN", f"{models_env['MTS_MODEL_FR_EN']}@local"],
+        ["MTS_MODEL_FR_KO", f"{models_env['MTS_MODEL_FR_KO']}@local"],
+    ]
+    assert lines[-1] == "backend: torch → torch"
+    pinned = {
+        "MTS_MODEL_FR_EN": "Helsinki-NLP/opus-mt-fr-en@abc123",
+        "MTS_MODELS_DIR": models_env["MTS_MODELS_DIR"],
+    }
+    missing = run("--version", env=pinned)
+    assert "Helsinki-NLP/opus-mt-fr-en@abc123 (missing: mts models pull)" in missing.stdout
+    assert missing.returncode == 0, missing.stderr
+
+
+@pytest.mark.parametrize("command", ["batch", "batch-verify", "check", "process", "models pull", "eval run"])
+def test_help_shows_plain_usage_and_flags_without_a_type(command: str) -> None:
+    proc = run(*command.split(), "--help", env={"COLUMNS": "100"})
+    assert proc.returncode == 0, proc.stderr
+    usage = next(line for line in proc.stdout.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "<" not in usage, usage
+    assert not any(ch.islower() for ch in usage.split("[OPTIONS]", 1)[1]), usage
+    assert "<bool>" not in proc.stdout
+    assert "Exit codes: 0 " in proc.stdout
+
+
+def test_batch_and_batch_verify_read_a_directory_by_pattern(
+    models_env: dict[str, str], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    (archive / "2025").mkdir(parents=True)
+    (archive / "2025" / "a.md").write_text("Le ministre est arrivé.", encoding="utf-8")
+    (archive / "b.txt").write_text("Il est parti.", encoding="utf-8")
+    (archive / "README.md").write_text("# Archive de dépêches", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    common = ("--langs", "en", "--no-summaries", "-q")
+    proc = run("batch", str(archive), str(output), "--glob", "*.md", *common, env=models_env)
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["id"] for line in output.read_text().splitlines()] == ["2025/a.md"]
+    assert run("batch-verify", str(archive), str(output), "--glob", "*.md").returncode == 0
+    other = run("batch-verify", str(archive), str(output))  # the default pattern: *.txt
+    assert other.returncode == 1 and "missing: 1: b.txt" in other.stdout
+    assert_one_line_error(
+        run("batch", str(archive), str(tmp_path / "x.jsonl"), "--glob", "*.rst", *common, env=models_env),
+        "matches '*.rst'",
+        "--glob",
+    )

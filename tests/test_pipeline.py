@@ -201,3 +201,48 @@ def test_markdown_report(sample_text: str) -> None:
     for heading in ("## English", "## 한국어 (Korean)", "### Français", "### English", "### 한국어 (Korean)"):
         assert heading in markdown
     assert "⚠ not found in the source: 9.999 milliards" in markdown
+
+
+def test_markdown_lists_flagged_sentences_and_bullets_with_their_reasons() -> None:
+    from service.quality.flags import FLAG_DESCRIPTIONS
+    from service.summarization.base import Bullet
+    from service.translation.document import DocumentTranslation, Segment
+
+    segments = [
+        Segment(0, "Il est venu.", "He came.", -0.1),
+        Segment(0, "Il a 3 chats.", "He has 4 cats.", -0.2, ("number_mismatch", "low_confidence")),
+    ]
+    result = DispatchResult(
+        id="d1",
+        source_text="Il est venu. Il a 3 chats.",
+        translations={"en": DocumentTranslation("fr", "en", "He came. He has 4 cats.", [], segments)},
+        summaries={
+            "en": [
+                Bullet("He came.", True),
+                Bullet("He has 4 cats.", False, ("4",), ("number_mismatch",)),
+            ]
+        },
+        summarizer={},
+        prompt=None,
+    )
+    markdown = result.to_markdown()
+    english = markdown.split("## English\n", 1)[1].split("\n## ", 1)[0]
+    assert "**To check: 1 of 2 sentences**" in english
+    assert "- ⚠ sentence 2: He has 4 cats.\n  - source: Il a 3 chats.\n" in english
+    for flag in ("number_mismatch", "low_confidence"):
+        assert f"  - {flag}: {FLAG_DESCRIPTIONS[flag]}\n" in english
+    assert "sentence 1:" not in english
+    assert "- He came.\n" in markdown
+    assert (
+        f"- He has 4 cats. ⚠ not found in the source: 4 ⚠ number_mismatch: {FLAG_DESCRIPTIONS['number_mismatch']}"
+        in markdown
+    )
+    clean = DispatchResult(
+        id="d2",
+        source_text="Il est venu.",
+        translations={"en": DocumentTranslation("fr", "en", "He came.", [], segments[:1])},
+        summaries={},
+        summarizer={},
+        prompt=None,
+    )
+    assert "To check" not in clean.to_markdown() and "⚠" not in clean.to_markdown()

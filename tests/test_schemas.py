@@ -92,14 +92,14 @@ def _cli_json(env: dict[str, str], *args: str) -> Any:
 
 
 def test_translate_json_is_what_the_api_declares(openapi: dict[str, Any], models_env: dict[str, str]) -> None:
-    data = _cli_json(models_env, "translate", "--to", "ko", "--json", str(SAMPLE))
+    data = _cli_json(models_env, "translate", "--to", "ko", "--json", "--allow-flags", str(SAMPLE))
     _check(openapi, data, _component("TranslationOut"))
     assert data["models"] and data["segments"]
     assert TranslationOut.model_validate(data).model_dump(mode="json") == data
 
 
 def test_process_json_is_what_the_api_declares(openapi: dict[str, Any], models_env: dict[str, str]) -> None:
-    data = _cli_json(models_env, "process", "--json", "--langs", "en", str(SAMPLE))
+    data = _cli_json(models_env, "process", "--json", "--langs", "en", "--allow-flags", str(SAMPLE))
     _check(openapi, data, _response_schema(openapi, "/v1/dispatches"))
     assert set(data["summaries"]) == {"fr", "en"} and data["translations"]["en"]["segments"]
     assert DispatchOut.model_validate(data).model_dump(mode="json") == data

@@ -1,4 +1,10 @@
-"""Reading batch input: a JSONL file ({"id", "text", ...} per line) or a directory of .txt/.md files."""
+"""Reading batch input: a JSONL file ({"id", "text", ...} per line) or a directory of text files.
+
+In a directory, the files whose names match a pattern (``*.txt`` unless told otherwise) are the
+dispatches, in this directory and every directory below it, each with its relative path as id.
+README files and hidden files or directories are never read as dispatches: a ``README.md`` next
+to an archive describes it, it is not part of it.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +15,54 @@ from pathlib import Path
 from service.batch.records import Record
 from service.errors import MtsError
 
-TEXT_SUFFIXES = (".txt", ".md")
+DEFAULT_PATTERN = "*.txt"
 
 
-def _dir_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
+def dir_files(root: Path, pattern: str = DEFAULT_PATTERN) -> list[Path]:
+    """The dispatch files of a directory: names matching ``pattern`` at any depth, sorted by path,
+    README files and hidden files and directories left out. An error when none is left."""
+    if not pattern.strip():
+        raise MtsError("--glob needs a pattern, e.g. '*.txt'")
+    try:
+        matches = list(root.rglob(pattern))
+    except (ValueError, NotImplementedError) as exc:  # an absolute pattern, or one pathlib refuses
+        raise MtsError(f"--glob {pattern!r} is not a usable pattern ({exc})") from None
+    files = sorted(path for path in matches if path.is_file() and not _skipped(path.relative_to(root)))
+    if not files:
+        raise MtsError(
+            f"no file in {root} matches {pattern!r} (README and hidden files are skipped); "
+            "choose the files with --glob, e.g. --glob '*.md'"
+        )
+    return files
 
 
-def count_records(path: Path) -> int:
-    """How many records the input holds (non-blank lines, or text files)."""
+def _skipped(relative: Path) -> bool:
+    """README files and anything hidden (``.git/``, editor lock files)."""
+    return relative.stem.upper() == "README" or any(part.startswith(".") for part in relative.parts)
+
+
+def count_records(path: Path, pattern: str = DEFAULT_PATTERN) -> int:
+    """How many records the input holds (non-blank lines, or text files matching ``pattern``)."""
     if path.is_dir():
-        return len(_dir_files(path))
+        return len(dir_files(path, pattern))
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Records in input order; a bad record comes back with ``error`` set instead of raising."""
+def read_records(path: Path, pattern: str = DEFAULT_PATTERN) -> Iterator[Record]:
+    """Records in input order; a bad record comes back with ``error`` set instead of raising.
+
+    ``pattern`` chooses the files of a directory (see :func:`dir_files`); a JSONL file ignores it."""
     if not path.exists():
         raise MtsError(f"input {path} does not exist")
     if path.is_dir():
-        yield from _read_dir(path)
+        yield from _read_dir(path, pattern)
     else:
         yield from _read_jsonl(path)
 
 
-def _read_dir(root: Path) -> Iterator[Record]:
-    for file in _dir_files(root):
+def _read_dir(root: Path, pattern: str) -> Iterator[Record]:
+    for file in dir_files(root, pattern):
         record_id = file.relative_to(root).as_posix()
         try:
             text = file.read_bytes().decode("utf-8-sig")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from service.batch.progress import Progress
-from service.batch.reader import count_records, read_records
+from service.batch.reader import DEFAULT_PATTERN, count_records, read_records
 from service.batch.records import BatchOptions, Record
 from service.batch.worker import BatchWorker
 from service.batch.writer import ResumableWriter
@@ -131,8 +131,11 @@ def run_batch(
     restart: bool = False,
     quiet: bool = False,
     warn: Any = None,
+    pattern: str = DEFAULT_PATTERN,
 ) -> BatchSummary:
     """Process every record of INPUT not yet in OUTPUT; fatal problems raise before any work.
+
+    ``pattern`` chooses the files of a directory INPUT (``mts batch --glob``).
 
     Raises :class:`MtsError` when OUTPUT is locked by another run, cannot be written (a full disk:
     nothing partial is counted as done) or a record fails for an environmental reason (nothing is
@@ -146,10 +149,10 @@ def run_batch(
         raise MtsError("--workers must be at least 1")
     # A missing model stops the job here, before the output is touched.
     BatchWorker.check_available(settings, options)
-    total = count_records(input_path)
+    total = count_records(input_path, pattern)
     writer = ResumableWriter(output_path, restart=restart)
     try:
-        summary = _run(input_path, writer, total, settings, options, engine, workers, quiet, warn)
+        summary = _run(input_path, writer, total, settings, options, engine, workers, quiet, warn, pattern)
     except BaseException:
         with contextlib.suppress(MtsError):  # the first failure is the one to report
             writer.close()
@@ -168,6 +171,7 @@ def _run(
     workers: int,
     quiet: bool,
     warn: Any,
+    pattern: str,
 ) -> BatchSummary:
     started = time.monotonic()
     resumed = len(writer.done)
@@ -176,7 +180,7 @@ def _run(
 
     def pending() -> Iterator[Record]:
         nonlocal duplicates
-        for record in read_records(input_path):
+        for record in read_records(input_path, pattern):
             if record.id in seen:
                 duplicates += 1
                 if warn is not None:

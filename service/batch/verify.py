@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.reader import read_records
+from service.batch.reader import DEFAULT_PATTERN, read_records
 from service.errors import MtsError
 
 
@@ -68,13 +68,14 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def verify_output(input_path: Path, output_path: Path) -> VerifyReport:
-    """Compare OUTPUT with INPUT id by id (the ids ``mts batch`` gives, ``line-N`` included)."""
+def verify_output(input_path: Path, output_path: Path, pattern: str = DEFAULT_PATTERN) -> VerifyReport:
+    """Compare OUTPUT with INPUT id by id (the ids ``mts batch`` gives, ``line-N`` included);
+    ``pattern`` chooses the files of a directory INPUT, as in the batch job."""
     if not input_path.exists():
         raise MtsError(f"input {input_path} does not exist")
     if not output_path.is_file():
         raise MtsError(f"output {output_path} does not exist or is not a file")
-    expected = list(dict.fromkeys(record.id for record in read_records(input_path)))
+    expected = list(dict.fromkeys(record.id for record in read_records(input_path, pattern)))
     report = VerifyReport(input_ids=len(expected))
     seen: Counter[str] = Counter()
     try:

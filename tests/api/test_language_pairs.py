@@ -36,7 +36,10 @@ def test_cli_and_api_agree_on_every_pair(
     make_client: Callable[..., TestClient],
 ) -> None:
     cli = CliRunner().invoke(
-        cli_app, ["translate", "--from", source, "--to", target, "--json"], input=TEXT, env=cli_env
+        cli_app,
+        ["translate", "--from", source, "--to", target, "--json", "--allow-flags"],
+        input=TEXT,
+        env=cli_env,
     )
     client = make_client(fake=EchoTranslator())
     api = client.post("/v1/translate", json={"text": TEXT, "source": source, "target": target})

@@ -52,7 +52,7 @@ def test_directory_records_use_relative_paths(tmp_path: Path) -> None:
     (tmp_path / "latin.txt").write_bytes("Séoul".encode("latin-1"))
     (tmp_path / "ignored.json").write_text("{}", encoding="utf-8")
     records = {r.id: r for r in read_records(tmp_path)}
-    assert set(records) == {"2025/03/a.txt", "b.md", "empty.txt", "latin.txt"}
+    assert set(records) == {"2025/03/a.txt", "empty.txt", "latin.txt"}
     assert records["2025/03/a.txt"].text == "Premier."
     assert records["empty.txt"].error == {"type": "empty_text", "message": "the file is empty"}
     assert records["latin.txt"].error["type"] == "not_utf8"  # type: ignore[index]
@@ -121,3 +121,30 @@ def test_cache_translates_repeated_sentences_once_and_persists(tmp_path: Path) -
     CachingTranslator(other, cache).translate(["Deux."], "fr", "en")
     CachingTranslator(other, cache).translate(["Deux."], "fr", "ko")
     assert other.seen == ["Deux.", "Deux."]
+
+
+def test_directory_pattern_chooses_the_files_and_never_readme_or_hidden_ones(tmp_path: Path) -> None:
+    for name in ("a.txt", "2025/b.txt", "c.md", "README.md", "README.txt", "docs/readme.txt", ".x.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Bonjour.", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "d.txt").write_text("Bonjour.", encoding="utf-8")
+    assert [r.id for r in read_records(tmp_path)] == ["2025/b.txt", "a.txt"]
+    assert count_records(tmp_path) == 2
+    assert [r.id for r in read_records(tmp_path, "*.md")] == ["c.md"]
+    assert count_records(tmp_path, "*") == 3
+
+
+def test_directory_pattern_that_matches_nothing_is_a_clear_error(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "README.md").write_text("# About this archive", encoding="utf-8")
+    (archive / "notes.md").write_text("Notes.", encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("Bonjour.", encoding="utf-8")
+    with pytest.raises(MtsError, match=r"no file in .*archive matches '\*\.txt' .*--glob"):
+        count_records(archive)
+    with pytest.raises(MtsError, match="no file"):  # nothing outside the directory either
+        list(read_records(archive, "../*.txt"))
+    for pattern in ("", "/abs/*.txt"):
+        with pytest.raises(MtsError, match="--glob"):
+            count_records(archive, pattern)

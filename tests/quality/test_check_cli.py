@@ -35,7 +35,7 @@ def test_check_reports_flags_per_line_in_order(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["check", "--from", "fr", "--to", "en", str(source), str(translation), "--json"]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # lines flagged: done, but to look at
     assert json.loads(result.output) == [
         {"line": 1, "flags": ["number_mismatch"]},
         {"line": 2, "flags": []},
@@ -44,6 +44,8 @@ def test_check_reports_flags_per_line_in_order(tmp_path: Path) -> None:
     ]
     table = CliRunner().invoke(app, ["check", str(source), str(translation)])
     assert "line 1: number_mismatch" in table.output and "2 of 4 lines flagged" in table.output
+    allowed = CliRunner().invoke(app, ["check", str(source), str(translation), "--allow-flags"])
+    assert allowed.exit_code == 0 and allowed.output == table.output
 
 
 def test_check_refuses_files_that_do_not_align(tmp_path: Path) -> None:
