@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,9 @@ FORWARDED_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 #: Records per Ray Dataset: the driver holds one window of pending records at a time, not the archive.
 WINDOW = 50_000
+
+#: Runs of a window's remaining records, after its actors died (the OOM killer, a lost node).
+ACTOR_ATTEMPTS = 3
 
 RAY_MISSING = "the Ray engine needs Ray: pip install 'mts[ray]'"
 NO_PACKAGE = (
@@ -114,6 +118,12 @@ class _PipelineActor:
             "fatal": np.array([fatal] * len(rows), dtype=object),
             "cache_problem": np.array([problem] * len(rows), dtype=object),
         }
+
+
+def _actor_died(ray: Any, exc: BaseException) -> bool:
+    """Whether a Ray error (or the error it wraps) is the death of an actor."""
+    cause = exc.cause if isinstance(exc, ray.exceptions.RayTaskError) else exc
+    return isinstance(exc, ray.exceptions.RayActorError) or isinstance(cause, ray.exceptions.RayActorError)
 
 
 def _cluster_plan(ray: Any, workers: int, cpus_per_worker: float | None) -> tuple[int, float, float]:
@@ -227,37 +237,56 @@ def run_ray(
         }
         total_hits = total_misses = 0
         for rows in itertools.chain([first], windows):
-            dataset = ray.data.from_items(rows).map_batches(
-                _PipelineActor,
-                fn_constructor_kwargs=constructor,
-                batch_size=group,
-                batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=actors),
-                num_cpus=cpus,
-                num_gpus=gpus,
-                zero_copy_batch=True,
-            )
-            try:
-                for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                    for line, hits, misses, fatal, problem in zip(
-                        batch["line"],
-                        batch["cache_hits"],
-                        batch["cache_misses"],
-                        batch["fatal"],
-                        batch["cache_problem"],
-                        strict=True,
-                    ):
-                        if problem and warn is not None:
-                            warn(str(problem))
-                        if fatal:
-                            raise MtsError(str(fatal))
-                        total_hits += int(hits)
-                        total_misses += int(misses)
-                        emit(json.loads(line))
-            except ray.exceptions.RayError as exc:
-                if "No module named 'service'" in str(exc):
-                    raise MtsError(NO_PACKAGE) from None
-                raise
+            done = 0  # lines arrive in input order: the window's first ``done`` rows are written
+            for attempt in itertools.count(1):
+                # No actor restarts (Ray Data's default is unlimited): its actors take object-store
+                # references as constructor arguments, and Ray logs an error for every restartable
+                # actor created so. A dead actor instead fails the dataset, and the rows not
+                # written yet go to fresh actors, up to ACTOR_ATTEMPTS times per window.
+                with warnings.catch_warnings():
+                    # Ray Data 2.60 deprecates actor options as extra keyword arguments without
+                    # offering max_restarts as a named one yet.
+                    warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated", DeprecationWarning)
+                    dataset = ray.data.from_items(rows[done:]).map_batches(
+                        _PipelineActor,
+                        fn_constructor_kwargs=constructor,
+                        batch_size=group,
+                        batch_format="numpy",
+                        compute=ray.data.ActorPoolStrategy(size=actors),
+                        num_cpus=cpus,
+                        num_gpus=gpus,
+                        zero_copy_batch=True,
+                        max_restarts=0,
+                    )
+                try:
+                    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                        for line, hits, misses, fatal, problem in zip(
+                            batch["line"],
+                            batch["cache_hits"],
+                            batch["cache_misses"],
+                            batch["fatal"],
+                            batch["cache_problem"],
+                            strict=True,
+                        ):
+                            if problem and warn is not None:
+                                warn(str(problem))
+                            if fatal:
+                                raise MtsError(str(fatal))
+                            total_hits += int(hits)
+                            total_misses += int(misses)
+                            emit(json.loads(line))
+                            done += 1
+                    break
+                except ray.exceptions.RayError as exc:
+                    if "No module named 'service'" in str(exc):
+                        raise MtsError(NO_PACKAGE) from None
+                    if not _actor_died(ray, exc) or attempt >= ACTOR_ATTEMPTS:
+                        raise
+                    log.warning(
+                        "a Ray actor died (%s): %d records of this window go to new actors",
+                        type(exc).__name__,
+                        len(rows) - done,
+                    )
         return (total_hits, total_misses)
     finally:
         (

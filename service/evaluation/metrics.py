@@ -12,12 +12,13 @@ Korean BLEU uses the ``char`` tokenizer (the signature says ``tok:char|ko-mecab:
 stays on eojeol. chrF++ is character-based and language independent. sacrebleu's TER (shift search)
 is by far the slowest of the three: seconds for a few hundred long, poorly matching segments.
 
-ROUGE is computed here, with :func:`service.evaluation.tokenize.rouge_tokens` (never rouge-score's
-ASCII-only tokenizer): per segment, the F1 of ROUGE-1, ROUGE-2 and ROUGE-L (LCS over the whole text,
-rouge-score's ``rougeL``, not the newline-split ``rougeLsum``); with several references, the best F1
-over the references for each metric separately (rouge-score's ``score_multi``); the corpus value is the
-mean over segments × 100. A pair with no tokens on one side scores 0, even two empty texts (as in
-rouge-score). With the same tokenizer plugged in, the values equal rouge-score's.
+ROUGE is rouge-score's (``RougeScorer`` with ``rouge1``, ``rouge2`` and ``rougeL``: LCS over the whole
+text, not the newline-split ``rougeLsum``), given the tokenizer
+:func:`service.evaluation.tokenize.rouge_tokens` for the target language instead of its default one,
+which keeps only ``[a-z0-9]`` runs (Korean would score 0, French would lose its accents). Per segment,
+the F1 of each metric; with several references, the best F1 over the references for each metric
+separately (``score_multi``); the corpus value is the mean over segments × 100. A pair with no tokens
+on one side scores 0, even two empty texts.
 
 Confidence intervals come from a percentile bootstrap (:func:`bootstrap_ci`): ``bootstrap`` resamples
 of the segment indices, drawn with replacement from ``numpy.random.default_rng(seed)``; on each
@@ -35,13 +36,13 @@ test sets the point value can lie outside it, which is itself a sign the interva
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from rouge_score import rouge_scorer  # type: ignore[import-untyped]
 from sacrebleu.metrics.base import Metric
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
@@ -249,41 +250,14 @@ def translation_scores(
 # --- ROUGE ----------------------------------------------------------------------------------------------
 
 
-def _f1(overlap: int, hyp_total: int, ref_total: int) -> float:
-    if overlap == 0:
-        return 0.0
-    precision = overlap / hyp_total
-    recall = overlap / ref_total
-    return 2 * precision * recall / (precision + recall)
+class _RougeTokenizer:
+    """The ``tokenize(text)`` object rouge-score expects, over :func:`rouge_tokens` for one language."""
 
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
 
-def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-
-
-def _rouge_n(hyp: Sequence[str], ref: Sequence[str], n: int) -> float:
-    hyp_grams, ref_grams = _ngrams(hyp, n), _ngrams(ref, n)
-    overlap = sum((hyp_grams & ref_grams).values())
-    return _f1(overlap, hyp_grams.total(), ref_grams.total())
-
-
-def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence of two token sequences (bit-parallel, O(|a|·|b|/w))."""
-    if not a or not b:
-        return 0
-    masks: dict[str, int] = {}
-    for i, token in enumerate(a):
-        masks[token] = masks.get(token, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    v = full
-    for token in b:
-        u = v & masks.get(token, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(a) - v.bit_count()
-
-
-def _rouge_l(hyp: Sequence[str], ref: Sequence[str]) -> float:
-    return _f1(lcs_length(hyp, ref), len(hyp), len(ref))
+    def tokenize(self, text: str) -> list[str]:
+        return rouge_tokens(text, self.lang)
 
 
 ROUGE_METRICS = ("rouge1", "rouge2", "rougeL")
@@ -292,17 +266,11 @@ ROUGE_METRICS = ("rouge1", "rouge2", "rougeL")
 def rouge_segment_scores(hyps: list[str], refs: list[list[str]], lang: str) -> npt.NDArray[np.float64]:
     """Per-segment ROUGE-1/2/L F1 in [0, 1], shape (n_segments, 3); best over references per metric."""
     _check_inputs(hyps, refs)
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_METRICS), tokenizer=_RougeTokenizer(lang))
     scores = np.zeros((len(hyps), len(ROUGE_METRICS)), dtype=np.float64)
     for i, hyp in enumerate(hyps):
-        hyp_tokens = rouge_tokens(hyp, lang)
-        for stream in refs:
-            ref_tokens = rouge_tokens(stream[i], lang)
-            row = (
-                _rouge_n(hyp_tokens, ref_tokens, 1),
-                _rouge_n(hyp_tokens, ref_tokens, 2),
-                _rouge_l(hyp_tokens, ref_tokens),
-            )
-            scores[i] = np.maximum(scores[i], row)
+        best = scorer.score_multi([stream[i] for stream in refs], hyp)
+        scores[i] = [best[name].fmeasure for name in ROUGE_METRICS]
     return scores
 
 

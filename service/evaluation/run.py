@@ -18,7 +18,7 @@ from service.models.store import is_ready, resolve
 from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
 from service.text.entities import entity_in, extract_entities
-from service.text.glossary import default_glossary
+from service.text.glossary import Glossary, default_glossary
 from service.text.numbers import number_keys
 
 # Default tolerances when a baseline is first written (metric points on a 0-100 scale).
@@ -115,20 +115,48 @@ def entity_preservation(source: str, target: str) -> tuple[int, int]:
     return sum(1 for e in entities if entity_in(e, target)), len(entities)
 
 
+#: Targets that write the source's names in its own (Latin) script, so that names can be compared as
+#: written. Into another script ("Séoul" is "서울") they are compared through the glossary instead.
+SAME_SCRIPT_TARGETS = frozenset({"en"})
+
+
+def glossary_names(source: str, target: str, lang: str, glossary: Glossary) -> tuple[int, int]:
+    """(glossary names of the source whose ``lang`` form is in the target, glossary names of the source).
+
+    A glossary name is an entry that is not a ``term`` (people, places, organizations, parties,
+    companies, North Korean institutions) and has a ``lang`` form; it counts once per pair, however
+    often the source names it. Found means any of its ``lang`` forms, under the glossary's own
+    matching rules (particles may follow a Korean form).
+    """
+    entries = {
+        match.entry
+        for match in glossary.find(source, "fr")
+        if match.entry.kind != "term" and match.entry.forms(lang)
+    }
+    return sum(1 for entry in entries if glossary.rendered(entry, target, lang)), len(entries)
+
+
 def _preservation(prefix: str, lang: str, pairs: list[tuple[str, str]]) -> list[Score]:
     """Number and name preservation rates of (source, translation) pairs into ``lang``."""
-    return [
-        _rate(
-            f"{prefix}.{lang}.number_preservation",
-            [number_preservation(s, t, lang) for s, t in pairs],
-            "numbers|fr→" + lang,
-        ),
-        _rate(
+    numbers = _rate(
+        f"{prefix}.{lang}.number_preservation",
+        [number_preservation(s, t, lang) for s, t in pairs],
+        "numbers|fr→" + lang,
+    )
+    if lang in SAME_SCRIPT_TARGETS:
+        names = _rate(
             f"{prefix}.{lang}.entity_preservation",
             [entity_preservation(s, t) for s, t in pairs],
             "entities|fr→" + lang + "|as-written",
-        ),
-    ]
+        )
+    else:
+        glossary = default_glossary()
+        names = _rate(
+            f"{prefix}.{lang}.glossary_names",
+            [glossary_names(s, t, lang, glossary) for s, t in pairs],
+            f"glossary-names|fr→{lang}|shipped:{len(glossary)}-entries",
+        )
+    return [numbers, names]
 
 
 def _rate(name: str, pairs: list[tuple[int, int]], signature: str) -> Score:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,7 +83,9 @@ def test_ray_is_available() -> None:
 
 
 @pytest.mark.usefixtures("no_ray_running")
-def test_same_lines_as_the_local_worker(tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path) -> None:
+def test_same_lines_as_the_local_worker(
+    tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     records = _records()
     # The local engine's groups of records_per_batch, one after the other.
     worker = BatchWorker(_settings(tiny_marian, tiny_m2m100, tmp_path / "local.sqlite3"), OPTIONS)
@@ -103,6 +109,61 @@ def test_same_lines_as_the_local_worker(tiny_marian: Path, tiny_m2m100: Path, tm
     assert local_hits > 0
     assert hits + misses == local_hits + local_misses
     assert misses >= local_misses
+    # Ray's own processes write to this process's stderr (fd 2): a successful run has no error there.
+    assert _ray_error_lines(capfd.readouterr().err) == []
+
+
+def _ray_error_lines(stderr: str) -> list[str]:
+    """Error-level lines of Ray's C++ logging (``[time E pid tid] file.cc:line: ...``) or its JSON form."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if re.match(r"\[[^\]]* [EF] \d+ \d+\]", line) or '"levelname":"E"' in line
+    ]
+
+
+def _kill_actors_of_this_process() -> int:
+    """SIGKILL the Ray Data actors whose raylet this process started (not other Ray sessions')."""
+    parents: dict[int, int] = {}
+    titles: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            titles[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    ours = [
+        pid
+        for pid, title in titles.items()
+        if title.startswith("ray::MapWorker") and parents.get(parents.get(pid, 0), 0) == os.getpid()
+    ]
+    for pid in ours:
+        os.kill(pid, signal.SIGKILL)
+    return len(ours)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_ray_running")
+def test_dead_actors_are_replaced_and_every_line_comes_once(
+    tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = _records() + [dataclasses.replace(r, id=f"again-{r.id}") for r in _records()]
+    lines: list[dict[str, Any]] = []
+    killed: list[int] = []
+
+    def emit(line: dict[str, Any]) -> None:
+        lines.append(line)
+        if len(lines) == 1:  # the later groups are still to come
+            killed.append(_kill_actors_of_this_process())
+
+    settings = _settings(tiny_marian, tiny_m2m100, tmp_path / "ray.sqlite3")
+    run_ray(records, settings, OPTIONS, emit=emit, workers=2)
+    assert killed[0] >= 1
+    assert [line["id"] for line in lines] == [r.id for r in records]
+    assert "a Ray actor died" in caplog.text
 
 
 @pytest.mark.usefixtures("no_ray_running")

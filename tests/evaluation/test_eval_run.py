@@ -16,6 +16,7 @@ from service.errors import MtsError
 from service.evaluation import run as evaluation
 from service.evaluation.suites import list_suites, load_suite
 from service.summarization import extractive
+from service.text.glossary import default_glossary
 
 MTS = str(Path(sys.executable).with_name("mts"))
 HYPS = [
@@ -105,6 +106,33 @@ def test_offline_gate_passes_on_the_current_code() -> None:
     assert report.skipped is None
     assert evaluation.gate(report, suite.baseline_path) == []
     assert report.metrics["summary.fr.rouge1"].value > 0
+    # Names into Hangul are checked through the glossary, into English as written.
+    assert "references.ko.entity_preservation" not in report.metrics
+    assert report.metrics["references.ko.glossary_names"].signature.startswith("glossary-names|fr→ko|")
+    assert "references.en.entity_preservation" in report.metrics
+    assert "references.en.glossary_names" not in report.metrics
+
+
+KO_SOURCE = (
+    "Le président Lee Jae-myung a reçu mardi à Séoul le Premier ministre Kim Min-seok, après le tir d'un "
+    "missile balistique intercontinental par Pyongyang."
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        # Particles follow the names; the term (ICBM) is not a name and is not counted.
+        ("이재명 대통령은 화요일 서울에서 김민석 국무총리를 만났다. 평양은 대륙간탄도미사일을 쐈다.", (4, 4)),
+        ("이재명 대통령은 화요일 김민석 총리를 만났다.", (2, 4)),
+        ("The president met the prime minister in Seoul.", (0, 4)),
+    ],
+)
+def test_glossary_names_counts_source_names_rendered_in_korean(
+    target: str, expected: tuple[int, int]
+) -> None:
+    glossary = default_glossary()
+    assert evaluation.glossary_names(KO_SOURCE, target, "ko", glossary) == expected
 
 
 def test_gate_fails_on_a_planted_regression(monkeypatch: pytest.MonkeyPatch) -> None:

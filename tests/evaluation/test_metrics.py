@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import random
 import threading
 import time
 import unicodedata
@@ -15,7 +14,6 @@ from service.evaluation import metrics, tokenize
 from service.evaluation.metrics import (
     Score,
     bootstrap_ci,
-    lcs_length,
     summary_scores,
     translation_scores,
 )
@@ -217,38 +215,33 @@ def test_rouge_score_default_tokenizer_gives_zero_for_korean() -> None:
     assert ours["rouge1"].value == pytest.approx(100)
 
 
-def test_rouge_equals_rouge_score_with_our_tokenizer() -> None:
-    rouge_scorer = pytest.importorskip("rouge_score.rouge_scorer")
-
-    class FrenchTokenizer:
-        def tokenize(self, text: str) -> list[str]:
-            return rouge_tokens(text, "fr")
-
-    scorer = rouge_scorer.RougeScorer(list(ROUGE_MAIN), tokenizer=FrenchTokenizer())
-    refs2 = [r.replace("Séoul", "la capitale") for r in FR_REFS]
-    ours = _by_metric(summary_scores(FR_HYPS, [FR_REFS, refs2], "fr", bootstrap=0))
-    for name in ROUGE_MAIN:
-        per_segment = [
-            scorer.score_multi([r1, r2], hyp)[name].fmeasure
-            for hyp, r1, r2 in zip(FR_HYPS, FR_REFS, refs2, strict=True)
-        ]
-        assert ours[name].value == pytest.approx(100 * sum(per_segment) / len(per_segment), abs=1e-9)
-    assert ours["rouge1"].signature == "rouge|nrefs:2|tok:unicode-words-lower|f1|bootstrap:0"
+@pytest.mark.parametrize(
+    ("lang", "hyp", "ref", "expected"),
+    [
+        # l élève dort sur le tapis / l élève dort sous le tapis rouge: 5 shared words (6 and 7 tokens),
+        # 3 shared bigrams (5 and 6), LCS 5.
+        ("fr", "L'élève dort sur le tapis.", "L’élève dort sous le tapis rouge.", (10 / 13, 6 / 11, 10 / 13)),
+        # Kiwi: 장관 은 서울 에서 만나 었 다 / 장관 이 서울 에서 기자 회견 을 열 었 다: 5 shared morphemes
+        # (7 and 10), 2 shared bigrams (서울 에서, 었 다; 6 and 9), LCS 5.
+        ("ko", "장관은 서울에서 만났다", "장관이 서울에서 기자회견을 열었다.", (10 / 17, 4 / 15, 10 / 17)),
+    ],
+)
+def test_rouge_known_values(lang: str, hyp: str, ref: str, expected: tuple[float, float, float]) -> None:
+    scores = _by_metric(summary_scores([hyp], [[ref]], lang, bootstrap=0))
+    for name, value in zip(ROUGE_MAIN, expected, strict=True):
+        assert scores[name].value == pytest.approx(100 * value)
 
 
-def test_lcs_length_matches_dynamic_programming() -> None:
-    def dp(a: list[str], b: list[str]) -> int:
-        table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-        for i, x in enumerate(a):
-            for j, y in enumerate(b):
-                table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
-        return table[-1][-1]
-
-    rng = random.Random(7)
-    for _ in range(300):
-        a = rng.choices("abcde", k=rng.randint(0, 30))
-        b = rng.choices("abcdef", k=rng.randint(0, 30))
-        assert lcs_length(a, b) == dp(a, b)
+def test_rouge_takes_the_best_reference_per_metric() -> None:
+    hyp = "Seoul hosts the summit"
+    # ROUGE-1 is best against the reordered reference (F1 1), ROUGE-2 (3 of 3 and 7 bigrams: F1 0.6) and
+    # ROUGE-L (LCS 4 of 4 and 8 tokens: F1 2/3) against the longer one.
+    longer, reordered = "Seoul hosts the summit next year with officials", "summit the hosts Seoul"
+    scores = _by_metric(
+        summary_scores([hyp, hyp], [[longer, reordered], [reordered, longer]], "en", bootstrap=0)
+    )
+    assert [scores[name].value for name in ROUGE_MAIN] == pytest.approx([100, 60, 200 / 3])
+    assert scores["rouge1"].signature == "rouge|nrefs:2|tok:unicode-words-lower|f1|bootstrap:0"
 
 
 def test_korean_fallback_without_kiwi(monkeypatch: pytest.MonkeyPatch) -> None:
