@@ -512,10 +512,12 @@ async def _warm(state: ServiceState) -> None:
     try:
         await loop.run_in_executor(state.workers, state.warm_up)
     except MtsError as exc:
+        state.failed = True
         state.reason = f"model loading failed: {exc}"
         log.error("model loading failed", extra={"error": str(exc)})
         return
     except Exception as exc:  # a failed load must show in /readyz, not kill the server
+        state.failed = True
         state.reason = f"model loading failed: {type(exc).__name__}: {exc}"
         log.exception("model loading failed")
         return

@@ -56,9 +56,6 @@ HEALTH_CHECK_PERIOD_S = 2.0
 #: How often a starting replica looks whether its models have finished loading.
 LOAD_POLL_S = 0.1
 
-#: How /readyz's reason starts when loading failed (set by the app's warm-up).
-LOAD_FAILED = "model loading failed"
-
 #: What a replica logs once its app's lifespan shutdown (which closes the runtime) has finished.
 STOPPED_MESSAGE = "replica stopped; its runtime is closed"
 
@@ -185,7 +182,7 @@ class _LoadedAtStartup:
     async def _loaded(self) -> str | None:
         """Wait until the models are loaded (None) or failed to load (the reason)."""
         while not self.state.ready:
-            if self.state.reason.startswith(LOAD_FAILED):
+            if self.state.failed:
                 return self.state.reason
             await asyncio.sleep(LOAD_POLL_S)
         return None

@@ -68,6 +68,8 @@ class ServiceState:
         self.limiter = RateLimiter(self.store, settings.rate_limit_per_minute)
         self.auth_failures = FailureThrottle(self.store, settings.auth_max_failures)
         self.ready = False
+        # Set when model loading failed: the service will not become ready without a restart.
+        self.failed = False
         self.reason = "starting"
         self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call)
         # Pipeline code (segmentation, checks, summaries) runs here and mostly waits on the
