@@ -117,6 +117,17 @@ def test_page_words_every_quality_flag() -> None:
         assert f"  {flag}: " in words, flag
 
 
+def test_page_describes_flags_as_the_markdown_report_does() -> None:
+    # The page's Markdown download lists flagged sentences with DispatchResult.to_markdown's words.
+    from service.quality.flags import FLAG_DESCRIPTIONS
+
+    script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
+    start = script.index("FLAG_DESCRIPTIONS = {")
+    table = script[start : script.index("};", start)]
+    entries = dict(re.findall(r'^\s+(\w+): "([^"]*)",$', table, flags=re.MULTILINE))
+    assert entries == FLAG_DESCRIPTIONS
+
+
 def test_page_loads_without_a_key_when_the_api_needs_one(make_client: Callable[..., TestClient]) -> None:
     client = make_client(fake=EchoTranslator(), api_keys="secret-key")
     assert client.get("/").status_code == 200

@@ -20,7 +20,7 @@ import pytest
 
 from service.pipeline import DispatchResult
 from service.summarization.base import Bullet
-from service.translation.document import DocumentTranslation
+from service.translation.document import DocumentTranslation, Segment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -170,11 +170,22 @@ def _python_markdown(data: dict[str, Any]) -> str:
         id=data["id"],
         source_text=data["source"]["text"],
         translations={
-            lang: DocumentTranslation(t["source_lang"], t["target_lang"], t["translation"], [])
+            lang: DocumentTranslation(
+                t["source_lang"],
+                t["target_lang"],
+                t["translation"],
+                [],
+                [
+                    Segment(g["paragraph"], g["source"], g["translation"], g["score"], tuple(g["flags"]))
+                    for g in t["segments"]
+                ],
+            )
             for lang, t in data["translations"].items()
         },
         summaries={
-            lang: [Bullet(b["text"], b["supported"], tuple(b["unsupported"])) for b in bullets]
+            lang: [
+                Bullet(b["text"], b["supported"], tuple(b["unsupported"]), tuple(b["flags"])) for b in bullets
+            ]
             for lang, bullets in data["summaries"].items()
         },
         summarizer=data["summarizer"],
@@ -201,6 +212,10 @@ def test_downloads_json_and_markdown(translated: Page) -> None:
     assert markdown.startswith(f"# Dispatch {data['id']}\n")
     for heading in ("## English", "## 한국어 (Korean)", "## Summary", "### Français"):
         assert f"\n{heading}\n" in markdown
+    assert any(s["flags"] for t in data["translations"].values() for s in t["segments"]), (
+        "the tiny models' output is expected to raise flags, so the comparison covers the To check lists"
+    )
+    assert "**To check:" in markdown
     assert markdown == _python_markdown(data)
 
 

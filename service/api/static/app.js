@@ -14,6 +14,16 @@
     length_ratio: "unusual length",
     low_confidence: "low model confidence",
   };
+  // What each flag means in the Markdown report: service/quality/flags.py FLAG_DESCRIPTIONS (a test
+  // checks they agree).
+  var FLAG_DESCRIPTIONS = {
+    number_mismatch: "a number, amount, date or time differs from the source",
+    entity_mismatch: "a name is not in its glossary form",
+    untranslated: "the source copied, not translated",
+    loop: "the output repeats itself",
+    length_ratio: "unusually long or short for a translation",
+    low_confidence: "the model was unsure",
+  };
   var KEY_STORE = "mts.apiKey";
 
   var form = byId("dispatch-form");
@@ -587,11 +597,37 @@
   }
 
   // The same report as DispatchResult.to_markdown: translations, then bullets in each language.
+  function flagReason(flag) {
+    return Object.prototype.hasOwnProperty.call(FLAG_DESCRIPTIONS, flag)
+      ? flag + ": " + FLAG_DESCRIPTIONS[flag]
+      : String(flag);
+  }
+
+  // The flagged sentences of a translation, as DispatchResult.to_markdown lists them.
+  function sentencesToCheck(translation) {
+    var segments = translation.segments || [];
+    var flagged = [];
+    segments.forEach(function (segment, index) {
+      if (segment.flags && segment.flags.length) flagged.push([index + 1, segment]);
+    });
+    if (!flagged.length) return [];
+    var lines = ["**To check: " + flagged.length + " of " + segments.length + " sentences**", ""];
+    flagged.forEach(function (item) {
+      var segment = item[1];
+      lines.push("- ⚠ sentence " + item[0] + ": " + String(segment.translation).trim());
+      lines.push("  - source: " + String(segment.source).trim());
+      segment.flags.forEach(function (flag) { lines.push("  - " + flagReason(flag)); });
+    });
+    lines.push("");
+    return lines;
+  }
+
   function toMarkdown(data) {
     var lines = ["# Dispatch " + data.id, ""];
     var translations = data.translations || {};
     Object.keys(translations).forEach(function (lang) {
       lines.push("## " + (MARKDOWN_NAMES[lang] || lang), "", String(translations[lang].translation || "").trim(), "");
+      lines = lines.concat(sentencesToCheck(translations[lang]));
     });
     var summaries = data.summaries || {};
     if (Object.keys(summaries).length) {
@@ -601,10 +637,11 @@
       Object.keys(summaries).forEach(function (lang) {
         lines.push("### " + (MARKDOWN_NAMES[lang] || lang), "");
         (summaries[lang] || []).forEach(function (bullet) {
-          var mark = bullet.supported === false
-            ? " ⚠ not found in the source: " + (bullet.unsupported || []).join(", ")
-            : "";
-          lines.push("- " + bullet.text + mark);
+          var marks = (bullet.flags || []).map(flagReason);
+          if (bullet.supported === false) {
+            marks.unshift("not found in the source: " + (bullet.unsupported || []).join(", "));
+          }
+          lines.push("- " + bullet.text + marks.map(function (mark) { return " ⚠ " + mark; }).join(""));
         });
         lines.push("");
       });
