@@ -60,6 +60,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_serving(proc: subprocess.Popen[bytes], base: str, log: Path, timeout: float = 120.0) -> None:
+    """Wait for a started `mts serve` to answer /readyz 200; fail with its log if it exits or
+    stays unready."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"server not ready: {log.read_text()}")
+
+
 @contextmanager
 def running_server(workdir: Path, **settings: str) -> Iterator[str]:
     """A real `mts serve` on a free loopback port with these MTS_ settings, once /readyz says
@@ -72,17 +87,7 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
         proc = subprocess.Popen([MTS, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise AssertionError(f"server not ready: {log.read_text()}")
+            wait_until_serving(proc, base, log)
             yield base
         finally:
             proc.terminate()

@@ -14,16 +14,14 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 import typer.main
 import yaml
-from api_helpers import MTS, free_port
+from api_helpers import MTS, free_port, wait_until_serving
 from test_cli import assert_one_line_error, run
 
 from service.cli import app
@@ -284,16 +282,7 @@ def _serve_and_stop(args: list[str], env: dict[str, str], tmp: Path) -> subproce
     with log.open("wb") as sink:
         proc = subprocess.Popen([MTS, *args, "--port", str(port)], env=full_env, stdout=sink, stderr=sink)
         try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise AssertionError(f"server not ready: {log.read_text()}")
+            wait_until_serving(proc, f"http://127.0.0.1:{port}", log)
         finally:
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=60)
