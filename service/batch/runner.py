@@ -147,9 +147,10 @@ def run_batch(
         raise MtsError(f"unknown engine {engine!r}; use local or ray")
     if workers < 1:
         raise MtsError("--workers must be at least 1")
-    # A missing model stops the job here, before the output is touched.
-    BatchWorker.check_available(settings, options)
+    # Input that holds no dispatch, then a missing model, stop the job here, before the output is
+    # touched; the input is checked first because it is cheap and a model check may download.
     total = count_records(input_path, pattern)
+    BatchWorker.check_available(settings, options)
     writer = ResumableWriter(output_path, restart=restart)
     try:
         summary = _run(input_path, writer, total, settings, options, engine, workers, quiet, warn, pattern)
