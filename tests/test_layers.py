@@ -20,11 +20,13 @@ LAYERS: dict[str, int] = {
     "service.text": 2,
     "service.models": 2,
     "service.quality": 3,
+    "service.formats": 3,
     "service.translation": 4,
     "service.summarization": 4,
     "service.pipeline": 5,
     "service.schemas": 6,
     "service.runtime": 7,
+    "service.documents": 7,
     "service.api": 8,
     "service.batch": 8,
     "service.evaluation": 8,
@@ -32,7 +34,13 @@ LAYERS: dict[str, int] = {
     "service.cli": 9,
 }
 # Caches that hold no model: compiled text rules, parsed files, settings, metric helpers.
-CACHES_ALLOWED = ("service.text", "service.evaluation", "service.config", "service.summarization.prompts")
+CACHES_ALLOWED = (
+    "service.text",
+    "service.formats",
+    "service.evaluation",
+    "service.config",
+    "service.summarization.prompts",
+)
 
 
 def _module_name(path: Path) -> str:
