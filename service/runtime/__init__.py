@@ -26,7 +26,14 @@ from service.runtime.registry import Loaders, ModelRegistry
 from service.summarization.base import Summarizer
 from service.summarization.registry import SummarizerSpec
 from service.text.glossary import Glossary, GlossaryError, glossary_from_settings
-from service.translation.base import ModelInfo, Translation, Translator
+from service.translation.base import (
+    Aligner,
+    Alignment,
+    ModelInfo,
+    NBestTranslator,
+    Translation,
+    Translator,
+)
 from service.work import checkpoint
 
 __all__ = ["Runtime"]
@@ -64,12 +71,43 @@ class RoutedTranslator:
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate on the route's models; calls from concurrent requests are merged."""
-        if (src, tgt) != (self.route.src, self.route.tgt):
-            raise ValueError(f"the {self.route.src}→{self.route.tgt} translator was asked for {src}→{tgt}")
+        self._check_pair(src, tgt)
         result: list[Translation] = self._executor.call(
             ("translate", src, tgt), texts, lambda items: self._inner().translate(items, src, tgt)
         )
         return result
+
+    def translate_n(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[Translation]]:
+        """Up to ``n`` distinct translations per text, best first (the first is what
+        :meth:`translate` gives); a route without n-best lists gives the single translation."""
+        self._check_pair(src, tgt)
+
+        def run(items: list[str]) -> list[list[Translation]]:
+            inner = self._inner()
+            if isinstance(inner, NBestTranslator):
+                return inner.translate_n(items, src, tgt, n)
+            return [[t] for t in inner.translate(items, src, tgt)]
+
+        result: list[list[Translation]] = self._executor.call(("translate_n", src, tgt, n), texts, run)
+        return result
+
+    def align(self, pairs: Sequence[tuple[str, str]], src: str, tgt: str) -> list[Alignment]:
+        """Word alignments of (source, translation) pairs from the route's models; empty ones when
+        the route's translator cannot align."""
+        self._check_pair(src, tgt)
+
+        def run(items: list[tuple[str, str]]) -> list[Alignment]:
+            inner = self._inner()
+            if isinstance(inner, Aligner):
+                return inner.align(items, src, tgt)
+            return [() for _ in items]
+
+        result: list[Alignment] = self._executor.call(("align", src, tgt), pairs, run)
+        return result
+
+    def _check_pair(self, src: str, tgt: str) -> None:
+        if (src, tgt) != (self.route.src, self.route.tgt):
+            raise ValueError(f"the {self.route.src}→{self.route.tgt} translator was asked for {src}→{tgt}")
 
 
 class ExecutedSummarizer:

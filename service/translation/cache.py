@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from service.models.info import ModelInfo
-from service.translation.base import Translation, Translator
+from service.translation.base import Aligner, Alignment, NBestTranslator, Translation, Translator
 
 
 def normalize(text: str) -> str:
@@ -166,3 +166,17 @@ class CachingTranslator:
             self.cache.put_many(pairs)
             found.update(pairs)
         return [found[k] if k else Translation("", None) for k in keys]
+
+    def translate_n(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[Translation]]:
+        """Alternatives from the wrapped translator (not cached: they are asked for rarely); the
+        single translation where it has none."""
+        if isinstance(self.inner, NBestTranslator):
+            return self.inner.translate_n(texts, src, tgt, n)
+        return [[t] for t in self.translate(texts, src, tgt)]
+
+    def align(self, pairs: Sequence[tuple[str, str]], src: str, tgt: str) -> list[Alignment]:
+        """Alignments from the wrapped translator (not cached: forced decoding of the given
+        translation costs about one model pass); empty where it cannot align."""
+        if isinstance(self.inner, Aligner):
+            return self.inner.align(pairs, src, tgt)
+        return [() for _ in pairs]

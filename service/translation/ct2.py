@@ -23,7 +23,7 @@ from typing import Any
 from service.errors import BrokenModelError, ConfigurationError
 from service.models.families import Family
 from service.translation.base import ModelInfo
-from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
+from service.translation.seq2seq import AttentionMatrix, Decoding, Generated, Seq2SeqTranslator
 from service.work import checkpoint
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,29 @@ class CT2Translator(Seq2SeqTranslator):
         """Run ``translate_batch`` on the batch's tokens."""
         return self.generate_many([(inputs, decoding)])[0]
 
+    def generate_n_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[list[Generated]]:
+        """``translate_batch`` with ``num_hypotheses``: each input's hypotheses, best first."""
+        return [self._generated_all(r.result()) for r in self._submit(inputs, decoding)]
+
+    def attention(self, inputs: list[list[int]], targets: list[list[int]]) -> list[AttentionMatrix]:
+        """``translate_batch`` with each target as prefix and ``return_attention``: the attention
+        rows of the prefix tokens are those of teacher forcing (one step past the prefix is decoded
+        and dropped)."""
+        sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in inputs]
+        prefixes = [self.tokenizer.convert_ids_to_tokens(target) for target in targets]
+        results = self.model.translate_batch(
+            sources,
+            target_prefix=prefixes,
+            beam_size=1,
+            max_decoding_length=max(len(target) for target in targets) + 1,
+            return_attention=True,
+            max_batch_size=0,
+        )
+        return [
+            [list(row[: len(ids)]) for row in result.attention[0][: len(target)]]
+            for ids, target, result in zip(inputs, targets, results, strict=True)
+        ]
+
     def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
         """Keep one batch per replica in flight, so the translator's replicas run them side by side;
         between batches, stop once nobody waits for the work (:func:`service.work.checkpoint`).
@@ -260,8 +283,14 @@ class CT2Translator(Seq2SeqTranslator):
         return results
 
     def _generated(self, result: Any) -> Generated:
-        tokens = [self._ids[token] for token in result.hypotheses[0]]
-        return Generated(tokens, [float(result.scores[0])] * len(tokens))
+        return self._generated_all(result)[0]
+
+    def _generated_all(self, result: Any) -> list[Generated]:
+        found = []
+        for hypothesis, score in zip(result.hypotheses, result.scores, strict=True):
+            tokens = [self._ids[token] for token in hypothesis]
+            found.append(Generated(tokens, [float(score)] * len(tokens)))
+        return found
 
     def _submit(self, inputs: list[list[int]], decoding: Decoding) -> list[Any]:
         sources = [self.tokenizer.convert_ids_to_tokens(ids) for ids in inputs]
@@ -272,6 +301,7 @@ class CT2Translator(Seq2SeqTranslator):
                 sources,
                 target_prefix=prefix,
                 beam_size=decoding.num_beams,
+                num_hypotheses=decoding.hypotheses,
                 max_decoding_length=decoding.max_new_tokens,
                 min_decoding_length=decoding.min_new_tokens,
                 no_repeat_ngram_size=decoding.no_repeat_ngram_size,

@@ -6,13 +6,21 @@ supported) with a token budget four times the CPU one, since a GPU is only busy 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from service.models.families import Family
 from service.models.loading import load_weights, pick_device, set_cpu_threads
 from service.translation.base import ModelInfo
-from service.translation.seq2seq import Decoding, Generated, Seq2SeqTranslator
+from service.translation.seq2seq import (
+    ALIGNMENT_HEAD,
+    ALIGNMENT_LAYER,
+    AttentionMatrix,
+    Decoding,
+    Generated,
+    Seq2SeqTranslator,
+)
 
 GPU_BATCH_FACTOR = 4
 
@@ -53,15 +61,16 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
 
     def generate_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[Generated]:
         """Pad the batch, run ``generate`` and return each sequence with its token log-probs."""
+        return [hypotheses[0] for hypotheses in self.generate_n_ids(inputs, replace(decoding, hypotheses=1))]
+
+    def generate_n_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[list[Generated]]:
+        """``generate`` with ``num_return_sequences``: each input's hypotheses, best first, each with
+        its token log-probs."""
         torch = self._torch
-        width = max(len(ids) for ids in inputs)
-        input_ids = torch.full((len(inputs), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(inputs), width), dtype=torch.long)
-        for row, ids in enumerate(inputs):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-            mask[row, : len(ids)] = 1
+        input_ids, mask = self._padded(inputs)
         kwargs: dict[str, Any] = {
             "num_beams": decoding.num_beams,
+            "num_return_sequences": decoding.hypotheses,
             "no_repeat_ngram_size": decoding.no_repeat_ngram_size,
             "max_new_tokens": decoding.max_new_tokens,
             "min_new_tokens": decoding.min_new_tokens,
@@ -74,19 +83,62 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
             kwargs["repetition_penalty"] = decoding.repetition_penalty
         if decoding.forced_token is not None:
             kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(decoding.forced_token)
-        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
         with torch.inference_mode():
             sequences = self.model.generate(input_ids=input_ids, attention_mask=mask, **kwargs)
             # Token log-probabilities from one teacher-forced pass over the result: keeping the
             # scores of every decoding step instead would hold a vocabulary-sized row per step and
             # hypothesis, which costs more memory and time than the pass.
+            repeat = decoding.hypotheses
             logits = self.model(
-                input_ids=input_ids, attention_mask=mask, decoder_input_ids=sequences[:, :-1]
+                input_ids=input_ids.repeat_interleave(repeat, dim=0),
+                attention_mask=mask.repeat_interleave(repeat, dim=0),
+                decoder_input_ids=sequences[:, :-1],
             ).logits
             logprobs = torch.log_softmax(logits.float(), dim=-1)
             scores = logprobs.gather(-1, sequences[:, 1:].unsqueeze(-1)).squeeze(-1)
         # Position 0 of each sequence is the decoder start token.
-        return [
+        flat = [
             Generated(seq[1:], seq_scores)
             for seq, seq_scores in zip(sequences.tolist(), scores.tolist(), strict=True)
         ]
+        return [flat[row * repeat : (row + 1) * repeat] for row in range(len(inputs))]
+
+    def attention(self, inputs: list[list[int]], targets: list[list[int]]) -> list[AttentionMatrix]:
+        """One teacher-forced pass with ``output_attentions`` (which needs the eager attention
+        implementation: the model switches to it for the pass and back)."""
+        torch = self._torch
+        input_ids, mask = self._padded(inputs)
+        start = int(self.model.config.decoder_start_token_id)
+        decoder_ids = torch.full((len(targets), max(len(t) for t in targets)), self.pad_id, dtype=torch.long)
+        for row, target in enumerate(targets):
+            # Row i of the result is the step that predicts target[i] from the tokens before it.
+            decoder_ids[row, : len(target)] = torch.tensor([start, *target[:-1]], dtype=torch.long)
+        implementation = self.model.config._attn_implementation
+        self.model.set_attn_implementation("eager")
+        try:
+            with torch.inference_mode():
+                output = self.model(
+                    input_ids=input_ids,
+                    attention_mask=mask,
+                    decoder_input_ids=decoder_ids.to(self.device),
+                    output_attentions=True,
+                )
+        finally:
+            self.model.set_attn_implementation(implementation)
+        # (batch, heads, target, source) → (batch, target, source)
+        chosen = output.cross_attentions[ALIGNMENT_LAYER][:, ALIGNMENT_HEAD].float().cpu()
+        return [
+            chosen[row, : len(target), : len(ids)].tolist()
+            for row, (ids, target) in enumerate(zip(inputs, targets, strict=True))
+        ]
+
+    def _padded(self, inputs: list[list[int]]) -> tuple[Any, Any]:
+        """The batch as right-padded input ids and attention mask, on the model's device."""
+        torch = self._torch
+        width = max(len(ids) for ids in inputs)
+        input_ids = torch.full((len(inputs), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(inputs), width), dtype=torch.long)
+        for row, ids in enumerate(inputs):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            mask[row, : len(ids)] = 1
+        return input_ids.to(self.device), mask.to(self.device)

@@ -1,6 +1,7 @@
 """What every seq2seq translation backend shares: chunking, token-budget batching, output bounds,
-loop guards and scoring. A backend (torch, CTranslate2) only turns batches of token ids into
-generated token ids; everything that decides what the user gets lives here, once.
+loop guards, scoring, n-best lists and word alignment. A backend (torch, CTranslate2) only turns
+batches of token ids into generated token ids or cross-attention matrices; everything that decides
+what the user gets lives here, once.
 
 Nothing is ever cut: inputs over the model's budget are chunked and rejoined, and the output
 length is bounded relative to the input, not by a small fixed cap.
@@ -11,15 +12,15 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from service.errors import BrokenModelError, UnsupportedLanguagePairError
+from service.errors import BrokenModelError, MtsError, UnsupportedLanguagePairError
 from service.models.families import FAMILIES, Family
 from service.models.loading import load_tokenizer, position_limit
 from service.quality.repetition import has_loop
 from service.text.chunk import chunk_sentence
-from service.translation.base import ModelInfo, Translation
+from service.translation.base import Alignment, ModelInfo, Translation
 from service.work import checkpoint
 
 # Outputs may be longer than inputs (French → Korean pieces, English → Korean): allow this many
@@ -33,6 +34,19 @@ NO_REPEAT_NGRAM = 8
 RETRY_BEAMS = 5
 RETRY_NO_REPEAT_NGRAM = 3
 RETRY_REPETITION_PENALTY = 1.2
+# SentencePiece marks the piece that starts a word (after whitespace) with this character.
+WORD_START = "\u2581"
+# The cross-attention read for word alignment: the first head of the last decoder layer. It is the
+# one CTranslate2 returns for a converted Transformers model (fixed at conversion, with no public
+# way to choose another), so the torch backend reads the same one and both backends align alike.
+# (Averaging the heads of the penultimate layer aligns trained models somewhat better, per Garg et
+# al. 2019, "Jointly Learning to Align and Translate with Transformer Models".)
+ALIGNMENT_LAYER = -1
+ALIGNMENT_HEAD = 0
+
+# One cross-attention matrix: a row per target token (the attention while the model predicts that
+# token from the ones before it), a column per source token.
+AttentionMatrix = list[list[float]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class Decoding:
     no_repeat_ngram_size: int = NO_REPEAT_NGRAM
     repetition_penalty: float = 1.0
     forced_token: str | None = None  # the target-language token multilingual models start with
+    hypotheses: int = 1  # sequences returned per input, best first (at most num_beams)
 
     @classmethod
     def retry(cls, base: Decoding) -> Decoding:
@@ -153,6 +168,16 @@ class Seq2SeqTranslator(ABC):
     def generate_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[Generated]:
         """Generate from a batch of token id lists; one result per input, in order."""
 
+    @abstractmethod
+    def generate_n_ids(self, inputs: list[list[int]], decoding: Decoding) -> list[list[Generated]]:
+        """Generate ``decoding.hypotheses`` sequences per input from beam search, best first."""
+
+    @abstractmethod
+    def attention(self, inputs: list[list[int]], targets: list[list[int]]) -> list[AttentionMatrix]:
+        """Teacher-force each target (token ids after the decoder start token, the forced language
+        token included) over its input and return the cross-attention (:data:`ALIGNMENT_LAYER`,
+        :data:`ALIGNMENT_HEAD`): one row per target token, one column per input token."""
+
     def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
         """Generate several batches, stopping between them once nobody waits for the work
         (:func:`service.work.checkpoint`); a backend that can run batches side by side overrides this."""
@@ -176,6 +201,59 @@ class Seq2SeqTranslator(ABC):
                     unit.looped = unit.degenerate
         return self._assemble(texts, units)
 
+    def translate_n(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[Translation]]:
+        """Up to ``n`` distinct translations per text: first the one :meth:`translate` gives, then
+        the other hypotheses of a beam of ``max(num_beams, n)``, by score (best first).
+
+        A text over the input budget (translated in chunks) gets its single translation: the
+        hypotheses of chunks do not combine into whole alternatives.
+        """
+        if n < 1:
+            raise MtsError(f"the number of alternatives must be at least 1, not {n}")
+        firsts = self.translate(texts, src, tgt)
+        results = [[first] for first in firsts]
+        if n == 1:
+            return results
+        with self._lock:
+            self._set_languages(src, tgt)
+            units = [u for u in self._units(texts) if u.text == texts[u.index].strip()]
+            for unit, hypotheses in self._hypotheses(units, tgt, n):
+                seen = {results[unit.index][0].text}
+                for hypothesis in hypotheses:
+                    if hypothesis.text and hypothesis.text not in seen:
+                        seen.add(hypothesis.text)
+                        results[unit.index].append(hypothesis)
+        return [[first, *sorted(rest, key=_score_key)][:n] for first, *rest in results]
+
+    def align(self, pairs: Sequence[tuple[str, str]], src: str, tgt: str) -> list[Alignment]:
+        """Word alignment of each (source, translation) pair from the model's cross-attention over
+        the given translation (forced decoding): each target word is paired with the source word
+        that receives the most attention mass over its pieces.
+
+        A pair gets ``()`` when it cannot be aligned: an empty side, a source over the input budget
+        (:meth:`translate` would chunk it), a translation longer than the position table, or
+        pieces that do not map onto the whitespace-separated words."""
+        alignments: list[Alignment] = [() for _ in pairs]
+        with self._lock:
+            self._set_languages(src, tgt)
+            _, forced_id = self._forced_token(tgt)
+            ignored = self._non_word_ids(src, tgt)
+            units: list[_Unit] = []
+            prepared: dict[int, tuple[list[int], list[int | None], list[int | None]]] = {}
+            for index, (source, translation) in enumerate(pairs):
+                job = self._alignment_job(index, source, translation, forced_id, ignored)
+                if job is not None:
+                    units.append(job[0])
+                    prepared[index] = job[1:]
+            for batch in self._batches(units):
+                checkpoint()
+                matrices = self.attention([u.ids for u in batch], [prepared[u.index][0] for u in batch])
+                for unit, matrix in zip(batch, matrices, strict=True):
+                    _, src_words, tgt_words = prepared[unit.index]
+                    n_src = len(pairs[unit.index][0].split())
+                    alignments[unit.index] = word_alignment(matrix, src_words, tgt_words, n_src)
+        return alignments
+
     # -- internals ---------------------------------------------------------------------------
 
     def _set_languages(self, src: str, tgt: str) -> None:
@@ -188,6 +266,8 @@ class Seq2SeqTranslator(ABC):
                     f"it knows {', '.join(sorted(self.family.lang_codes))}"
                 )
         self.tokenizer.src_lang = self.family.code(src)
+        # Read when a translation is tokenized as target (alignment's forced decoding).
+        self.tokenizer.tgt_lang = self.family.code(tgt)
 
     def _units(self, texts: Sequence[str]) -> list[_Unit]:
         units: list[_Unit] = []
@@ -223,6 +303,11 @@ class Seq2SeqTranslator(ABC):
             batches.append(current)
         return batches
 
+    def _decoding(self, batch: list[_Unit], forced_token: str | None) -> Decoding:
+        """The plain decoding settings of one batch: its longest piece's output bound."""
+        max_new = min(max(u.max_new_tokens for u in batch), self.max_positions - 2)
+        return Decoding(num_beams=self.num_beams, max_new_tokens=max_new, forced_token=forced_token)
+
     def _run(self, units: list[_Unit], tgt: str, *, retry: bool) -> None:
         batches = self._batches(units)
         if not batches:
@@ -230,8 +315,7 @@ class Seq2SeqTranslator(ABC):
         forced_token, forced_id = self._forced_token(tgt)
         jobs = []
         for batch in batches:
-            max_new = min(max(u.max_new_tokens for u in batch), self.max_positions - 2)
-            decoding = Decoding(num_beams=self.num_beams, max_new_tokens=max_new, forced_token=forced_token)
+            decoding = self._decoding(batch, forced_token)
             jobs.append(([u.ids for u in batch], Decoding.retry(decoding) if retry else decoding))
         for batch, (_, decoding), generated in zip(batches, jobs, self.generate_many(jobs), strict=True):
             for unit, out in zip(batch, generated, strict=True):
@@ -239,6 +323,72 @@ class Seq2SeqTranslator(ABC):
                 unit.output, unit.logprob_sum, unit.n_scored, unit.capped = self._decode(
                     out, forced_id, limit
                 )
+
+    def _hypotheses(self, units: list[_Unit], tgt: str, n: int) -> list[tuple[_Unit, list[Translation]]]:
+        """Each unit's ``n`` best beam hypotheses, decoded and scored as :meth:`translate` does
+        (a hypothesis cut at its length bound is dropped: it is no alternative)."""
+        forced_token, forced_id = self._forced_token(tgt)
+        found = []
+        for batch in self._batches(units):
+            checkpoint()
+            base = self._decoding(batch, forced_token)
+            decoding = replace(base, num_beams=max(base.num_beams, n), hypotheses=n)
+            generated = self.generate_n_ids([u.ids for u in batch], decoding)
+            for unit, outs in zip(batch, generated, strict=True):
+                limit = min(unit.max_new_tokens, decoding.max_new_tokens)
+                hypotheses = []
+                for out in outs:
+                    text, total, count, capped = self._decode(out, forced_id, limit)
+                    if not capped and not has_loop(text):
+                        hypotheses.append(Translation(text, round(total / count, 4) if count else None))
+                found.append((unit, hypotheses))
+        return found
+
+    def _non_word_ids(self, src: str, tgt: str) -> set[int]:
+        """Token ids that belong to no word: special tokens (but <unk>, which stands for a piece)
+        and the language tokens."""
+        ids = {int(i) for i in self.tokenizer.all_special_ids} - {self.tokenizer.unk_token_id}
+        for lang in (src, tgt):
+            token = self.family.language_token(lang)
+            if token is not None:
+                ids.add(int(self.tokenizer.convert_tokens_to_ids(token)))
+        return ids
+
+    def _alignment_job(
+        self, index: int, source: str, translation: str, forced_id: int | None, ignored: set[int]
+    ) -> tuple[_Unit, list[int], list[int | None], list[int | None]] | None:
+        """The source unit, forced target ids and each side's token → word map of one pair, or
+        None when the pair cannot be aligned."""
+        if not source.split() or not translation.split():
+            return None
+        ids = self.encode(source)
+        if len(ids) > self.input_budget:
+            return None
+        pieces = list(self.tokenizer(text_target=translation, add_special_tokens=False)["input_ids"])
+        target = ([forced_id] if forced_id is not None else []) + pieces
+        if len(target) > self.max_positions - 2:
+            return None
+        src_words = self._token_words(ids, len(source.split()), ignored)
+        tgt_words = self._token_words(target, len(translation.split()), ignored)
+        if src_words is None or tgt_words is None:
+            return None
+        return _Unit(index, source, ids), target, src_words, tgt_words
+
+    def _token_words(self, ids: list[int], n_words: int, ignored: set[int]) -> list[int | None] | None:
+        """The word each token belongs to (None for special and language tokens), from the
+        SentencePiece word-start marks; None when the pieces do not make exactly ``n_words`` words."""
+        words: list[int | None] = []
+        word = -1
+        for token_id, token in zip(ids, self.tokenizer.convert_ids_to_tokens(ids), strict=True):
+            if token_id in ignored:
+                words.append(None)
+                continue
+            if str(token).startswith(WORD_START):
+                word += 1
+            if word < 0:
+                return None  # a tokenizer without word-start marks: no mapping to words
+            words.append(word)
+        return words if word == n_words - 1 else None
 
     def _forced_token(self, tgt: str) -> tuple[str | None, int | None]:
         lang_token = self.family.language_token(tgt)
@@ -303,3 +453,24 @@ class Seq2SeqTranslator(ABC):
                 )
             )
         return results
+
+
+def _score_key(translation: Translation) -> float:
+    """Sort key of alternatives, best first (an unscored one last)."""
+    return -translation.score if translation.score is not None else float("inf")
+
+
+def word_alignment(
+    matrix: AttentionMatrix, src_words: list[int | None], tgt_words: list[int | None], n_src: int
+) -> Alignment:
+    """Pair each target word with the source word receiving the most attention mass, summed over
+    the target word's pieces and the source word's pieces (tokens of no word are left out)."""
+    n_tgt = 1 + max((w for w in tgt_words if w is not None), default=-1)
+    mass = [[0.0] * n_src for _ in range(n_tgt)]
+    for row, tgt_word in zip(matrix, tgt_words, strict=False):
+        if tgt_word is None:
+            continue
+        for value, src_word in zip(row, src_words, strict=False):
+            if src_word is not None:
+                mass[tgt_word][src_word] += value
+    return tuple((max(range(n_src), key=masses.__getitem__), t) for t, masses in enumerate(mass))
