@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from service.quality.repair import SegmentChecker
@@ -18,6 +19,15 @@ class Segment:
     translation: str
     score: float | None
     flags: tuple[str, ...] = ()
+    where: str | None = None  # in a formatted document: the block's place ("body/p[3]")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another translation of a whole text from the beam, with its mean token log-probability."""
+
+    text: str
+    score: float | None
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,15 @@ class DocumentTranslation:
     translation: str
     models: list[ModelInfo]
     segments: list[Segment] = field(default_factory=list)
+    # For a formatted document (HTML, Markdown…), ``translation`` is the document and ``plain`` its
+    # text without markup; None for plain text.
+    plain: str | None = None
+    alternatives: tuple[Alternative, ...] | None = None  # when asked for: the other translations
+
+    @property
+    def text(self) -> str:
+        """The translation as plain text (without a document's markup)."""
+        return self.translation if self.plain is None else self.plain
 
     @property
     def review(self) -> bool:
@@ -43,16 +62,29 @@ def rebuild_layout(text: str, sentences: list[Sentence], outputs: list[str]) -> 
     Leading and trailing whitespace and every gap holding a line break (paragraph breaks, blank
     lines, line breaks) are kept verbatim; a gap inside a line becomes one space.
     """
+    return layout_with_offsets(text, sentences, outputs)[0]
+
+
+def layout_with_offsets(
+    text: str, sentences: list[Sentence], outputs: list[str]
+) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`rebuild_layout`'s text, and where each output sentence lies in it (start, end), so
+    that markup over the source can be placed on the translation."""
     if not sentences:
-        return text
+        return text, []
     parts = [text[: sentences[0].start]]
+    length = len(parts[0])
+    offsets = []
     for i, (sentence, output) in enumerate(zip(sentences, outputs, strict=True)):
         if i:
             gap = text[sentences[i - 1].end : sentence.start]
             parts.append(gap if "\n" in gap else " ")
+            length += len(parts[-1])
         parts.append(output)
+        offsets.append((length, length + len(output)))
+        length += len(output)
     parts.append(text[sentences[-1].end :])
-    return "".join(parts)
+    return "".join(parts), offsets
 
 
 def translate_document(
@@ -81,6 +113,31 @@ def translate_documents(
     return results
 
 
+def check_translations(
+    sources: Sequence[str],
+    translations: Sequence[Translation],
+    src: str,
+    tgt: str,
+    translator: Translator,
+    checker: SegmentChecker | None,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """The final text and flags of each translated sentence.
+
+    With a ``checker``, each one is repaired (numbers, copied names) and flagged; without, only the
+    engine's own ``loop`` verdict is reported."""
+    model_id = translator.models[-1].id if translator.models else None
+    checked = []
+    for source, t in zip(sources, translations, strict=True):
+        if checker is None:
+            output, flags = t.text, ["loop"] if t.looped else []
+        else:
+            output, flags = checker.check(
+                source, t.text, src, tgt, score=t.score, looped=t.looped, model_id=model_id
+            )
+        checked.append((output, tuple(flags)))
+    return checked
+
+
 def _assemble(
     text: str,
     src: str,
@@ -90,16 +147,11 @@ def _assemble(
     translator: Translator,
     checker: SegmentChecker | None,
 ) -> DocumentTranslation:
-    model_id = translator.models[-1].id if translator.models else None
-    segments = []
-    for s, t in zip(sentences, translations, strict=True):
-        if checker is None:
-            output, flags = t.text, ["loop"] if t.looped else []
-        else:
-            output, flags = checker.check(
-                s.text, t.text, src, tgt, score=t.score, looped=t.looped, model_id=model_id
-            )
-        segments.append(Segment(s.paragraph, s.text, output, t.score, tuple(flags)))
+    checked = check_translations([s.text for s in sentences], translations, src, tgt, translator, checker)
+    segments = [
+        Segment(s.paragraph, s.text, output, t.score, flags)
+        for s, t, (output, flags) in zip(sentences, translations, checked, strict=True)
+    ]
     return DocumentTranslation(
         source_lang=src,
         target_lang=tgt,
