@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-from service.batch.reader import DEFAULT_PATTERN
 from service.errors import MtsError
 from service.languages import TARGETS
 
@@ -88,9 +87,29 @@ LANGS_OPTION = typer.Option("--langs", help="Target languages, comma-separated."
 GLOB_OPTION = typer.Option(
     "--glob",
     metavar="PATTERN",
-    help="The files of a directory INPUT, at any depth (README and hidden files never).",
+    help="The files of a directory INPUT, at any depth (README and hidden files never); "
+    "default *.txt, or *.html, *.md, *.xml for --format html, markdown, newsml.",
+)
+BATCH_FORMAT_OPTION = typer.Option(
+    "--format",
+    metavar="FORMAT",
+    help="What each record is: auto (by the --glob pattern's extension, else text), text, html, "
+    "markdown or newsml.",
+)
+ITEMS_OPTION = typer.Option(
+    "--items",
+    metavar="DIR",
+    help="Also write each translation as a file here: <id without extension>.<lang><ext>.",
+)
+VALIDATE_OPTION = typer.Option(
+    "--validate", help="Check each NewsML-G2 translation against the schema (a failure fails the record)."
 )
 ALLOW_FLAGS_OPTION = typer.Option("--allow-flags", help="Exit 0 even when something is flagged.")
+FORMAT_OPTION = typer.Option(
+    "--format",
+    metavar="FORMAT",
+    help="auto (by the file's extension), text, html, markdown, docx or newsml.",
+)
 # Exit status of a command that ran but found something a person should look at.
 ATTENTION = 1
 
@@ -125,21 +144,56 @@ def _echo_json(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def read_input(source: str) -> str:
-    """Text of FILE, or of stdin for ``-``; a clear error for missing or non-UTF-8 files."""
+def read_bytes(source: str) -> bytes:
+    """Bytes of FILE, or of stdin for ``-``; a clear error for a missing or unreadable file."""
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except FileNotFoundError:
         raise MtsError(f"{source}: no such file") from None
     except IsADirectoryError:
-        raise MtsError(f"{source}: is a directory, not a text file") from None
+        raise MtsError(f"{source}: is a directory, not a file") from None
     except OSError as exc:
         raise MtsError(f"{source}: cannot read ({exc.strerror})") from None
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """UTF-8 text of what ``source`` held (a byte-order mark dropped); a clear error otherwise."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         name = "standard input" if source == "-" else source
         raise MtsError(f"{name} is not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
+def read_input(source: str) -> str:
+    """Text of FILE, or of stdin for ``-``; a clear error for missing or non-UTF-8 files."""
+    return decode_text(read_bytes(source), source)
+
+
+def _input_format(source: str, fmt: str) -> str:
+    """The format of the input: ``--format``, else the file's extension (text for stdin and
+    unknown extensions such as ``.txt``-less dispatch files)."""
+    from service.formats import EXTENSIONS, check_format, detect_format
+
+    chosen = fmt.strip().lower()
+    if chosen != "auto":
+        return check_format(chosen)
+    if source == "-" or Path(source).suffix.lower() not in {
+        s for group in EXTENSIONS.values() for s in group
+    }:
+        return "text"
+    return detect_format(source)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a failed write leaves no half file."""
+    temporary = path.with_name(f".{path.name}.part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise MtsError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 def version_lines() -> Iterator[str]:
@@ -204,26 +258,44 @@ def translate(
     to: Annotated[str, typer.Option("--to", help="Target language: en or ko.")] = "en",
     from_: Annotated[str, typer.Option("--from", help="Source language: fr, or auto to detect it.")] = "fr",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with segments.")] = False,
+    fmt: Annotated[str, FORMAT_OPTION] = "auto",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the translated file here (needed for .docx)."),
+    ] = None,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
-    """Translate a dispatch, keeping its paragraphs.
+    """Translate a dispatch or a document, keeping its paragraphs and markup.
+
+    HTML, Markdown, Word (.docx) and NewsML-G2 files come back in the same format.
 
     Exit codes: 0 nothing flagged;
     1 sentences to check (0 with --allow-flags);
     2 usage, configuration or input error."""
     src, tgt = from_.strip().lower(), to.strip().lower()
+    chosen = _input_format(source, fmt)
+    if chosen == "docx" and output is None and not as_json:
+        raise MtsError("a Word document is translated into a file: add --output FILE.docx")
     with _runtime() as runtime:
         runtime.plan.check_pair(src, tgt)  # the same pairs as the API, refused before reading input
-        text = read_input(source)
-        [(result, detected)] = runtime.pipeline.translate([text], src, tgt)
+        data = read_bytes(source)
+        if chosen == "text":
+            [(result, detected)] = runtime.pipeline.translate([decode_text(data, source)], src, tgt)
+            written = result.translation.encode("utf-8")
+        else:
+            translated = runtime.pipeline.translate_file(data, chosen, tgt, source=src)
+            result, detected, written = translated.document, translated.detected, translated.data
     if detected is not None:
         typer.echo(f"mts: detected language: {detected.language} ({detected.confidence:g}%)", err=True)
+    if output is not None:
+        _write_atomically(output, written)
     if as_json:
         from service.schemas import TranslationOut
 
         _echo_json(TranslationOut.of(result).model_dump(mode="json"))
     else:
-        typer.echo(result.translation.rstrip("\n"))
+        if output is None:
+            typer.echo(result.translation.rstrip("\n"))
         flagged = [s for s in result.segments if s.flags]
         if flagged:
             typer.echo(
@@ -254,20 +326,29 @@ def process(
     dispatch_id: Annotated[
         str | None, typer.Option("--id", help="Id to report (default: content hash).")
     ] = None,
+    fmt: Annotated[str, FORMAT_OPTION] = "auto",
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
     """Translate a dispatch and write bullet summaries in French, English and Korean.
 
-    The Markdown lists, under each translation, the sentences to check and why.
+    The Markdown lists, under each translation, the sentences to check and why. An HTML or
+    Markdown dispatch is translated with its markup; its bullets are plain text.
 
     Exit codes: 0 nothing flagged;
     1 a sentence or bullet to check (0 with --allow-flags);
     2 usage, configuration or input error."""
     from service.pipeline import DispatchRequest, parse_langs
 
+    chosen = _input_format(source, fmt)
+    if chosen not in ("text", "html", "markdown"):
+        raise MtsError(
+            f"mts process takes text, HTML or Markdown; translate a {chosen} file with "
+            "mts translate FILE --output OUT"
+        )
     text = read_input(source)
     request = DispatchRequest(
         text=text,
+        format=chosen,
         id=dispatch_id,
         langs=parse_langs(langs),
         bullets=bullets,
@@ -298,7 +379,7 @@ def process(
 def batch(
     input_path: Annotated[
         Path,
-        typer.Argument(metavar="INPUT", help="JSONL file, or a directory of text files (see --glob)."),
+        typer.Argument(metavar="INPUT", help="JSONL file, or a directory of files (see --glob)."),
     ],
     output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="JSONL output file.")],
     langs: Annotated[str, LANGS_OPTION] = ",".join(TARGETS),
@@ -327,21 +408,29 @@ def batch(
     allow_failures: Annotated[
         bool, typer.Option("--allow-failures", help="Exit 0 even when some records failed.")
     ] = False,
-    glob: Annotated[str, GLOB_OPTION] = DEFAULT_PATTERN,
+    glob: Annotated[str | None, GLOB_OPTION] = None,
+    fmt: Annotated[str, BATCH_FORMAT_OPTION] = "auto",
+    items: Annotated[Path | None, ITEMS_OPTION] = None,
+    validate: Annotated[bool, VALIDATE_OPTION] = False,
 ) -> None:
     """Translate (and summarize) an archive of dispatches; resumable and crash-safe.
+
+    Records are plain text, or HTML, Markdown or NewsML-G2 documents (--format):
+    a document's translations keep its markup, and --items writes them as files.
 
     Exit codes: 0 every record done;
     1 some records failed (error lines in OUTPUT; 0 with --allow-failures);
     2 usage, configuration, input or environment error (nothing partial
     counted as done). Flagged sentences are in OUTPUT: no change to the code.
     """
+    from service.batch.reader import resolve_format
     from service.batch.records import BatchOptions
     from service.batch.runner import run_batch
     from service.pipeline import parse_langs
 
     if engine not in ("local", "ray"):
         raise MtsError(f"unknown engine {engine!r}; use local or ray")
+    fmt, pattern = resolve_format(fmt, glob)
     options = BatchOptions(
         langs=parse_langs(langs),
         summaries=summaries,
@@ -349,6 +438,8 @@ def batch(
         summarizer=summarizer,
         batch_tokens=batch_tokens,
         cache=cache,
+        format=fmt,
+        validate=validate,
     )
     result = run_batch(
         input_path,
@@ -360,7 +451,8 @@ def batch(
         restart=not resume,
         quiet=quiet,
         warn=None if quiet else (lambda message: typer.echo(f"mts: warning: {message}", err=True)),
-        pattern=glob,
+        pattern=pattern,
+        items=items,
     )
     if summary_json:
         typer.echo(json.dumps(result.as_dict()))
@@ -379,15 +471,20 @@ def batch_verify(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The batch job's input.")],
     output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="Its JSONL output.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    glob: Annotated[str, GLOB_OPTION] = DEFAULT_PATTERN,
+    glob: Annotated[str | None, GLOB_OPTION] = None,
+    fmt: Annotated[str, BATCH_FORMAT_OPTION] = "auto",
 ) -> None:
     """Check a batch OUTPUT against its INPUT: missing, duplicate and failed ids.
 
+    Give the --glob and --format of the batch job: they choose the files of a directory INPUT.
+
     Exit codes: 0 every input id in OUTPUT exactly once, none failed;
     1 anything else; 2 usage error, or INPUT or OUTPUT unreadable."""
+    from service.batch.reader import resolve_format
     from service.batch.verify import verify_output
 
-    report = verify_output(input_path, output_path, pattern=glob)
+    _, pattern = resolve_format(fmt, glob)
+    report = verify_output(input_path, output_path, pattern=pattern)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -162,9 +162,40 @@ class Settings(BaseSettings):
     batch_wait_ms: float = Field(
         default=5.0, ge=0, description="How long the micro-batcher waits for more segments."
     )
+    max_alternatives: int = Field(
+        default=3,
+        ge=0,
+        le=16,
+        description="Most alternative translations a request may ask for (`alternatives`); 0 turns them off.",
+    )
+    alternatives_max_sentences: int = Field(
+        default=3, ge=1, description="Longest text, in sentences, that alternatives are given for."
+    )
+    translate_attributes: bool = Field(
+        default=True, description="HTML: translate the `alt` and `title` attributes."
+    )
+    max_elements: int = Field(
+        default=100_000, ge=1, description="HTML, XML and Word files: elements in one document."
+    )
+    max_depth: int = Field(default=256, ge=8, description="HTML, XML and Word files: element nesting depth.")
     log_json: bool = Field(default=False, description="Structured JSON logs, one object per line.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
     log_text: bool = Field(default=False, description="Include request text in logs (off: privacy).")
+
+    # -- document jobs (/v1/documents) ------------------------------------------------------------
+    documents_path: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "mts" / "documents",
+        description="Folder of the document jobs: their database, uploaded files and results.",
+    )
+    document_max_bytes: int = Field(
+        default=10_000_000, ge=1024, description="Size of one uploaded document file."
+    )
+    document_ttl_hours: float = Field(
+        default=24.0, gt=0, description="Hours a document job and its files are kept after upload."
+    )
+    document_jobs_per_key: int = Field(
+        default=20, ge=1, description="Document jobs one API key may hold at once."
+    )
 
     # -- Ray Serve (`mts serve --engine ray`) ----------------------------------------------------
     serve_replicas: int = Field(

@@ -6,6 +6,7 @@ translation or summary logic of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,8 @@ from typing import Any, Protocol
 
 from service.config import Settings
 from service.errors import MtsError
+from service.formats import parse_document
+from service.formats.base import Block, FormatOptions, Limits, TranslatedBlock
 from service.languages import SOURCE, TARGETS, display_name
 from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
 from service.quality.repair import SegmentChecker
@@ -23,8 +26,15 @@ from service.summarization.extractive import ExtractiveSummarizer
 from service.text.glossary import Glossary
 from service.text.langid import detect
 from service.text.segment import segment
-from service.translation.base import Translator
-from service.translation.document import DocumentTranslation, Segment, translate_documents
+from service.translation.base import NBestTranslator, Translator
+from service.translation.document import (
+    Alternative,
+    DocumentTranslation,
+    Segment,
+    rebuild_layout,
+    translate_documents,
+)
+from service.translation.markup import FormattedTranslation, translate_blocks
 from service.work import checkpoint
 
 AUTO = "auto"
@@ -86,6 +96,7 @@ class DispatchRequest:
     summaries: bool = True
     translations: bool = True
     glossary: Glossary | None = None  # entries added to the configured glossary for this request
+    format: str = "text"  # or html, markdown: translations keep the markup, bullets are plain text
 
 
 @dataclass
@@ -171,6 +182,34 @@ def parse_langs(value: str | Sequence[str]) -> tuple[str, ...]:
     return langs
 
 
+def format_options(settings: Settings) -> FormatOptions:
+    """The format choices and limits of the settings."""
+    return FormatOptions(
+        translate_attributes=settings.translate_attributes,
+        limits=Limits(
+            max_bytes=settings.document_max_bytes,
+            max_elements=settings.max_elements,
+            max_depth=settings.max_depth,
+        ),
+    )
+
+
+def plain_text(blocks: Sequence[Block | TranslatedBlock]) -> str:
+    """A document's text without markup: its blocks' texts, one paragraph each."""
+    return "\n\n".join(block.text for block in blocks if block.text.strip())
+
+
+@dataclass(frozen=True)
+class FileTranslation:
+    """A translated file: its bytes in the source's format, and the translation's text and
+    sentences (``document.translation`` is the file's text for text formats, its plain text for
+    Word)."""
+
+    data: bytes
+    document: DocumentTranslation
+    detected: Detection | None = None
+
+
 class Pipeline:
     """Turns a French dispatch into translations and bullet summaries with support verdicts."""
 
@@ -179,14 +218,33 @@ class Pipeline:
         self.models = models
 
     def translate(
-        self, texts: Sequence[str], source: str, target: str, glossary: Glossary | None = None
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        glossary: Glossary | None = None,
+        *,
+        fmt: str = "text",
+        alternatives: int = 0,
     ) -> list[tuple[DocumentTranslation, Detection | None]]:
         """Translate dispatches from ``source`` (French, or ``auto``) into ``target``.
 
         With ``auto`` the language of each text is detected and reported. A text already in the
         target language is returned as it is; any other text is translated on the French route,
         since the models are French-source (a text that is not French is translated anyway, and
-        the detected language says so). Sentences of all texts share model batches."""
+        the detected language says so). Sentences of all texts share model batches.
+
+        ``fmt`` ``html`` or ``markdown``: each text is such a document, translated with its markup.
+        ``alternatives``: that many other translations of each text besides the main one."""
+        if fmt != "text":
+            if alternatives:
+                raise MtsError("alternatives are given for plain text only (format text)")
+            files = self.translate_files(
+                [text.encode("utf-8") for text in texts], fmt, target, glossary, source=source
+            )
+            return [(f.document, f.detected) for f in files]
+        if alternatives:
+            self._check_alternatives(texts, alternatives)
         detections = [_detect(text) if source == AUTO else None for text in texts]
         checker = self.models.checker(glossary)  # a bad glossary fails before any model loads
         todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
@@ -197,11 +255,150 @@ class Pipeline:
             if todo
             else []
         )
+        if alternatives and translated:
+            translated = self._with_alternatives(
+                [texts[i] for i in todo], translated, target, alternatives, checker
+            )
         documents = dict(zip(todo, translated, strict=True))
         return [
-            (documents[i] if i in documents else _as_is(text, target), detection)
+            (
+                documents[i]
+                if i in documents
+                else dataclasses.replace(_as_is(text, target), alternatives=() if alternatives else None),
+                detection,
+            )
             for i, (text, detection) in enumerate(zip(texts, detections, strict=True))
         ]
+
+    def _check_alternatives(self, texts: Sequence[str], n: int) -> None:
+        """Refuse a request for alternatives over the settings' bounds, before any model runs."""
+        most = self.settings.max_alternatives
+        if n > most:
+            raise MtsError(
+                f"alternatives: {n} asked for; the most is {most} (MTS_MAX_ALTERNATIVES)"
+                if most
+                else "alternatives are turned off on this server (MTS_MAX_ALTERNATIVES=0)"
+            )
+        longest = self.settings.alternatives_max_sentences
+        for i, text in enumerate(texts):
+            count = len(segment(text))
+            if count > longest:
+                raise MtsError(
+                    f"alternatives are given for texts of up to {longest} sentences; text {i} has {count}"
+                )
+
+    def _with_alternatives(
+        self,
+        texts: list[str],
+        documents: list[DocumentTranslation],
+        target: str,
+        n: int,
+        checker: SegmentChecker,
+    ) -> list[DocumentTranslation]:
+        """The documents with up to ``n`` other translations each, built from each sentence's beam.
+
+        The k-th alternative takes each sentence's k-th best hypothesis (its last one where the beam
+        holds fewer), repaired as the main translation is; texts equal to the main translation or
+        to an earlier alternative are dropped."""
+        translator = self.models.translator(SOURCE, target)
+        if not isinstance(translator, NBestTranslator):
+            raise MtsError(f"the {SOURCE}→{target} route gives no alternatives")
+        sentences = [s.source for document in documents for s in document.segments]
+        beams = translator.translate_n(sentences, SOURCE, target, n + 1) if sentences else []
+        model_id = translator.models[-1].id if translator.models else None
+        results = []
+        offset = 0
+        for text, document in zip(texts, documents, strict=True):
+            own = beams[offset : offset + len(document.segments)]
+            offset += len(document.segments)
+            located = segment(text)
+            seen = {document.translation}
+            found: list[Alternative] = []
+            for k in range(1, max((len(beam) for beam in own), default=0)):
+                outputs, scores = [], []
+                for seg, beam in zip(document.segments, own, strict=True):
+                    if not beam:
+                        outputs.append(seg.translation)
+                        continue
+                    pick = beam[min(k, len(beam) - 1)]
+                    repaired, _ = checker.check(
+                        seg.source, pick.text, SOURCE, target, score=pick.score, model_id=model_id
+                    )
+                    outputs.append(repaired)
+                    if pick.score is not None:
+                        scores.append(pick.score)
+                other = rebuild_layout(text, located, outputs)
+                if other not in seen:
+                    seen.add(other)
+                    found.append(Alternative(other, round(sum(scores) / len(scores), 4) if scores else None))
+                if len(found) == n:
+                    break
+            results.append(dataclasses.replace(document, alternatives=tuple(found)))
+        return results
+
+    def translate_blocks(
+        self, blocks: list[Block], target: str, glossary: Glossary | None = None
+    ) -> FormattedTranslation:
+        """Translate a document's blocks from French into ``target``, their markup placed on the
+        translation (:func:`service.translation.markup.translate_blocks`)."""
+        return translate_blocks(
+            blocks, SOURCE, target, self.models.translator(SOURCE, target), self.models.checker(glossary)
+        )
+
+    def translate_file(
+        self, data: bytes, fmt: str, target: str, glossary: Glossary | None = None, *, source: str = SOURCE
+    ) -> FileTranslation:
+        """Translate one file of format ``fmt`` into ``target``, in the same format."""
+        return self.translate_files([data], fmt, target, glossary, source=source)[0]
+
+    def translate_files(
+        self,
+        files: Sequence[bytes],
+        fmt: str,
+        target: str,
+        glossary: Glossary | None = None,
+        *,
+        source: str = SOURCE,
+    ) -> list[FileTranslation]:
+        """Translate files of format ``fmt``; their sentences share model batches. With ``source``
+        ``auto``, a file whose text is already in ``target`` comes back as it is."""
+        options = format_options(self.settings)
+        parsed = [parse_document(data, fmt, options) for data in files]
+        checker = self.models.checker(glossary)
+        plains = [plain_text(document.blocks) for document in parsed]
+        detections = [_detect(text) if source == AUTO and text else None for text in plains]
+        todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
+        blocks = [block for i in todo for block in parsed[i].blocks]
+        formatted = (
+            translate_blocks(blocks, SOURCE, target, self.models.translator(SOURCE, target), checker)
+            if blocks
+            else None
+        )
+        results: list[FileTranslation] = []
+        first = 0
+        for i, (data, document) in enumerate(zip(files, parsed, strict=True)):
+            if i not in todo or formatted is None:
+                results.append(FileTranslation(data, _as_is(plains[i], target), detections[i]))
+                continue
+            count = len(document.blocks)
+            own = formatted.blocks[first : first + count]
+            rendered = document.render(own, target)
+            segments = [
+                Segment(s.block - first, s.source, s.translation, s.score, s.flags, where=s.where)
+                for s in formatted.segments
+                if first <= s.block < first + count
+            ]
+            first += count
+            plain = plain_text(own)
+            translation = plain if fmt == "docx" else rendered.decode("utf-8")
+            results.append(
+                FileTranslation(
+                    rendered,
+                    DocumentTranslation(SOURCE, target, translation, formatted.models, segments, plain=plain),
+                    detections[i],
+                )
+            )
+        return results
 
     def process(self, request: DispatchRequest) -> DispatchResult:
         """Translate and summarize one dispatch."""
@@ -222,10 +419,11 @@ class Pipeline:
             parse_langs(r.langs) != langs
             or r.translations != first.translations
             or r.glossary is not first.glossary
+            or r.format != first.format
             for r in requests
         ):
             raise ValueError(
-                "process_many needs requests with the same languages, translation choice and glossary"
+                "process_many needs requests with the same languages, translation choice, glossary and format"
             )
         for request in requests:
             n = request.bullets if request.bullets is not None else self.settings.bullets
@@ -234,15 +432,30 @@ class Pipeline:
         timings: list[dict[str, float]] = [{} for _ in requests]
         translations: list[dict[str, DocumentTranslation]] = [{} for _ in requests]
         checker = self.models.checker(first.glossary)
+        formatted = first.format != "text"
+        # The text summaries are written from: a formatted dispatch's text without markup.
+        texts = (
+            [
+                plain_text(
+                    parse_document(r.text.encode("utf-8"), r.format, format_options(self.settings)).blocks
+                )
+                for r in requests
+            ]
+            if formatted
+            else [r.text for r in requests]
+        )
         for lang in langs if first.translations else ():
             checkpoint()
             t0 = time.perf_counter()
-            documents = translate_documents(
-                [r.text for r in requests],
-                SOURCE,
-                lang,
-                self.models.translator(SOURCE, lang),
-                checker,
+            documents = (
+                [
+                    f.document
+                    for f in self.translate_files(
+                        [r.text.encode("utf-8") for r in requests], first.format, lang, first.glossary
+                    )
+                ]
+                if formatted
+                else translate_documents(texts, SOURCE, lang, self.models.translator(SOURCE, lang), checker)
             )
             share = _ms(t0) / len(requests)
             for i, document in enumerate(documents):
@@ -260,7 +473,7 @@ class Pipeline:
                 spec = request.summarizer or self.settings.summarizer
                 n = request.bullets if request.bullets is not None else self.settings.bullets
                 summaries, summarizer_info, prompt = self._summaries(
-                    request.text,
+                    texts[i],
                     spec,
                     n,
                     (SOURCE, *langs),
@@ -306,7 +519,7 @@ class Pipeline:
         summaries: dict[str, list[Bullet]] = {}
         glossary = self.models.checker(glossary_extra).glossary
         for lang, bullets in raw.items():
-            translated_source = translations[lang].translation if lang in translations else None
+            translated_source = translations[lang].text if lang in translations else None
             checked = []
             for bullet in bullets:
                 verdict = check_bullet(
@@ -323,7 +536,7 @@ class Pipeline:
         if lang not in translations:
             translator = self.models.translator(SOURCE, lang)
             return translate_documents([text], SOURCE, lang, translator, self.models.checker())[0].translation
-        return translations[lang].translation
+        return translations[lang].text
 
     def _write_bullets(
         self,

@@ -67,6 +67,14 @@ class SegmentOut(BaseModel):
         + ".",
         examples=[[]],
     )
+    where: Annotated[str | None, WithJsonSchema({"type": "string"}, mode="serialization")] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="In an HTML, Markdown, Word or NewsML-G2 document: the place of the sentence's "
+        "block (`body/p[3]`, `line 12`, `paragraph 4`, `newsItem[1]/headline`); then `paragraph` is "
+        "the block's index. Absent for plain text.",
+        examples=["body/p[3]"],
+    )
 
     @classmethod
     def of(cls, segment: Segment) -> SegmentOut:
@@ -77,7 +85,15 @@ class SegmentOut(BaseModel):
             translation=segment.translation,
             score=segment.score,
             flags=list(segment.flags),
+            where=segment.where,
         )
+
+
+class AlternativeOut(BaseModel):
+    """Another translation from the beam."""
+
+    translation: str
+    score: float | None = Field(description="Mean token log-probability (closer to 0 = more confident).")
 
 
 class TranslationOut(BaseModel):
@@ -89,10 +105,17 @@ class TranslationOut(BaseModel):
     translation: str = Field(description="The whole translation, paragraphs kept.")
     models: list[ModelRef] = Field(description="The models applied, in order (two for a pivot).")
     segments: list[SegmentOut] = Field(description="One per source sentence, in order.")
+    alternatives: list[AlternativeOut] | None = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="With `alternatives: N`: up to N other translations, best first (fewer when the "
+        "beam holds fewer distinct ones). Absent otherwise.",
+    )
 
     @classmethod
     def of(cls, document: DocumentTranslation) -> TranslationOut:
         """The JSON form of a translated dispatch."""
+        alternatives = document.alternatives
         return cls(
             source_lang=document.source_lang,
             target_lang=document.target_lang,
@@ -100,6 +123,9 @@ class TranslationOut(BaseModel):
             translation=document.translation,
             models=[ModelRef.of(m) for m in document.models],
             segments=[SegmentOut.of(s) for s in document.segments],
+            alternatives=None
+            if alternatives is None
+            else [AlternativeOut(translation=a.text, score=a.score) for a in alternatives],
         )
 
 

@@ -135,6 +135,22 @@ TABLE: dict[str, list[Case]] = {
         Case(1, "flagged", _args("translate", "--to", "en", stdin=NUMBERS_FR.encode())),
         Case(0, "allow-flags", _args("translate", "--to", "en", "--allow-flags", stdin=NUMBERS_FR.encode())),
         Case(2, "unsupported-pair", _args("translate", "--to", "de", stdin=b"Salut.")),
+        Case(2, "unknown-format", _args("translate", "--to", "en", "--format", "pdf", stdin=b"Salut.")),
+        Case(
+            2,
+            "word-without-output",
+            _args("translate", "--to", "en", "--format", "docx", stdin=b"PK"),
+            shows=["--output"],
+        ),
+        Case(
+            2,
+            "malformed-word-file",
+            lambda ws: (
+                ["translate", "--to", "en", ws.file("bad.docx", "not a zip"), "-o", str(ws.tmp / "o.docx")],
+                ws.models_env,
+                None,
+            ),
+        ),
     ],
     "process": [
         Case(0, "nothing-flagged", _args("process", "--langs", "en", stdin=b"")),
@@ -146,6 +162,7 @@ TABLE: dict[str, list[Case]] = {
         ),
         Case(0, "allow-flags", _args("process", "--langs", "en", "--allow-flags", stdin=NUMBERS_FR.encode())),
         Case(2, "unknown-language", _args("process", "--langs", "de", stdin=b"Salut.")),
+        Case(2, "word-file", _args("process", "--langs", "en", "--format", "docx", stdin=b"PK")),
     ],
     "batch": [
         Case(0, "every-record-done", lambda ws: _batch(ws, ['{"id": "a", "text": "Salut."}'])),
@@ -163,6 +180,11 @@ TABLE: dict[str, list[Case]] = {
                 ws.models_env,
                 None,
             ),
+        ),
+        Case(
+            2,
+            "word-is-not-a-batch-format",
+            lambda ws: _batch(ws, ['{"id": "a", "text": "Salut."}'], "--format", "docx"),
         ),
     ],
     "batch-verify": [

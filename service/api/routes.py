@@ -136,7 +136,14 @@ def _request_glossary(state: ServiceState, items: list[GlossaryItem] | None) -> 
 
 
 async def _translate_texts(
-    request: Request, texts: list[str], source: str, target: str, glossary: list[GlossaryItem] | None = None
+    request: Request,
+    texts: list[str],
+    source: str,
+    target: str,
+    glossary: list[GlossaryItem] | None = None,
+    *,
+    fmt: str = "text",
+    alternatives: int = 0,
 ) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
     state = _state(request)
     state.runtime.plan.check_pair(source, target)
@@ -149,7 +156,14 @@ async def _translate_texts(
     pipeline = state.runtime.pipeline
     # The request's glossary is compiled in the work thread too: never on the event loop.
     results = await state.run_blocking(
-        lambda: pipeline.translate(texts, source, target, _request_glossary(state, glossary)),
+        lambda: pipeline.translate(
+            texts,
+            source,
+            target,
+            _request_glossary(state, glossary),
+            fmt=fmt,
+            alternatives=alternatives,
+        ),
         request.is_disconnected,
     )
     request.state.segments = sum(len(doc.segments) for doc, _ in results)
@@ -168,7 +182,15 @@ async def v1_translate(body: TranslateRequest, request: Request) -> TranslateRes
     """Translate one dispatch or several, keeping paragraphs; one result per text."""
     _check_unicode(body.model_dump())
     texts = [body.text] if isinstance(body.text, str) else body.text
-    results, detected = await _translate_texts(request, texts, body.source, body.target, body.glossary)
+    results, detected = await _translate_texts(
+        request,
+        texts,
+        body.source,
+        body.target,
+        body.glossary,
+        fmt=body.format,
+        alternatives=body.alternatives,
+    )
     return TranslateResponse.model_validate(
         {
             "translations": [TranslationOut.of(r) for r in results],
@@ -188,6 +210,7 @@ async def _run_pipeline(
     await _count_characters(request, [body.text])
     dispatch = DispatchRequest(
         text=body.text,
+        format=body.format,
         id=getattr(body, "id", None),
         langs=parse_langs(body.langs) if body.langs is not None else TARGETS,
         bullets=body.bullets,
@@ -303,19 +326,19 @@ async def lt_translate(request: Request) -> dict[str, Any]:
     payload = await _lt_payload(request)
     _check_unicode(payload)
     body: LTTranslateRequest = _lt_validate(LTTranslateRequest, payload)
-    if body.format == "html":
-        raise MtsError("format html is not supported yet; send plain text with format=text")
     texts = [body.q] if isinstance(body.q, str) else body.q
-    results, detected = await _translate_texts(request, texts, body.source, body.target)
-    translated: str | list[str] = [r.translation for r in results]
+    results, detected = await _translate_texts(
+        request, texts, body.source, body.target, fmt=body.format, alternatives=body.alternatives
+    )
+    translated = [r.translation for r in results]
+    others = [[a.text for a in r.alternatives or ()] for r in results]
+    single = isinstance(body.q, str)
     answer: dict[str, Any] = {}
-    if isinstance(body.q, str):
-        translated = translated[0]
-        if body.source == "auto":
-            answer["detectedLanguage"] = detected[0]
-    elif body.source == "auto":
-        answer["detectedLanguage"] = detected
-    answer["translatedText"] = translated
+    if body.source == "auto":
+        answer["detectedLanguage"] = detected[0] if single else detected
+    answer["translatedText"] = translated[0] if single else translated
+    if body.alternatives:
+        answer["alternatives"] = others[0] if single else others
     return answer
 
 

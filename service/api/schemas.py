@@ -4,7 +4,7 @@ examples make /docs. Translation, dispatch and summary results are the output mo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,14 @@ GLOSSARY_FIELD = Field(
 )
 
 
+FORMAT_FIELD: Any = Field(
+    default="text",
+    description="`text`, `html` (block structure and inline markup kept; `script`, `style`, `code`, `pre` "
+    'and `translate="no"` left as they are) or `markdown` (markers, URLs and code kept).',
+    examples=["text"],
+)
+
+
 class TranslateRequest(Strict):
     text: str | list[str] = Field(
         description="A dispatch, or several (one translation each).", examples=[SAMPLE_FR]
@@ -61,6 +69,15 @@ class TranslateRequest(Strict):
     )
     target: str = Field(description="Target language: `en` or `ko`.", examples=["en"])
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    format: Literal["text", "html", "markdown"] = FORMAT_FIELD
+    alternatives: int = Field(
+        default=0,
+        ge=0,
+        description="How many alternative translations to return besides the main one, from beam "
+        "search (at most MTS_MAX_ALTERNATIVES; texts of up to MTS_ALTERNATIVES_MAX_SENTENCES sentences, "
+        "plain text only).",
+        examples=[0],
+    )
 
 
 class TranslateResponse(BaseModel):
@@ -88,6 +105,7 @@ class DispatchRequestIn(Strict):
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    format: Literal["text", "html", "markdown"] = FORMAT_FIELD
 
 
 class SummarizeRequest(Strict):
@@ -105,6 +123,7 @@ class SummarizeRequest(Strict):
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    format: Literal["text", "html", "markdown"] = FORMAT_FIELD
 
 
 class LanguagePair(BaseModel):
@@ -176,9 +195,13 @@ class LTTranslateRequest(BaseModel):
     q: str | list[str] = Field(description="Text (or texts) to translate.", examples=["Bonjour le monde."])
     source: str = Field(default="auto", description="Source language code or `auto`.", examples=["fr"])
     target: str = Field(description="Target language code.", examples=["en"])
-    format: Literal["text", "html"] = Field(default="text", description="Only `text` is supported.")
+    format: Literal["text", "html"] = Field(
+        default="text", description="`text`, or `html` (markup kept, see `/v1/translate`)."
+    )
     api_key: str | None = Field(default=None, description="API key, when the server requires one.")
-    alternatives: int = Field(default=0, ge=0, le=3, description="Accepted; no alternatives are returned.")
+    alternatives: int = Field(
+        default=0, ge=0, description="Alternative translations to return (at most MTS_MAX_ALTERNATIVES)."
+    )
 
 
 class LTDetectRequest(BaseModel):

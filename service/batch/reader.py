@@ -1,21 +1,53 @@
-"""Reading batch input: a JSONL file ({"id", "text", ...} per line) or a directory of text files.
+"""Reading batch input: a JSONL file ({"id", "text", ...} per line) or a directory of files.
 
 In a directory, the files whose names match a pattern (``*.txt`` unless told otherwise) are the
 dispatches, in this directory and every directory below it, each with its relative path as id.
 README files and hidden files or directories are never read as dispatches: a ``README.md`` next
 to an archive describes it, it is not part of it.
+
+A record's text is the dispatch in the job's format: plain text, or the source of an HTML,
+Markdown or NewsML-G2 document (a file's content, or a JSONL line's ``text``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from service.batch.records import Record
+from service.batch.records import BATCH_FORMATS, Record
 from service.errors import MtsError
+from service.formats import EXTENSIONS
 
 DEFAULT_PATTERN = "*.txt"
+#: ``--format auto``: the format named by the ``--glob`` pattern's extension, else text.
+AUTO = "auto"
+
+
+def resolve_format(fmt: str, pattern: str | None) -> tuple[str, str]:
+    """The (format, file pattern) of a batch job from ``--format`` and ``--glob`` (None: not given).
+
+    ``auto`` takes the format whose extension the pattern ends with (``*.xml`` → newsml, ``*.html``
+    → html), else text. Without a pattern, the files are those of the format's first extension
+    (``*.txt`` for text and auto, ``*.xml`` for newsml). ``docx`` is returned as any format, for
+    the job to refuse with its reason; a name that is no format is an error."""
+    fmt = fmt.strip().lower()
+    if fmt != AUTO and fmt not in EXTENSIONS:
+        raise MtsError(f"unknown format {fmt!r}; choose one of: {AUTO}, {', '.join(BATCH_FORMATS)}")
+    if fmt == AUTO:
+        fmt = format_of_pattern(pattern) if pattern is not None else "text"
+    if pattern is None:
+        pattern = f"*{EXTENSIONS[fmt][0]}"
+    return fmt, pattern
+
+
+def format_of_pattern(pattern: str) -> str:
+    """The format whose file extension ends ``pattern`` (``2025/*.md`` → markdown), else text."""
+    suffix = PurePath(pattern.strip()).suffix.lower()
+    for fmt, suffixes in EXTENSIONS.items():
+        if suffix in suffixes:
+            return fmt
+    return "text"
 
 
 def dir_files(root: Path, pattern: str = DEFAULT_PATTERN) -> list[Path]:

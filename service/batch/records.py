@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.errors import MtsError
+from service.formats import FORMATS
 from service.languages import TARGETS
+
+#: The formats a batch record can be: text formats only (a record is a string).
+BATCH_FORMATS = tuple(fmt for fmt in FORMATS if fmt != "docx")
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,24 @@ class BatchOptions:
     batch_tokens: int | None = None
     records_per_batch: int = 16
     cache: bool = True
+    #: What each record's text is: ``text``, or a document (``html``, ``markdown``, ``newsml``)
+    #: translated with its markup; the translation field of an output line is then the document.
+    format: str = "text"
+    #: Check each translated NewsML-G2 item against the shipped schema; a failure is a record error.
+    validate: bool = False
+
+
+def check_options(options: BatchOptions) -> None:
+    """Refuse a format a batch record cannot be, and a validation the format does not have."""
+    if options.format == "docx":
+        raise MtsError(
+            "Word (.docx) files are not a batch format (a record is text); translate them one by one "
+            "with `mts translate FILE.docx -o OUT.docx` or through POST /v1/documents"
+        )
+    if options.format not in BATCH_FORMATS:
+        raise MtsError(f"unknown batch format {options.format!r}; choose one of: {', '.join(BATCH_FORMATS)}")
+    if options.validate and options.format != "newsml":
+        raise MtsError("--validate checks NewsML-G2 items: use it with --format newsml")
 
 
 @dataclass(frozen=True)

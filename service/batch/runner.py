@@ -1,23 +1,26 @@
-"""The batch job: input → pipeline → resumable JSONL output, locally or on Ray."""
+"""The batch job: input → pipeline → resumable JSONL output, locally or on Ray; with an items
+folder, each translation also written as a file in the job's format (``--items``)."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from service.batch.progress import Progress
 from service.batch.reader import DEFAULT_PATTERN, count_records, read_records
-from service.batch.records import BatchOptions, Record
+from service.batch.records import BatchOptions, Record, check_options, error_line
 from service.batch.worker import BatchWorker
 from service.batch.writer import ResumableWriter
 from service.config import Settings
 from service.errors import MtsError
+from service.formats import EXTENSIONS
 from service.models.loading import cpu_threads
 
 Engine = Literal["local", "ray"]
@@ -45,6 +48,8 @@ class BatchSummary:
     dropped_duplicates: int = 0
     #: Why the translation cache was turned off (None when it worked or was not used).
     cache_problem: str | None = None
+    #: Translated files written into the items folder by this run (``--items``).
+    items: int = 0
 
     @property
     def failed_total(self) -> int:
@@ -82,7 +87,98 @@ class BatchSummary:
             lines.append(f"removed: {self.dropped_duplicates} duplicate lines of ids already in the output")
         if self.failures:
             lines.append(f"failed records in the output: {self.failure_text()}")
+        if self.items:
+            lines.append(f"items written: {self.items}")
         return "\n".join(lines)
+
+
+def item_names(record_id: str, fmt: str, langs: Iterable[str]) -> dict[str, PurePosixPath]:
+    """Where each translation of a record goes in the items folder, by language: the record's id
+    without its extension, then the language and the format's extension, in the id's subfolders
+    (``2026/03/missile.xml`` → ``2026/03/missile.en.xml``; ``yna-42`` → ``yna-42.en.xml``).
+
+    Raises ValueError for an id that names no file inside the folder (absolute, ``..``, hidden)."""
+    path = PurePosixPath(record_id)
+    if (
+        not record_id.strip()
+        or "\\" in record_id
+        or "\x00" in record_id
+        or path.is_absolute()
+        or any(part in ("", ".", "..") or part.startswith(".") for part in path.parts)
+    ):
+        raise ValueError(f"the id {record_id!r} is not a relative file path inside the items folder")
+    suffix = path.suffix if path.suffix.lower() in EXTENSIONS[fmt] else ""
+    stem = path.name[: -len(suffix)] if suffix else path.name
+    ext = suffix or EXTENSIONS[fmt][0]
+    return {lang: path.with_name(f"{stem}.{lang}{ext}") for lang in langs}
+
+
+def write_item(path: Path, data: bytes) -> None:
+    """Write one item atomically: a hidden temporary file next to it, renamed over it, so that a
+    reader (or a crash) never sees half an item; an existing item is replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+class ItemWriter:
+    """Writes each result's translations as files under the items folder (``--items``).
+
+    Items go out before their output line: a run killed in between leaves items whose line is
+    missing, and the resumed run processes the record again and replaces them; a line in OUTPUT
+    therefore always has its items. A record whose id names no file inside the folder gets an
+    error line of kind ``record`` instead of its result."""
+
+    def __init__(self, root: Path, fmt: str) -> None:
+        self.root = root
+        self.fmt = fmt
+        self.written = 0
+
+    def write(self, line: dict[str, Any]) -> dict[str, Any]:
+        """Write the items of a result line; returns the line to write to OUTPUT (the same line,
+        or an error line). An item that cannot be written raises :class:`MtsError`."""
+        translations = line.get("translations")
+        if line.get("error") is not None or not isinstance(translations, dict):
+            return line
+        record_id = str(line["id"])
+        try:
+            names = item_names(record_id, self.fmt, translations)
+        except ValueError as exc:
+            return error_line(record_id, "invalid_item_name", str(exc))
+        for lang, name in names.items():
+            target = self.root / name
+            try:
+                write_item(target, str(translations[lang]["translation"]).encode("utf-8"))
+            except OSError as exc:
+                raise MtsError(
+                    f"cannot write item {target}: {exc.strerror or exc}; nothing was counted as done for "
+                    f"record {record_id!r} — fix the cause and rerun the same command to resume"
+                ) from None
+            self.written += 1
+        return line
+
+
+def _check_items_folder(items: Path, input_path: Path, output_path: Path) -> None:
+    """Refuse an items folder that the job would read back as input, or that is a file."""
+    if items.exists() and not items.is_dir():
+        raise MtsError(f"--items {items} is a file; give a folder for the translated items")
+    folder = items.resolve()
+    if input_path.is_dir() and folder.is_relative_to(input_path.resolve()):
+        raise MtsError(
+            f"--items {items} is inside INPUT {input_path}: its translated files would be read as "
+            "dispatches by the next run; choose a folder outside INPUT"
+        )
+    if folder == output_path.resolve():
+        raise MtsError(f"--items {items} is the OUTPUT file; choose another folder")
 
 
 def approx_tokens(text: str | None) -> int:
@@ -132,10 +228,13 @@ def run_batch(
     quiet: bool = False,
     warn: Any = None,
     pattern: str = DEFAULT_PATTERN,
+    items: Path | None = None,
 ) -> BatchSummary:
     """Process every record of INPUT not yet in OUTPUT; fatal problems raise before any work.
 
-    ``pattern`` chooses the files of a directory INPUT (``mts batch --glob``).
+    ``pattern`` chooses the files of a directory INPUT (``mts batch --glob``); ``options.format``
+    says what a record's text is. With ``items``, each translation of a record this run processes
+    is also written as a file there (:func:`item_names`), before its line.
 
     Raises :class:`MtsError` when OUTPUT is locked by another run, cannot be written (a full disk:
     nothing partial is counted as done) or a record fails for an environmental reason (nothing is
@@ -147,13 +246,19 @@ def run_batch(
         raise MtsError(f"unknown engine {engine!r}; use local or ray")
     if workers < 1:
         raise MtsError("--workers must be at least 1")
+    check_options(options)
+    if items is not None:
+        _check_items_folder(items, input_path, output_path)
     # Input that holds no dispatch, then a missing model, stop the job here, before the output is
     # touched; the input is checked first because it is cheap and a model check may download.
     total = count_records(input_path, pattern)
     BatchWorker.check_available(settings, options)
     writer = ResumableWriter(output_path, restart=restart)
     try:
-        summary = _run(input_path, writer, total, settings, options, engine, workers, quiet, warn, pattern)
+        item_writer = ItemWriter(items, options.format) if items is not None else None
+        summary = _run(
+            input_path, writer, total, settings, options, engine, workers, quiet, warn, pattern, item_writer
+        )
     except BaseException:
         with contextlib.suppress(MtsError):  # the first failure is the one to report
             writer.close()
@@ -173,6 +278,7 @@ def _run(
     quiet: bool,
     warn: Any,
     pattern: str,
+    item_writer: ItemWriter | None,
 ) -> BatchSummary:
     started = time.monotonic()
     resumed = len(writer.done)
@@ -208,6 +314,8 @@ def _run(
 
     def emit(line: dict[str, Any], text: str | None = None) -> None:
         nonlocal failed
+        if item_writer is not None:
+            line = item_writer.write(line)
         writer.write(line)
         error = line.get("error")
         if error is not None:
@@ -277,6 +385,7 @@ def _run(
         retried=writer.retried,
         dropped_duplicates=writer.dropped_duplicates,
         cache_problem=cache_problem,
+        items=item_writer.written if item_writer is not None else 0,
     )
 
 

@@ -3,8 +3,9 @@
 The local engine runs it in-process or in worker processes; the Ray engine runs it in actors.
 
 What goes wrong with a record is sorted by whose fault it is. A record that is wrong in itself
-(the reader's bad records, a text the pipeline refuses as input) gets an error line of kind
-``record``; an unexpected exception of the pipeline on one record's text gets one of kind
+(the reader's bad records, a text the pipeline refuses as input, a document that is malformed or
+not of the job's format, a NewsML-G2 translation that fails the schema with ``validate``) gets an
+error line of kind ``record``; an unexpected exception of the pipeline on one record's text gets one of kind
 ``pipeline`` (retried on resume). An environmental failure (a full disk, a model or runtime crash,
 any other :class:`MtsError`) is never written as a record's result: it raises
 :class:`BatchEnvironmentError`, which stops the job with nothing written for that record.
@@ -20,7 +21,9 @@ from typing import Any
 from service.batch.records import PIPELINE, RECORD, BatchOptions, Record, error_line
 from service.config import Settings
 from service.errors import MtsError
-from service.pipeline import DispatchRequest, DispatchResult
+from service.formats import parse_document
+from service.formats.base import DocumentFormatError
+from service.pipeline import DispatchRequest, DispatchResult, format_options
 from service.runtime import Runtime
 from service.runtime.executor import JobTooLargeError
 from service.schemas import DispatchOut
@@ -30,7 +33,7 @@ from service.translation.cache import CachingTranslator, TranslationCache
 log = logging.getLogger("mts.batch")
 
 #: Exceptions of the pipeline that reject a record's own input: an error line of kind ``record``.
-INPUT_ERRORS: tuple[type[BaseException], ...] = (JobTooLargeError,)
+INPUT_ERRORS: tuple[type[BaseException], ...] = (JobTooLargeError, DocumentFormatError)
 #: Exceptions that say the environment failed (disk, database, memory, model runtime, any other
 #: :class:`MtsError`): the job stops, nothing is written for the record.
 ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -90,9 +93,40 @@ class BatchWorker:
             bullets=self.options.bullets,
             summarizer=self.options.summarizer,
             summaries=self.options.summaries,
+            format=self.options.format,
         )
 
+    def _document_error(self, record: Record) -> dict[str, Any] | None:
+        """The error line of a record whose text is not a document of the job's format (None when
+        it is, and for plain text): it fails alone, before its group shares translation batches."""
+        if self.options.format == "text" or record.text is None:
+            return None
+        try:
+            parse_document(record.text.encode("utf-8"), self.options.format, format_options(self.settings))
+        except DocumentFormatError as exc:
+            return error_line(record.id, "invalid_document", str(exc), RECORD)
+        return None
+
+    def _invalid_item(self, record_id: str, result: DispatchResult) -> dict[str, Any] | None:
+        """With ``validate``, the error line of a result whose NewsML-G2 items fail the schema."""
+        if not self.options.validate:
+            return None
+        from service.formats.newsml import validate_newsml
+
+        for lang, translation in result.translations.items():
+            problems = validate_newsml(translation.translation.encode("utf-8"))
+            if problems:
+                shown = "; ".join(problems[:3]) + (
+                    f"; … ({len(problems) - 3} more)" if len(problems) > 3 else ""
+                )
+                message = f"the {lang} item does not validate against the NewsML-G2 schema: {shown}"
+                return error_line(record_id, "invalid_newsml", message, RECORD)
+        return None
+
     def _line(self, record: Record, result: DispatchResult) -> dict[str, Any]:
+        invalid = self._invalid_item(record.id, result)
+        if invalid is not None:
+            return invalid
         line = DispatchOut.of(result).model_dump(mode="json")
         # Input fields other than id and text are carried through, unless they would hide ours.
         carried = {k: v for k, v in record.extra.items() if k not in line and k != "error"}
@@ -107,6 +141,8 @@ class BatchWorker:
         for i, record in enumerate(records):
             if record.error is not None:
                 lines[i] = error_line(record.id, record.error["type"], record.error["message"])
+            elif (refused := self._document_error(record)) is not None:
+                lines[i] = refused
             else:
                 good.append((i, record))
         if good:

@@ -21,9 +21,13 @@ def make_client(tiny_marian: Path, tiny_m2m100: Path) -> Iterator[Callable[..., 
     clients: list[TestClient] = []
 
     def build(fake: EchoTranslator | None = None, ready: bool = True, **overrides: Any) -> TestClient:
-        settings = Settings(
-            model_fr_en=str(tiny_marian), model_fr_ko=str(tiny_m2m100), num_beams=1, device="cpu", **overrides
-        )
+        base: dict[str, Any] = {
+            "model_fr_en": str(tiny_marian),
+            "model_fr_ko": str(tiny_m2m100),
+            "num_beams": 1,
+            "device": "cpu",
+        }
+        settings = Settings(**(base | overrides))
         loaders = Loaders(translator=lambda spec, s: fake) if fake is not None else None
         client = TestClient(create_app(settings, loaders=loaders), raise_server_exceptions=False)
         client.__enter__()
