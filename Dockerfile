@@ -16,11 +16,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MTS_MODELS_DIR=/models \
+    MTS_DOCUMENTS_PATH=/documents \
     MTS_HOST=0.0.0.0 \
     MTS_PORT=8000
 RUN useradd --create-home --uid 1000 mts \
-    && mkdir -p /models \
-    && chown mts /models
+    && mkdir -p /models /documents \
+    && chown mts /models /documents
 WORKDIR /app
 COPY constraints.txt ./
 
