@@ -81,6 +81,7 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
     ready; stopped afterwards, and its log must hold no traceback."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
+    env["MTS_DOCUMENTS_PATH"] = str(workdir / "documents")
     env.update(settings)
     log = workdir / "server.log"
     with log.open("wb") as sink:

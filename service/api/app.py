@@ -23,6 +23,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.documents import (
+    UPLOAD_OVERHEAD_BYTES,
+    UPLOAD_PATHS,
+    JobNotDoneError,
+    install_documents,
+)
 from service.api.metrics import multiprocess_mode
 from service.api.routes import LIBRETRANSLATE_PATHS, router
 from service.api.security import (
@@ -42,6 +48,7 @@ from service.api.state import (
 )
 from service.api.store import STORE_RETRY_AFTER_S, StoreUnavailableError, key_id
 from service.config import Settings
+from service.documents.store import TooManyJobsError
 from service.errors import (
     BrokenModelError,
     ConfigurationError,
@@ -96,6 +103,8 @@ French, English and Korean whose numbers and names are checked against the sourc
 ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
     (AuthError, 401, "unauthorized", None),
     (RateLimitedError, 429, "rate_limited", None),
+    (TooManyJobsError, 429, "too_many_jobs", None),
+    (JobNotDoneError, 409, "not_done", None),
     (PayloadTooLargeError, 413, "payload_too_large", None),
     (JobTooLargeError, 413, "payload_too_large", None),
     (UnsupportedLanguagePairError, 400, "unsupported_language_pair", None),
@@ -181,21 +190,32 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 class BodyLimitMiddleware:
     """Read each request's whole body before anything parses it: over ``max_bytes`` (declared or
     counted, chunked bodies included) is 413; not finished within ``timeout_s`` is 408 and the
-    connection closes. The app then reads the body from memory."""
+    connection closes. The app then reads the body from memory. File uploads (``upload_paths``)
+    may be up to ``max_upload_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout_s: float = 30.0,
+        upload_paths: frozenset[str] = frozenset(),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
+        self.upload_paths = upload_paths
+        self.max_upload_bytes = max(max_upload_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_upload_bytes if scope.get("path") in self.upload_paths else self.max_bytes
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, send, limit)
             return
         chunks: list[bytes] = []
         received = 0
@@ -217,16 +237,16 @@ class BodyLimitMiddleware:
             if message["type"] == "http.disconnect":
                 return  # the client went away: nobody to answer
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                await self._too_large(scope, send)
+            if received > limit:
+                await self._too_large(scope, send, limit)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replaying(b"".join(chunks), receive), send)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        message = f"request body over the limit of {self.max_bytes} bytes"
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        message = f"request body over the limit of {limit} bytes"
         await _send_error(scope, send, 413, "payload_too_large", message, close=True)
 
 
@@ -404,6 +424,9 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
     )
     app.state.service = state
     app.include_router(router)
+    # Document jobs (/v1/documents, /translate_file): their routes, and their background worker
+    # started after the lifespan above and stopped before it ends.
+    install_documents(app, state)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_docs(app)
 
@@ -451,7 +474,11 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
         return response
 
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.timeout_body_s
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.timeout_body_s,
+        upload_paths=UPLOAD_PATHS,
+        max_upload_bytes=settings.document_max_bytes + UPLOAD_OVERHEAD_BYTES,
     )
     app.add_middleware(WorkerHeaderMiddleware, worker=f"{socket.gethostname()}:{os.getpid()}")
     return app

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from service.api.state import ServiceState
 
 router = APIRouter()
-LIBRETRANSLATE_PATHS = frozenset({"/translate", "/languages", "/detect"})
+LIBRETRANSLATE_PATHS = frozenset({"/translate", "/languages", "/detect", "/translate_file"})
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in {

@@ -66,7 +66,9 @@ def is_admin(admin_keys: frozenset[str], given: str | None) -> bool:
 # /metrics and the API documentation are open unless MTS_OPEN_METRICS / MTS_OPEN_DOCS say no.
 # Every other path, including routes added later and unknown paths, needs a key when keys are set.
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/"})
-OPEN_PREFIXES = ("/static/",)
+# /download_file/ (LibreTranslate): as there, the URL a /translate_file answer gives is fetched with
+# no key; its job id (192 random bits) is the permission.
+OPEN_PREFIXES = ("/static/", "/download_file/")
 METRICS_PATHS = frozenset({"/metrics"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 # The documentation pages' scripts, styles and icon (service/api/app.py DOCS_ASSETS_PATH).
