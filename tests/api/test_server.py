@@ -71,3 +71,24 @@ def test_libretranslate_client_library_translates(server: str) -> None:
     assert isinstance(translated, str) and translated
     assert {lang["code"] for lang in client.languages()} >= {"fr", "en", "ko"}
     assert client.detect("La Corée du Nord a tiré deux missiles balistiques mardi.")[0]["language"] == "fr"
+
+
+def test_libretranslate_html_and_alternatives_as_its_clients_send_them(server: str) -> None:
+    """libretranslatepy 2.1 posts form fields with urllib and has no argument for `format` or
+    `alternatives`; a client that adds them to the same form gets LibreTranslate's answers."""
+    import json as json_module
+    from urllib import parse, request
+
+    def post(**fields: str) -> dict[str, object]:
+        data = parse.urlencode({"source": "fr", "target": "en", **fields}).encode()
+        with request.urlopen(request.Request(server + "/translate", data=data), timeout=60) as answer:
+            result: dict[str, object] = json_module.loads(answer.read().decode())
+        return result
+
+    html = post(q='<p>Le ministre est <a href="/cho">arrivé</a> à Séoul.</p>', format="html")
+    translated = str(html["translatedText"])
+    assert translated.startswith("<p>") and translated.count('<a href="/cho">') == 1
+    assert translated.endswith("</p>") and "alternatives" not in html
+    several = post(q="Le ministre est arrivé à Séoul.", alternatives="2")
+    assert isinstance(several["translatedText"], str)
+    assert isinstance(several["alternatives"], list) and len(several["alternatives"]) <= 2
