@@ -95,7 +95,8 @@ def test_no_server_errors_for_hostile_strings_in_chunked_bodies(make_client: Cli
     limits, control characters), an over-long glossary term added, sent chunked (no length)."""
     from hypothesis import strategies as st
 
-    client = make_client(fake=EchoTranslator(), max_body_bytes=20_000, document_max_bytes=20_000)
+    limit = 20_000  # of JSON bodies and of uploaded files alike
+    client = make_client(fake=EchoTranslator(), max_body_bytes=limit, document_max_bytes=limit)
     schema = schemathesis.openapi.from_dict(client.app.openapi())  # type: ignore[attr-defined]
     operations = [result.ok() for result in schema.get_all_operations()]
     with_body = [op for op in operations if op.method.upper() == "POST"]
@@ -113,7 +114,7 @@ def test_no_server_errors_for_hostile_strings_in_chunked_bodies(make_client: Cli
             spoiled["glossary"] = [{"fr": "terme " * 80, "en": "term"}]
             raw = json.dumps(spoiled).encode()  # a lone surrogate travels as its \\ud800 escape
             if big:
-                pad = b"x" * (20_000 + UPLOAD_OVERHEAD_BYTES + 10_000)  # over the upload limit too
+                pad = b"x" * (limit + UPLOAD_OVERHEAD_BYTES + 10_000)  # over the upload limit too
                 raw = raw[:-1] + b', "pad": "' + pad + b'"}'
             response = client.request(
                 case.method.upper(),
