@@ -8,6 +8,7 @@ are translated and how.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ CODES: tuple[str, ...] = tuple(LANGUAGES)
 SOURCE = "fr"
 #: The languages dispatches are translated into (and summarized in, besides French).
 TARGETS: tuple[str, ...] = ("en", "ko")
+#: The registers Korean output is written in: ``news`` (한다체, "~했다", as Korean news is written)
+#: and ``polite`` (합니다체, "~했습니다").
+KoreanStyle = Literal["news", "polite"]
+KOREAN_STYLES: tuple[str, ...] = get_args(KoreanStyle)
 
 
 def display_name(code: str) -> str:
