@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.languages import KoreanStyle
+
 
 def _default_models_dir() -> Path:
     return Path.home() / ".cache" / "mts" / "models"
@@ -63,6 +65,17 @@ class Settings(BaseSettings):
         default=None,
         description="Glossary files (TSV or YAML, comma-separated) added to the shipped one; "
         "their entries override shipped entries with the same French form.",
+    )
+    enforce_terms: bool = Field(
+        default=True,
+        description="Write a glossary term missing from a translation over the words aligned with "
+        "it; a sentence where that fails is flagged `term_not_applied`.",
+    )
+    korean_style: KoreanStyle = Field(
+        default="news",
+        description="Register of Korean output when a request names none: `news` (한다체, "
+        '"~했다") or `polite` (합니다체, "~했습니다"); both write numbers in the press style '
+        "(3만4천300명).",
     )
     low_confidence: str = Field(
         default="-1.5",
@@ -196,6 +209,18 @@ class Settings(BaseSettings):
     document_jobs_per_key: int = Field(
         default=20, ge=1, description="Document jobs one API key may hold at once."
     )
+
+    # -- stored glossaries (/v1/glossaries, `mts glossary`) ---------------------------------------
+    glossaries_path: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "mts" / "glossaries.sqlite3",
+        description="SQLite database of the stored glossaries (shared by every serving process and "
+        "the `mts glossary` commands).",
+    )
+    glossary_max_entries: int = Field(default=100_000, ge=1, description="Entries in one stored glossary.")
+    glossary_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="Size of one glossary upload (request body or file)."
+    )
+    glossaries_per_key: int = Field(default=100, ge=1, description="Stored glossaries one API key may hold.")
 
     # -- Ray Serve (`mts serve --engine ray`) ----------------------------------------------------
     serve_replicas: int = Field(

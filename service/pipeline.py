@@ -19,7 +19,7 @@ from service.formats import parse_document
 from service.formats.base import Block, FormatOptions, Limits, TranslatedBlock
 from service.languages import SOURCE, TARGETS, display_name
 from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
-from service.quality.repair import SegmentChecker
+from service.quality.repair import SegmentChecker, korean_style
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, MalformedSummaryError, Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
@@ -51,8 +51,9 @@ class ModelSource(Protocol):
         """The summarizer a setting names (default: the configured one)."""
         ...
 
-    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
-        """Repairs and flags with the configured glossary plus ``glossary``."""
+    def checker(self, glossary: Glossary | None = None, style: str | None = None) -> SegmentChecker:
+        """Repairs and flags with the configured glossary plus ``glossary``, Korean output in
+        ``style`` (the configured style when None)."""
         ...
 
 
@@ -97,6 +98,7 @@ class DispatchRequest:
     translations: bool = True
     glossary: Glossary | None = None  # entries added to the configured glossary for this request
     format: str = "text"  # or html, markdown: translations keep the markup, bullets are plain text
+    style: str | None = None  # Korean register (news, polite); None: the configured one
 
 
 @dataclass
@@ -226,6 +228,7 @@ class Pipeline:
         *,
         fmt: str = "text",
         alternatives: int = 0,
+        style: str | None = None,
     ) -> list[tuple[DocumentTranslation, Detection | None]]:
         """Translate dispatches from ``source`` (French, or ``auto``) into ``target``.
 
@@ -235,18 +238,19 @@ class Pipeline:
         the detected language says so). Sentences of all texts share model batches.
 
         ``fmt`` ``html`` or ``markdown``: each text is such a document, translated with its markup.
-        ``alternatives``: that many other translations of each text besides the main one."""
+        ``alternatives``: that many other translations of each text besides the main one.
+        ``style``: the register of Korean output (:data:`service.text.register.STYLES`)."""
         if fmt != "text":
             if alternatives:
                 raise MtsError("alternatives are given for plain text only (format text)")
             files = self.translate_files(
-                [text.encode("utf-8") for text in texts], fmt, target, glossary, source=source
+                [text.encode("utf-8") for text in texts], fmt, target, glossary, source=source, style=style
             )
             return [(f.document, f.detected) for f in files]
         if alternatives:
             self._check_alternatives(texts, alternatives)
         detections = [_detect(text) if source == AUTO else None for text in texts]
-        checker = self.models.checker(glossary)  # a bad glossary fails before any model loads
+        checker = self.models.checker(glossary, style)  # a bad glossary fails before any model loads
         todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
         translated = (
             translate_documents(
@@ -337,19 +341,25 @@ class Pipeline:
         return results
 
     def translate_blocks(
-        self, blocks: list[Block], target: str, glossary: Glossary | None = None
+        self, blocks: list[Block], target: str, glossary: Glossary | None = None, style: str | None = None
     ) -> FormattedTranslation:
         """Translate a document's blocks from French into ``target``, their markup placed on the
         translation (:func:`service.translation.markup.translate_blocks`)."""
-        return translate_blocks(
-            blocks, SOURCE, target, self.models.translator(SOURCE, target), self.models.checker(glossary)
-        )
+        checker = self.models.checker(glossary, style)
+        return translate_blocks(blocks, SOURCE, target, self.models.translator(SOURCE, target), checker)
 
     def translate_file(
-        self, data: bytes, fmt: str, target: str, glossary: Glossary | None = None, *, source: str = SOURCE
+        self,
+        data: bytes,
+        fmt: str,
+        target: str,
+        glossary: Glossary | None = None,
+        *,
+        source: str = SOURCE,
+        style: str | None = None,
     ) -> FileTranslation:
         """Translate one file of format ``fmt`` into ``target``, in the same format."""
-        return self.translate_files([data], fmt, target, glossary, source=source)[0]
+        return self.translate_files([data], fmt, target, glossary, source=source, style=style)[0]
 
     def translate_files(
         self,
@@ -359,12 +369,13 @@ class Pipeline:
         glossary: Glossary | None = None,
         *,
         source: str = SOURCE,
+        style: str | None = None,
     ) -> list[FileTranslation]:
         """Translate files of format ``fmt``; their sentences share model batches. With ``source``
         ``auto``, a file whose text is already in ``target`` comes back as it is."""
         options = format_options(self.settings)
         parsed = [parse_document(data, fmt, options) for data in files]
-        checker = self.models.checker(glossary)
+        checker = self.models.checker(glossary, style)
         plains = [plain_text(document.blocks) for document in parsed]
         detections = [_detect(text) if source == AUTO and text else None for text in plains]
         todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
@@ -420,10 +431,12 @@ class Pipeline:
             or r.translations != first.translations
             or r.glossary is not first.glossary
             or r.format != first.format
+            or r.style != first.style
             for r in requests
         ):
             raise ValueError(
-                "process_many needs requests with the same languages, translation choice, glossary and format"
+                "process_many needs requests with the same languages, translation choice, glossary, "
+                "format and style"
             )
         for request in requests:
             n = request.bullets if request.bullets is not None else self.settings.bullets
@@ -431,7 +444,7 @@ class Pipeline:
                 raise MtsError(f"bullets must be between 3 and 5, not {n}")
         timings: list[dict[str, float]] = [{} for _ in requests]
         translations: list[dict[str, DocumentTranslation]] = [{} for _ in requests]
-        checker = self.models.checker(first.glossary)
+        checker = self.models.checker(first.glossary, first.style)
         formatted = first.format != "text"
         # The text summaries are written from: a formatted dispatch's text without markup.
         texts = (
@@ -451,7 +464,11 @@ class Pipeline:
                 [
                     f.document
                     for f in self.translate_files(
-                        [r.text.encode("utf-8") for r in requests], first.format, lang, first.glossary
+                        [r.text.encode("utf-8") for r in requests],
+                        first.format,
+                        lang,
+                        first.glossary,
+                        style=first.style,
                     )
                 ]
                 if formatted
@@ -479,7 +496,7 @@ class Pipeline:
                     (SOURCE, *langs),
                     translations[i],
                     strict=request.strict,
-                    glossary_extra=request.glossary,
+                    checker=checker,
                 )
                 timings[i]["summarize"] = _ms(own_start)
             timings[i]["total"] = round(batch_ms / len(requests) + _ms(own_start), 1)
@@ -505,7 +522,7 @@ class Pipeline:
         translations: dict[str, DocumentTranslation],
         *,
         strict: bool,
-        glossary_extra: Glossary | None = None,
+        checker: SegmentChecker,
     ) -> tuple[dict[str, list[Bullet]], dict[str, Any], str | None]:
         summarizer = self.models.summarizer(spec)
         info: dict[str, Any] = {"requested": spec, "used": summarizer.name, "fallback_reason": None}
@@ -517,8 +534,13 @@ class Pipeline:
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
         info["models"] = list(summarizer.models)
         summaries: dict[str, list[Bullet]] = {}
-        glossary = self.models.checker(glossary_extra).glossary
-        for lang, bullets in raw.items():
+        glossary = checker.glossary
+        for lang, written in raw.items():
+            bullets = (
+                [korean_style(bullet, checker.style) for bullet in written]
+                if lang == "ko" and checker.style is not None
+                else written
+            )
             translated_source = translations[lang].text if lang in translations else None
             checked = []
             for bullet in bullets:

@@ -42,6 +42,28 @@ class EchoTranslator:
         return [Translation(f"[{tgt}] {t}", -0.25) for t in texts]
 
 
+# A stand-in engine that writes Korean in the polite register (as general models tend to), so
+# that the style step has something to convert. English goes through tagged.
+PHRASES = {
+    "Le ministre est arrivé à Séoul mardi.": "장관은 화요일 서울에 도착했습니다.",
+    "Il a rencontré 34 300 personnes.": "그는 3만4천300명을 만났습니다.",
+    "La réunion est importante.": "회의는 중요합니다.",
+}
+
+
+class PoliteKorean:
+    """Writes the Korean of :data:`PHRASES` (other sentences: one polite verb); tags English."""
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/polite", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        if tgt == "ko":
+            return [Translation(PHRASES.get(t, "확인했습니다."), -0.2) for t in texts]
+        return [Translation(f"[{tgt}] {t}", -0.2) for t in texts]
+
+
 def wait_ready(client: TestClient, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -82,6 +104,7 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MTS_")}
     env["MTS_DOCUMENTS_PATH"] = str(workdir / "documents")
+    env["MTS_GLOSSARIES_PATH"] = str(workdir / "glossaries.db")
     env.update(settings)
     log = workdir / "server.log"
     with log.open("wb") as sink:

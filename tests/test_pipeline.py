@@ -58,9 +58,9 @@ class FakeModels:
         parse_summarizer(spec or "extractive")  # an unknown name is the same error as the runtime's
         return ExtractiveSummarizer()
 
-    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
+    def checker(self, glossary: Glossary | None = None, style: str | None = None) -> SegmentChecker:
         base = default_glossary()
-        return SegmentChecker(base.merged(glossary) if glossary else base, Thresholds())
+        return SegmentChecker(base.merged(glossary) if glossary else base, Thresholds(), style=style)
 
 
 class ScriptedSummarizer:

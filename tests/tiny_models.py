@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
+from typing import Any, Literal
 
 import sentencepiece as spm
 
@@ -321,3 +323,100 @@ def build_causal_lm(directory: Path, *, chat_template: bool = True) -> Path:
     Qwen2ForCausalLM(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+# A tiny Marian whose cross-attention is built to attend by position (word alignment tests): token
+# and sublayer weights are zero, so every hidden state the cross-attention sees is the layer norm of
+# its sinusoidal position embedding, x_p = LN(PE(p)); all x_p have the same norm (sqrt(d_model)), so
+# x_q · x_p peaks at p = q (Cauchy-Schwarz). Each decoder layer's query projection is the linear map
+# M with M x_i = x_π(i) (exact: the x_p are linearly independent) and its key projection the
+# identity, so decoder position i attends to source position π(i). With one piece per word, target
+# word i then aligns with source word π(i).
+# Positions the construction controls: every source and target token of the tests below.
+POSITIONS = 8
+# Wider than the other tiny models: with 8 positions in 64 dimensions the position states are
+# well-conditioned enough for the exact query map below (in 16, the slow sinusoids are near-constant).
+D_MODEL = 64
+
+
+def build_attending_marian(directory: Path, tiny_marian: Path, permutations: list[list[int]]) -> Path:
+    """A copy of the tiny Marian (its tokenizer) with a one-head model whose decoder layer k's
+    cross-attention takes decoder position i to source position permutations[k][i] (see the
+    module docstring)."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    shutil.copytree(tiny_marian, directory)
+    config = MarianConfig.from_pretrained(directory)
+    config.decoder_layers = len(permutations)
+    config.encoder_attention_heads = config.decoder_attention_heads = 1
+    config.d_model = D_MODEL
+    torch.manual_seed(0)
+    model = MarianMTModel(config).eval()
+    d_model = config.d_model
+    with torch.no_grad():
+        # Token embeddings (shared with the output projection); the position tables stay.
+        for embedding in (model.model.encoder.embed_tokens, model.model.decoder.embed_tokens, model.lm_head):
+            embedding.weight.zero_()
+        for module in model.modules():
+            if isinstance(module, torch.nn.LayerNorm):
+                module.weight.fill_(1.0)
+                module.bias.zero_()
+        zeroed = []
+        for layer in model.model.encoder.layers:
+            zeroed += [layer.self_attn.out_proj, layer.fc2]
+        for layer in model.model.decoder.layers:
+            zeroed += [layer.self_attn.out_proj, layer.encoder_attn.out_proj, layer.fc2]
+        for linear in zeroed:
+            linear.weight.zero_()
+            linear.bias.zero_()
+        table = model.model.encoder.embed_positions.weight[:POSITIONS].double()
+        assert torch.equal(table, model.model.decoder.embed_positions.weight[:POSITIONS].double())
+        states = torch.nn.functional.layer_norm(table, (d_model,), eps=1e-5).T  # (d_model, positions)
+        for layer, permutation in zip(model.model.decoder.layers, permutations, strict=True):
+            order = permutation + list(range(len(permutation), POSITIONS))
+            query = states[:, order] @ torch.linalg.pinv(states)
+            # What the construction promises, checked: decoder position i attends most to order[i].
+            scores = (query @ states).T @ states
+            assert scores.argmax(dim=1).tolist() == order
+            layer.encoder_attn.q_proj.weight.copy_(query.float())
+            layer.encoder_attn.q_proj.bias.zero_()
+            layer.encoder_attn.k_proj.weight.copy_(torch.eye(d_model))
+            layer.encoder_attn.k_proj.bias.zero_()
+    model.save_pretrained(directory)
+    return directory
+
+
+def single_pieces(translator: Any, *, target: bool, count: int) -> list[str]:
+    """``count`` words that the tokenizer keeps as one piece (source or target side), taken from
+    its vocabulary (the tiny SentencePiece models know few whole words)."""
+    found = []
+    for token in sorted(translator.tokenizer.get_vocab()):
+        word = token[1:]
+        if not token.startswith("\u2581") or not word.isalpha() or word in found:
+            continue
+        if target:
+            pieces = translator.tokenizer(text_target=word, add_special_tokens=False)["input_ids"]
+        else:
+            pieces = translator.tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(pieces) == 1:
+            found.append(word)
+    assert len(found) >= count, f"too few single-piece words: {found}"
+    return found[:count]
+
+
+def seq2seq_translator(
+    backend: str, path: Path, models_dir: Path, family: Literal["marian", "m2m100"] = "marian"
+) -> Any:
+    """The service's engine over a tiny model directory: ``torch`` (transformers) or
+    ``ctranslate2`` (converted into ``models_dir``, float32 so results match on any CPU), beam 2."""
+    from service.models.info import ModelInfo
+    from service.translation.ct2 import CT2Translator
+    from service.translation.hf import HFSeq2SeqTranslator
+
+    info = ModelInfo(f"tiny/{path.name}", "local")
+    if backend == "torch":
+        return HFSeq2SeqTranslator(path, info, family, device="cpu", num_beams=2)
+    return CT2Translator(
+        path, info, family, models_dir=models_dir, device="cpu", compute_type="float32", num_beams=2
+    )

@@ -14,6 +14,8 @@ same checks run on the service's output and, through ``mts check``, on translati
   → "8일"), and the month left out of a date in the same month ("10 octobre" → "10일").
 * ``entity_mismatch`` — a glossary entry found in the source is not rendered in the output with one
   of its glossary forms (:mod:`service.text.glossary`).
+* ``term_not_applied`` — a glossary term of the source is in the output fewer times than in the
+  source, and enforcing it (:mod:`service.quality.terms`) could not put it there.
 * ``untranslated`` — the output is (nearly) the source copied through.
 * ``loop`` — the output repeats itself the way a decoding loop does (after the engine's retry).
 * ``length_ratio`` — output/source length in characters outside the band of the language pair.
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 
 from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
+from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
 from service.text.numbers import NumberMention, extract_numbers, missing_numbers
@@ -35,6 +38,7 @@ from service.text.numbers import NumberMention, extract_numbers, missing_numbers
 FLAGS: tuple[str, ...] = (
     "number_mismatch",
     "entity_mismatch",
+    "term_not_applied",
     "untranslated",
     "loop",
     "length_ratio",
@@ -43,6 +47,7 @@ FLAGS: tuple[str, ...] = (
 FLAG_DESCRIPTIONS: dict[str, str] = {
     "number_mismatch": "a number, amount, date or time differs from the source",
     "entity_mismatch": "a name is not in its glossary form",
+    "term_not_applied": "a glossary term could not be written into the translation",
     "untranslated": "the source copied, not translated",
     "loop": "the output repeats itself",
     "length_ratio": "unusually long or short for a translation",
@@ -313,11 +318,13 @@ def segment_flags(
     score: float | None = None,
     min_logprob: float | None = None,
     looped: bool = False,
+    terms_enforced: bool = False,
 ) -> list[str]:
     """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong).
 
     ``score`` is the model's mean token log-probability; ``low_confidence`` is only checked when
     both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
+    ``term_not_applied`` is only checked when glossary terms were enforced on the output.
     """
     if not source.strip():
         return []
@@ -328,6 +335,8 @@ def segment_flags(
         found.add("number_mismatch")
     if entity_problems(source, src, output, tgt, glossary):
         found.add("entity_mismatch")
+    if terms_enforced and missing_terms(glossary, source, output, src, tgt):
+        found.add("term_not_applied")
     if is_copy(source, output):
         found.add("untranslated")
     if looped or has_loop(output):

@@ -8,18 +8,28 @@
 * Names: a glossary name of the source copied through in its French form ("Séoul" in Korean
   output) is replaced by its glossary form in the target language.
 
+* Terms: a glossary term missing from the output is written over the words aligned with it
+  (:mod:`service.quality.terms`).
+* Korean style: the sentence-final register and the press number style
+  (:mod:`service.text.register`, :mod:`service.text.korean_numbers`).
+
 A repaired segment that then passes the checks is not flagged.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from service.errors import MtsError
 from service.quality.flags import Thresholds, number_diff, segment_flags
+from service.quality.terms import enforce_terms, missing_terms
 from service.text.glossary import Glossary
+from service.text.korean_numbers import press_numbers
 from service.text.numbers import extract_numbers
+from service.text.register import STYLES, convert
 
 _REWRITABLE = frozenset({"number", "percent", "year"})
 
@@ -82,12 +92,38 @@ def repair_names(source: str, src: str, output: str, tgt: str, glossary: Glossar
     return repaired
 
 
+def check_style(style: str) -> str:
+    """``style`` when it names a Korean style; :class:`MtsError` listing the styles otherwise."""
+    if style not in STYLES:
+        raise MtsError(f"unknown style {style!r}; the styles are: {', '.join(STYLES)}")
+    return style
+
+
+def korean_style(text: str, style: str) -> str:
+    """Korean ``text`` in ``style``: every sentence's final ending in its register
+    (:func:`service.text.register.convert`) and numbers in the press style
+    (:func:`service.text.korean_numbers.press_numbers`)."""
+    return press_numbers(convert(text, check_style(style)))
+
+
 @dataclass(frozen=True)
 class SegmentChecker:
-    """Repairs and flags translated segments with one glossary and confidence thresholds."""
+    """Repairs and flags translated segments with one glossary and confidence thresholds.
+
+    ``enforce_terms``: glossary terms missing from a translation are written over the words aligned
+    with them when :meth:`check` is given the alignment (:mod:`service.quality.terms`), and a
+    sentence still short of a term is flagged ``term_not_applied``. ``style``: the register and
+    number style of Korean output (:data:`service.text.register.STYLES`; None leaves it as the model
+    wrote it)."""
 
     glossary: Glossary
     thresholds: Thresholds = field(default_factory=Thresholds)
+    enforce_terms: bool = True
+    style: str | None = None
+
+    def needs_alignment(self, source: str, output: str, src: str, tgt: str) -> bool:
+        """True when enforcing terms on this output would use its word alignment."""
+        return self.enforce_terms and bool(missing_terms(self.glossary, source, output, src, tgt))
 
     def check(
         self,
@@ -99,9 +135,15 @@ class SegmentChecker:
         score: float | None = None,
         looped: bool = False,
         model_id: str | None = None,
+        alignment: Sequence[tuple[int, int]] | None = None,
     ) -> tuple[str, list[str]]:
-        """(the repaired output, its flags)."""
+        """(the repaired output, its flags); ``alignment`` pairs the words of ``source.split()``
+        and ``output.split()`` (:meth:`service.translation.base.Aligner.align`)."""
+        if self.enforce_terms:
+            output = enforce_terms(self.glossary, source, output, src, tgt, alignment).text
         repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)
+        if tgt == "ko" and self.style is not None:
+            repaired = korean_style(repaired, self.style)
         flags = segment_flags(
             source,
             repaired,
@@ -111,5 +153,6 @@ class SegmentChecker:
             score=score,
             min_logprob=self.thresholds.for_model(model_id),
             looped=looped,
+            terms_enforced=self.enforce_terms,
         )
         return repaired, flags

@@ -19,7 +19,7 @@ from service.errors import ConfigurationError
 from service.languages import SOURCE, TARGETS
 from service.pipeline import Pipeline
 from service.quality.flags import Thresholds
-from service.quality.repair import SegmentChecker
+from service.quality.repair import SegmentChecker, check_style
 from service.runtime.executor import CallStats, Executor
 from service.runtime.plan import LanguagePlan, ModelRole, Route, family_of
 from service.runtime.registry import Loaders, ModelRegistry
@@ -175,14 +175,18 @@ class Runtime:
             return summarizer  # extractive: no model, nothing to run on the inference thread
         return ExecutedSummarizer(summarizer, self.executor)
 
-    def checker(self, glossary: Glossary | None = None) -> SegmentChecker:
-        """Repairs and flags with the configured glossary (plus ``glossary``, which overrides it)."""
+    def checker(self, glossary: Glossary | None = None, style: str | None = None) -> SegmentChecker:
+        """Repairs and flags with the configured glossary (plus ``glossary``, which overrides it),
+        writing Korean output in ``style`` (the configured one when None)."""
         try:
             base = glossary_from_settings(self.settings.glossary)
         except GlossaryError as exc:
             raise ConfigurationError(f"MTS_GLOSSARY: {exc}") from None
         return SegmentChecker(
-            base.merged(glossary) if glossary else base, Thresholds.parse(self.settings.low_confidence)
+            base.merged(glossary) if glossary else base,
+            Thresholds.parse(self.settings.low_confidence),
+            enforce_terms=self.settings.enforce_terms,
+            style=check_style(style or self.settings.korean_style),
         )
 
     # -- preparing -------------------------------------------------------------------------------

@@ -52,7 +52,10 @@ text only the forms the text may contain.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import json
 import os
 import re
 import stat
@@ -71,6 +74,7 @@ from service.languages import CODES
 
 __all__ = [
     "DEFAULT_GLOSSARY_PATH",
+    "FORMATS",
     "KINDS",
     "LANGS",
     "MAX_FILE_BYTES",
@@ -85,10 +89,15 @@ __all__ = [
     "GlossaryEntry",
     "GlossaryError",
     "GlossaryMatch",
+    "GlossaryTooLargeError",
     "default_glossary",
+    "entries_from_items",
+    "entry_item",
+    "format_entries",
     "glossary_from_mapping",
     "glossary_from_settings",
     "load_glossary",
+    "parse_entries",
 ]
 
 KINDS: frozenset[str] = frozenset(
@@ -126,6 +135,10 @@ _DEFAULT_KIND = "term"
 
 class GlossaryError(MtsError):
     """A glossary file or a request glossary that cannot be used; the message names the file and line."""
+
+
+class GlossaryTooLargeError(GlossaryError):
+    """Glossary text or a list of entries over its entry limit (the API answers 413)."""
 
 
 @dataclass(frozen=True)
@@ -540,7 +553,6 @@ class Glossary:
 
     def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
         self.entries: tuple[GlossaryEntry, ...] = tuple(entries)
-        self._members = frozenset(self.entries)
         self._matchers: dict[str, _Matcher] = {}
 
     def __len__(self) -> int:
@@ -560,9 +572,11 @@ class Glossary:
         return _Layered(self, other)
 
     def prepare(self, langs: Iterable[str] = LANGS) -> None:
-        """Compile the matchers of ``langs`` now rather than at the first search."""
+        """Compile the matchers of ``langs`` now rather than at the first search, and index the
+        French forms that :meth:`merged` compares."""
         for lang in langs:
             self._matcher(lang)
+        _ = self._french_key_set
 
     def find(self, text: str, lang: str) -> list[GlossaryMatch]:
         """Non-overlapping, leftmost-longest matches of the ``lang`` forms in ``text``, in text order."""
@@ -584,9 +598,19 @@ class Glossary:
         return any(key in keys for _, _, key, _ in glossary._matcher(lang).scan(text))
 
     @functools.cached_property
+    def _members(self) -> frozenset[GlossaryEntry]:
+        """The entries as a set (computed when first needed: a merged glossary rarely needs it)."""
+        return frozenset(self.entries)
+
+    @functools.cached_property
     def _french_keys(self) -> tuple[frozenset[str], ...]:
         """The folded French forms of each entry (computed once: a large base is merged per request)."""
         return tuple(frozenset(_fold_key(form) for form in entry.fr) for entry in self.entries)
+
+    @functools.cached_property
+    def _french_key_set(self) -> frozenset[str]:
+        """Every folded French form (computed once: a large glossary is laid over the base per request)."""
+        return frozenset(key for keys in self._french_keys for key in keys)
 
     def _matcher(self, lang: str) -> _Matcher:
         if lang not in LANGS:
@@ -601,7 +625,7 @@ class _Layered(Glossary):
     """A base glossary with another laid over it (see :meth:`Glossary.merged`)."""
 
     def __init__(self, base: Glossary, top: Glossary) -> None:
-        replaced = {key for keys in top._french_keys for key in keys}
+        replaced = top._french_key_set
         self._base, self._top = base, top
         self._kept = frozenset(
             e for e, keys in zip(base.entries, base._french_keys, strict=True) if keys.isdisjoint(replaced)
@@ -713,50 +737,73 @@ def _entry(item: Mapping[str, object]) -> GlossaryEntry:
     )
 
 
-def _load_tsv(path: Path, text: str) -> list[GlossaryEntry]:
-    lines = text.splitlines()
-    count = 0  # counted first: an oversize file is refused before any entry is built
-    for lineno, line in enumerate(lines, start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            count += 1
-            if count > MAX_FILE_ENTRIES + 1:  # and the header line
-                raise GlossaryError(
-                    f"{path}:{lineno}: more than {MAX_FILE_ENTRIES} entries (the limit per file)"
-                )
+def _split_rows(text: str, separated: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row of TSV (``separated == "tab"``) or CSV (RFC 4180 quoting)
+    text that is not blank or a ``#`` comment; a CSV row is numbered by the line it starts on."""
+    if separated == "tab":
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield lineno, line.split("\t")
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # comma-separated
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#"):
+                yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValueError(f"{reader.line_num}: invalid CSV: {exc}") from None
+
+
+def _load_rows(where: str | Path, text: str, separated: str, max_entries: int) -> list[GlossaryEntry]:
+    """Entries of TSV or CSV text: a header line naming the columns, then one entry a row."""
+    try:
+        rows = list(_split_rows(text, separated))
+    except ValueError as exc:
+        raise GlossaryError(f"{where}:{exc}") from None
+    if len(rows) > max_entries + 1:  # and the header line; refused before any entry is built
+        raise GlossaryTooLargeError(
+            f"{where}:{rows[max_entries + 1][0]}: more than {max_entries} entries (the limit)"
+        )
     header: list[str] | None = None
     entries: list[GlossaryEntry] = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cells = [cell.strip() for cell in line.split("\t")]
+    for lineno, row in rows:
+        cells = [cell.strip() for cell in row]
         if header is None:
             header = [cell.lower() for cell in cells]
             for column in header:
                 if column not in _COLUMNS:
                     raise GlossaryError(
-                        f"{path}:{lineno}: unknown column {column!r} (expected: {', '.join(_COLUMNS)})"
+                        f"{where}:{lineno}: unknown column {column!r} (expected: {', '.join(_COLUMNS)})"
                     )
                 if header.count(column) > 1:
-                    raise GlossaryError(f"{path}:{lineno}: column {column!r} appears twice")
+                    raise GlossaryError(f"{where}:{lineno}: column {column!r} appears twice")
             for column in _REQUIRED_COLUMNS:
                 if column not in header:
                     raise GlossaryError(
-                        f"{path}:{lineno}: missing column {column!r} in the header line "
-                        f"(expected tab-separated: {', '.join(_COLUMNS)})"
+                        f"{where}:{lineno}: missing column {column!r} in the header line "
+                        f"(expected {separated}-separated: {', '.join(_COLUMNS)})"
                     )
             continue
         needed = 1 + max(header.index(column) for column in _REQUIRED_COLUMNS)
         if not needed <= len(cells) <= len(header):
             raise GlossaryError(
-                f"{path}:{lineno}: expected {len(header)} tab-separated columns, found {len(cells)}"
+                f"{where}:{lineno}: expected {len(header)} {separated}-separated columns, found {len(cells)}"
             )
         try:
             entries.append(_entry(dict(zip(header, cells, strict=False))))
         except ValueError as exc:
-            raise GlossaryError(f"{path}:{lineno}: {exc}") from None
+            raise GlossaryError(f"{where}:{lineno}: {exc}") from None
     if header is None:
-        raise GlossaryError(f"{path}: missing header line (expected tab-separated: {', '.join(_COLUMNS)})")
+        raise GlossaryError(
+            f"{where}: missing header line (expected {separated}-separated: {', '.join(_COLUMNS)})"
+        )
     return entries
+
+
+def _load_tsv(path: Path, text: str) -> list[GlossaryEntry]:
+    return _load_rows(path, text, "tab", MAX_FILE_ENTRIES)
 
 
 # libyaml's parser when PyYAML has it: ten times faster on a large file.
@@ -909,3 +956,80 @@ def glossary_from_mapping(items: list[dict[str, Any]]) -> Glossary:
                 )
         entries.append(entry)
     return Glossary(entries)
+
+
+# --------------------------------------------------------------------------------------------------
+# Stored glossaries: entries parsed from uploaded text, and written back out
+
+FORMATS: tuple[str, ...] = ("tsv", "csv", "json")
+"""Formats of uploaded and downloaded entries: TSV and CSV (a header line ``kind,fr,en,ko,note``, CSV
+with RFC 4180 quoting) and JSON (a list of objects with those keys, the shape of a request glossary)."""
+
+
+def entries_from_items(
+    items: object, *, where: str = "entries", max_entries: int = MAX_FILE_ENTRIES
+) -> list[GlossaryEntry]:
+    """Entries from a list of ``{"kind", "fr", "en", "ko", "note"}`` objects (as a request glossary
+    takes them); :class:`GlossaryError` names the first invalid item by its index."""
+    if not isinstance(items, list):
+        raise GlossaryError(f"{where}: expected a list of entries, found {type(items).__name__}")
+    if len(items) > max_entries:
+        raise GlossaryTooLargeError(f"{where}: {len(items)} entries (the limit is {max_entries})")
+    entries: list[GlossaryEntry] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise GlossaryError(f"{where} item {index}: expected an object with keys {', '.join(_COLUMNS)}")
+        try:
+            entries.append(_entry(item))
+        except ValueError as exc:
+            raise GlossaryError(f"{where} item {index}: {exc}") from None
+    return entries
+
+
+def parse_entries(
+    text: str, fmt: str, *, where: str = "entries", max_entries: int = MAX_FILE_ENTRIES
+) -> list[GlossaryEntry]:
+    """Entries from uploaded text in one of :data:`FORMATS`; :class:`GlossaryError` names the line
+    (TSV, CSV) or the item (JSON) of the first problem, and refuses more than ``max_entries``."""
+    if fmt == "tsv":
+        return _load_rows(where, text, "tab", max_entries)
+    if fmt == "csv":
+        return _load_rows(where, text.lstrip("\ufeff"), "comma", max_entries)
+    if fmt == "json":
+        try:
+            items = json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", None)
+            reason = getattr(exc, "msg", str(exc))
+            raise GlossaryError(f"{where}{f':{line}' if line else ''}: invalid JSON: {reason}") from None
+        return entries_from_items(items, where=where, max_entries=max_entries)
+    raise GlossaryError(f"unknown glossary format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+
+
+def entry_item(entry: GlossaryEntry) -> dict[str, str]:
+    """An entry as a JSON object: forms of a language joined with ``|`` (canonical first), as read."""
+    return {
+        "kind": entry.kind,
+        "fr": "|".join(entry.fr),
+        "en": "|".join(entry.en),
+        "ko": "|".join(entry.ko),
+        "note": entry.note,
+    }
+
+
+def format_entries(entries: Iterable[GlossaryEntry], fmt: str) -> str:
+    """Entries written in one of :data:`FORMATS`; :func:`parse_entries` reads them back unchanged."""
+    items = [entry_item(entry) for entry in entries]
+    if fmt == "json":
+        return json.dumps(items, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "tsv":  # cells hold no tab or line break: forms and notes have their spaces collapsed
+        rows = [_COLUMNS, *([item[column] for column in _COLUMNS] for item in items)]
+        return "".join("\t".join(row) + "\n" for row in rows)
+    if fmt != "csv":
+        raise GlossaryError(f"unknown glossary format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    sink = io.StringIO(newline="")
+    writer = csv.writer(sink, lineterminator="\n")
+    writer.writerow(_COLUMNS)
+    for item in items:
+        writer.writerow([item[column] for column in _COLUMNS])
+    return sink.getvalue()

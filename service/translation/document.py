@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
-from service.translation.base import ModelInfo, Translation, Translator
+from service.translation.base import Aligner, Alignment, ModelInfo, Translation, Translator
 
 
 @dataclass(frozen=True)
@@ -123,16 +123,34 @@ def check_translations(
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The final text and flags of each translated sentence.
 
-    With a ``checker``, each one is repaired (numbers, copied names) and flagged; without, only the
-    engine's own ``loop`` verdict is reported."""
+    With a ``checker``, each one is repaired (terms, numbers, copied names) and flagged; without,
+    only the engine's own ``loop`` verdict is reported. The sentences missing a glossary term are
+    aligned, all in one call, when the translator can align (terms are enforced by alignment)."""
     model_id = translator.models[-1].id if translator.models else None
+    alignments: dict[int, Alignment] = {}
+    if checker is not None and isinstance(translator, Aligner):
+        pending = [
+            i
+            for i, (source, t) in enumerate(zip(sources, translations, strict=True))
+            if checker.needs_alignment(source, t.text, src, tgt)
+        ]
+        if pending:
+            pairs = [(sources[i], translations[i].text) for i in pending]
+            alignments = dict(zip(pending, translator.align(pairs, src, tgt), strict=True))
     checked = []
-    for source, t in zip(sources, translations, strict=True):
+    for i, (source, t) in enumerate(zip(sources, translations, strict=True)):
         if checker is None:
             output, flags = t.text, ["loop"] if t.looped else []
         else:
             output, flags = checker.check(
-                source, t.text, src, tgt, score=t.score, looped=t.looped, model_id=model_id
+                source,
+                t.text,
+                src,
+                tgt,
+                score=t.score,
+                looped=t.looped,
+                model_id=model_id,
+                alignment=alignments.get(i),
             )
         checked.append((output, tuple(flags)))
     return checked

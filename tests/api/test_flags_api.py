@@ -32,8 +32,12 @@ def test_request_glossary_is_enforced_and_reported(make_client: Callable[..., Te
     answer = client.post("/v1/translate", json={"text": SOURCE, "target": "ko", "glossary": GLOSSARY})
     assert answer.status_code == 200, answer.text
     translation = answer.json()["translations"][0]
-    assert translation["segments"][0]["flags"] == ["entity_mismatch"]
+    # This engine aligns nothing, so the name cannot be placed: it is wrong, and not applied.
+    assert translation["segments"][0]["flags"] == ["entity_mismatch", "term_not_applied"]
     assert translation["review"] is True
+    unenforced = make_client(fake=FixedTranslator(), enforce_terms=False)
+    answer = unenforced.post("/v1/translate", json={"text": SOURCE, "target": "ko", "glossary": GLOSSARY})
+    assert answer.json()["translations"][0]["segments"][0]["flags"] == ["entity_mismatch"]
 
 
 def test_dispatches_carry_review_and_bullet_flags(make_client: Callable[..., TestClient]) -> None:
@@ -44,7 +48,7 @@ def test_dispatches_carry_review_and_bullet_flags(make_client: Callable[..., Tes
     assert answer.status_code == 200, answer.text
     data = answer.json()
     assert data["review"] is True
-    assert data["translations"]["en"]["segments"][0]["flags"] == ["entity_mismatch"]
+    assert data["translations"]["en"]["segments"][0]["flags"] == ["entity_mismatch", "term_not_applied"]
     assert all("flags" in bullet for bullets in data["summaries"].values() for bullet in bullets)
 
 

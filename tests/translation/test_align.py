@@ -12,102 +12,20 @@ with source word π(i).
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from tiny_models import build_attending_marian, seq2seq_translator, single_pieces
 
 from service.models.info import ModelInfo
 from service.summarization.base import Summarizer
 from service.translation.base import Aligner, Translation
-from service.translation.ct2 import CT2Translator
-from service.translation.hf import HFSeq2SeqTranslator
 from service.translation.seq2seq import Seq2SeqTranslator
 
 BACKENDS = ["torch", "ctranslate2"]
 INFO = ModelInfo("tiny/attending", "local")
-# Positions the construction controls: every source and target token of the tests below.
-POSITIONS = 8
-# Wider than the other tiny models: with 8 positions in 64 dimensions the position states are
-# well-conditioned enough for the exact query map below (in 16, the slow sinusoids are near-constant).
-D_MODEL = 64
-
-
-def build_attending_marian(directory: Path, tiny_marian: Path, permutations: list[list[int]]) -> Path:
-    """A copy of the tiny Marian (its tokenizer) with a one-head model whose decoder layer k's
-    cross-attention takes decoder position i to source position permutations[k][i] (see the
-    module docstring)."""
-    import torch
-    from transformers import MarianConfig, MarianMTModel
-
-    shutil.copytree(tiny_marian, directory)
-    config = MarianConfig.from_pretrained(directory)
-    config.decoder_layers = len(permutations)
-    config.encoder_attention_heads = config.decoder_attention_heads = 1
-    config.d_model = D_MODEL
-    torch.manual_seed(0)
-    model = MarianMTModel(config).eval()
-    d_model = config.d_model
-    with torch.no_grad():
-        # Token embeddings (shared with the output projection); the position tables stay.
-        for embedding in (model.model.encoder.embed_tokens, model.model.decoder.embed_tokens, model.lm_head):
-            embedding.weight.zero_()
-        for module in model.modules():
-            if isinstance(module, torch.nn.LayerNorm):
-                module.weight.fill_(1.0)
-                module.bias.zero_()
-        zeroed = []
-        for layer in model.model.encoder.layers:
-            zeroed += [layer.self_attn.out_proj, layer.fc2]
-        for layer in model.model.decoder.layers:
-            zeroed += [layer.self_attn.out_proj, layer.encoder_attn.out_proj, layer.fc2]
-        for linear in zeroed:
-            linear.weight.zero_()
-            linear.bias.zero_()
-        table = model.model.encoder.embed_positions.weight[:POSITIONS].double()
-        assert torch.equal(table, model.model.decoder.embed_positions.weight[:POSITIONS].double())
-        states = torch.nn.functional.layer_norm(table, (d_model,), eps=1e-5).T  # (d_model, positions)
-        for layer, permutation in zip(model.model.decoder.layers, permutations, strict=True):
-            order = permutation + list(range(len(permutation), POSITIONS))
-            query = states[:, order] @ torch.linalg.pinv(states)
-            # What the construction promises, checked: decoder position i attends most to order[i].
-            scores = (query @ states).T @ states
-            assert scores.argmax(dim=1).tolist() == order
-            layer.encoder_attn.q_proj.weight.copy_(query.float())
-            layer.encoder_attn.q_proj.bias.zero_()
-            layer.encoder_attn.k_proj.weight.copy_(torch.eye(d_model))
-            layer.encoder_attn.k_proj.bias.zero_()
-    model.save_pretrained(directory)
-    return directory
-
-
-def make(backend: str, path: Path, models_dir: Path, family: str = "marian") -> Seq2SeqTranslator:
-    info = ModelInfo(f"tiny/{path.name}", "local")
-    if backend == "torch":
-        return HFSeq2SeqTranslator(path, info, family, device="cpu", num_beams=2)  # type: ignore[arg-type]
-    return CT2Translator(
-        path, info, family, models_dir=models_dir, device="cpu", compute_type="float32", num_beams=2
-    )  # type: ignore[arg-type]
-
-
-def single_pieces(translator: Seq2SeqTranslator, *, target: bool, count: int) -> list[str]:
-    """``count`` words that the tokenizer keeps as one piece (source or target side), taken from
-    its vocabulary (the tiny SentencePiece models know few whole words)."""
-    found = []
-    for token in sorted(translator.tokenizer.get_vocab()):
-        word = token[1:]
-        if not token.startswith("\u2581") or not word.isalpha() or word in found:
-            continue
-        if target:
-            pieces = translator.tokenizer(text_target=word, add_special_tokens=False)["input_ids"]
-        else:
-            pieces = translator.tokenizer(word, add_special_tokens=False)["input_ids"]
-        if len(pieces) == 1:
-            found.append(word)
-    assert len(found) >= count, f"too few single-piece words: {found}"
-    return found[:count]
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +52,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_diagonal_attention_aligns_each_word_with_its_position(
     backend: str, attending: dict[str, Path], converted: Path
 ) -> None:
-    translator = make(backend, attending["diagonal"], converted)
+    translator = seq2seq_translator(backend, attending["diagonal"], converted)
     assert isinstance(translator, Aligner)
     source = " ".join(single_pieces(translator, target=False, count=5))
     target = " ".join(single_pieces(translator, target=True, count=5))
@@ -146,7 +64,7 @@ def test_diagonal_attention_aligns_each_word_with_its_position(
 def test_permuted_attention_gives_the_permutation(
     backend: str, attending: dict[str, Path], converted: Path
 ) -> None:
-    translator = make(backend, attending["permuted"], converted)
+    translator = seq2seq_translator(backend, attending["permuted"], converted)
     source = " ".join(single_pieces(translator, target=False, count=5))
     target = " ".join(single_pieces(translator, target=True, count=5))
     assert translator.align([(source, target)], "fr", "en") == [((2, 0), (0, 1), (4, 2), (1, 3), (3, 4))]
@@ -156,7 +74,7 @@ def test_permuted_attention_gives_the_permutation(
 def test_pieces_are_mapped_to_their_words(backend: str, attending: dict[str, Path], converted: Path) -> None:
     """A source word of two pieces takes two positions: the attention of target words 0 and 1
     both land on it, and the rest shift by one word."""
-    translator = make(backend, attending["diagonal"], converted)
+    translator = seq2seq_translator(backend, attending["diagonal"], converted)
     singles = single_pieces(translator, target=False, count=3)
     long_word = next(
         w
@@ -172,7 +90,7 @@ def test_pieces_are_mapped_to_their_words(backend: str, attending: dict[str, Pat
 def test_both_backends_align_alike_on_a_batch(attending: dict[str, Path], converted: Path) -> None:
     """Several pairs of different lengths in one batch (padding on both sides): each pair gets the
     diagonal on both backends."""
-    torch_tr, fast = (make(b, attending["diagonal"], converted) for b in BACKENDS)
+    torch_tr, fast = (seq2seq_translator(b, attending["diagonal"], converted) for b in BACKENDS)
     french = single_pieces(torch_tr, target=False, count=5)
     english = single_pieces(torch_tr, target=True, count=5)
     pairs = [(" ".join(french[:k]), " ".join(english[:k])) for k in (5, 2, 4, 1)]
@@ -183,12 +101,12 @@ def test_both_backends_align_alike_on_a_batch(attending: dict[str, Path], conver
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def marian(request: pytest.FixtureRequest, tiny_marian: Path, converted: Path) -> Seq2SeqTranslator:
-    return make(request.param, tiny_marian, converted)
+    return seq2seq_translator(request.param, tiny_marian, converted)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def m2m(request: pytest.FixtureRequest, tiny_m2m100: Path, converted: Path) -> Seq2SeqTranslator:
-    return make(request.param, tiny_m2m100, converted, family="m2m100")
+    return seq2seq_translator(request.param, tiny_m2m100, converted, family="m2m100")
 
 
 def _check_shape(alignment: tuple[tuple[int, int], ...], source: str, target: str) -> None:
