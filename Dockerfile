@@ -17,11 +17,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MTS_MODELS_DIR=/models \
     MTS_DOCUMENTS_PATH=/documents \
+    MTS_GLOSSARIES_PATH=/glossaries/glossaries.sqlite3 \
     MTS_HOST=0.0.0.0 \
     MTS_PORT=8000
 RUN useradd --create-home --uid 1000 mts \
-    && mkdir -p /models /documents \
-    && chown mts /models /documents
+    && mkdir -p /models /documents /glossaries \
+    && chown mts /models /documents /glossaries
 WORKDIR /app
 COPY constraints.txt ./
 

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +19,7 @@ from service.languages import TARGETS
 
 if TYPE_CHECKING:
     from service.config import Settings
+    from service.glossaries import GlossaryStore, StoredGlossary
     from service.runtime import Runtime
 
 
@@ -81,6 +83,14 @@ eval_app = _Typer(
     help="Score translations and summaries; run suites; gate regressions.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
+glossary_app = _Typer(
+    help="Store glossaries for `glossary_id` (HTTP API, batch jobs): add, list, show, remove.\n\n"
+    "Works on the store at MTS_GLOSSARIES_PATH directly and sees every glossary in it. A glossary "
+    "added here belongs to the key MTS_API_KEY names (the id the server gives that key), or to "
+    "`anonymous` (every caller of a server with no MTS_API_KEYS) when it is unset.",
+    no_args_is_help=True,
+)
+app.add_typer(glossary_app, name="glossary")
 
 
 LANGS_OPTION = typer.Option("--langs", help="Target languages, comma-separated.")
@@ -109,6 +119,11 @@ FORMAT_OPTION = typer.Option(
     "--format",
     metavar="FORMAT",
     help="auto (by the file's extension), text, html, markdown, docx or newsml.",
+)
+STYLE_OPTION = typer.Option(
+    "--style",
+    metavar="STYLE",
+    help='Korean output: news (한다체, "~했다") or polite (합니다체); default MTS_KOREAN_STYLE.',
 )
 # Exit status of a command that ran but found something a person should look at.
 ATTENTION = 1
@@ -263,6 +278,7 @@ def translate(
         Path | None,
         typer.Option("--output", "-o", help="Write the translated file here (needed for .docx)."),
     ] = None,
+    style: Annotated[str | None, STYLE_OPTION] = None,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
     """Translate a dispatch or a document, keeping its paragraphs and markup.
@@ -280,10 +296,12 @@ def translate(
         runtime.plan.check_pair(src, tgt)  # the same pairs as the API, refused before reading input
         data = read_bytes(source)
         if chosen == "text":
-            [(result, detected)] = runtime.pipeline.translate([decode_text(data, source)], src, tgt)
+            [(result, detected)] = runtime.pipeline.translate(
+                [decode_text(data, source)], src, tgt, style=style
+            )
             written = result.translation.encode("utf-8")
         else:
-            translated = runtime.pipeline.translate_file(data, chosen, tgt, source=src)
+            translated = runtime.pipeline.translate_file(data, chosen, tgt, source=src, style=style)
             result, detected, written = translated.document, translated.detected, translated.data
     if detected is not None:
         typer.echo(f"mts: detected language: {detected.language} ({detected.confidence:g}%)", err=True)
@@ -327,6 +345,7 @@ def process(
         str | None, typer.Option("--id", help="Id to report (default: content hash).")
     ] = None,
     fmt: Annotated[str, FORMAT_OPTION] = "auto",
+    style: Annotated[str | None, STYLE_OPTION] = None,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
 ) -> None:
     """Translate a dispatch and write bullet summaries in French, English and Korean.
@@ -354,6 +373,7 @@ def process(
         bullets=bullets,
         summarizer=summarizer,
         strict=strict,
+        style=style,
     )
     with _runtime() as runtime:
         result = runtime.pipeline.process(request)
@@ -412,6 +432,15 @@ def batch(
     fmt: Annotated[str, BATCH_FORMAT_OPTION] = "auto",
     items: Annotated[Path | None, ITEMS_OPTION] = None,
     validate: Annotated[bool, VALIDATE_OPTION] = False,
+    glossary_id: Annotated[
+        str | None,
+        typer.Option(
+            "--glossary-id",
+            metavar="ID",
+            help="A stored glossary (`mts glossary add`) added to the configured one (MTS_GLOSSARY).",
+        ),
+    ] = None,
+    style: Annotated[str | None, STYLE_OPTION] = None,
 ) -> None:
     """Translate (and summarize) an archive of dispatches; resumable and crash-safe.
 
@@ -440,6 +469,8 @@ def batch(
         cache=cache,
         format=fmt,
         validate=validate,
+        glossary_id=glossary_id,
+        style=style,
     )
     result = run_batch(
         input_path,
@@ -594,6 +625,112 @@ def bench(
     )
     report = run_bench(config, progress=lambda message: typer.echo(f"bench: {message}", err=True))
     typer.echo(json.dumps(report, indent=2) if as_json else format_table(report))
+
+
+def _glossary_store() -> GlossaryStore:
+    from service.glossaries import open_store
+
+    return open_store(_settings())
+
+
+def _glossary_json(stored: StoredGlossary) -> dict[str, Any]:
+    created = datetime.fromtimestamp(stored.created, UTC).isoformat(timespec="seconds")
+    return {
+        "id": stored.id,
+        "name": stored.name,
+        "entries": stored.entries,
+        "counts": dict(stored.counts),
+        "created": created.replace("+00:00", "Z"),
+        "owner": stored.owner,
+    }
+
+
+def local_owner() -> str:
+    """The owner of glossaries added by `mts glossary add`: the id of the key in MTS_API_KEY (as the
+    server names that key), else ``anonymous``, the caller of a server without API keys."""
+    from service.api.store import key_id
+
+    return key_id(os.environ.get("MTS_API_KEY", "").strip() or None)
+
+
+@glossary_app.command("add")
+def glossary_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A name for people.")],
+    source: Annotated[str, typer.Argument(metavar="FILE", help="The entries (- for stdin).")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", metavar="FORMAT", help="tsv, csv or json; default: from FILE's extension."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored glossary as JSON.")] = False,
+) -> None:
+    """Store a glossary from a TSV, CSV or JSON file; prints its id.
+
+    Columns (TSV, CSV) or keys (JSON objects): kind, fr, en, ko, note.
+
+    Exit codes: 0 stored; 2 invalid file or configuration (the line or item is named)."""
+    from service.text.glossary import FORMATS, parse_entries
+
+    settings = _settings()
+    chosen = (fmt or Path(source).suffix.lstrip(".")).lower()
+    if chosen not in FORMATS:
+        raise MtsError(f"{source}: cannot tell the format; pass --format ({', '.join(FORMATS)})")
+    data = read_bytes(source)
+    if len(data) > settings.glossary_max_bytes:
+        raise MtsError(
+            f"{source}: {len(data)} bytes (the limit is MTS_GLOSSARY_MAX_BYTES={settings.glossary_max_bytes})"
+        )
+    entries = parse_entries(
+        decode_text(data, source), chosen, where=source, max_entries=settings.glossary_max_entries
+    )
+    stored = _glossary_store().create(
+        owner=local_owner(),
+        name=name,
+        entries=entries,
+        max_entries=settings.glossary_max_entries,
+        max_glossaries=settings.glossaries_per_key,
+    )
+    if as_json:
+        _echo_json(_glossary_json(stored))
+    else:
+        typer.echo(stored.id)
+
+
+@glossary_app.command("list")
+def glossary_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every stored glossary, oldest first: id, entries, owner, created, name."""
+    found = [_glossary_json(stored) for stored in _glossary_store().list_glossaries()]
+    if as_json:
+        _echo_json(found)
+        return
+    for item in found:
+        typer.echo(f"{item['id']}\t{item['entries']}\t{item['owner']}\t{item['created']}\t{item['name']}")
+
+
+@glossary_app.command("show")
+def glossary_show(
+    glossary_id: Annotated[str, typer.Argument(metavar="ID")],
+    entries: Annotated[bool, typer.Option("--entries", help="Print every entry (TSV) instead.")] = False,
+) -> None:
+    """A glossary's metadata as JSON, or with --entries its entries as TSV (`mts glossary add` reads
+    them back)."""
+    from service.text.glossary import format_entries
+
+    store = _glossary_store()
+    stored = store.owned(glossary_id, None)
+    if entries:
+        typer.echo(format_entries(store.entries(stored.id), "tsv"), nl=False)
+    else:
+        _echo_json(_glossary_json(stored))
+
+
+@glossary_app.command("rm")
+def glossary_rm(glossary_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Delete a glossary (serving processes stop using it at their next request)."""
+    store = _glossary_store()
+    if not store.delete(glossary_id):
+        raise MtsError(f"no glossary with id {glossary_id!r}")
 
 
 @models_app.command("list")

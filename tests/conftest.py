@@ -24,6 +24,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
             monkeypatch.delenv(name)
     monkeypatch.setenv("MTS_MODELS_DIR", str(tmp_path_factory.mktemp("models-dir")))
     monkeypatch.setenv("MTS_DOCUMENTS_PATH", str(tmp_path_factory.mktemp("documents")))
+    monkeypatch.setenv("MTS_GLOSSARIES_PATH", str(tmp_path_factory.mktemp("glossaries") / "glossaries.db"))
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 

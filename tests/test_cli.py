@@ -185,6 +185,24 @@ def test_process_markdown_and_bad_options(models_env: dict[str, str]) -> None:
     assert bad_bullets.returncode == 2 and "Traceback" not in bad_bullets.stderr
 
 
+def test_style_option_on_translate_process_and_batch(models_env: dict[str, str], tmp_path: Path) -> None:
+    """`--style` reaches every command that writes Korean; an unknown one is refused before work."""
+    stdin = "Le ministre a parlé. Il est parti.".encode()
+    polite = run("translate", "--to", "ko", "--style", "polite", "--allow-flags", env=models_env, stdin=stdin)
+    assert polite.returncode == 0, polite.stderr
+    assert polite.stdout.strip()
+    known = "the styles are: news, polite"
+    assert_one_line_error(
+        run("translate", "--to", "ko", "--style", "formal", env=models_env, stdin=stdin), known
+    )
+    assert_one_line_error(run("process", "--style", "formal", env=models_env, stdin=stdin), known)
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": "a", "text": "Le ministre a parlé."}\n', encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    assert_one_line_error(run("batch", str(records), str(output), "--style", "formal", env=models_env), known)
+    assert not output.exists()
+
+
 def test_process_with_seq2seq_and_instruct_summarizers(
     models_env: dict[str, str], tiny_bart: Path, tiny_causal_lm: Path
 ) -> None:

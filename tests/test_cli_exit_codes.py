@@ -25,6 +25,7 @@ from api_helpers import MTS, free_port, wait_until_serving
 from test_cli import assert_one_line_error, run
 
 from service.cli import app
+from service.config import Settings
 from service.evaluation.suites import eval_dir
 
 # How a process ends that its SIGTERM handler shut down cleanly (subprocess's negative status).
@@ -123,6 +124,23 @@ def _eval_run(
         {},
         None,
     )
+
+
+def _glossary(ws: Workspace, *args: str, stored: bool = False) -> tuple[list[str], dict[str, str], None]:
+    """``mts glossary ...`` on the workspace's own store; with ``stored``, one glossary (id
+    ``{id}`` in ``args``) is stored there first."""
+    env = {"MTS_GLOSSARIES_PATH": str(ws.tmp / "glossaries.sqlite3")}
+    if stored:
+        from service.glossaries import open_store
+        from service.text.glossary import parse_entries
+
+        entries = parse_entries("kind\tfr\ten\tko\nplace\tBusan\tBusan\t부산\n", "tsv", where="test")
+        settings = Settings(glossaries_path=ws.tmp / "glossaries.sqlite3")
+        record = open_store(settings).create(
+            owner="anonymous", name="noms", entries=entries, max_entries=10, max_glossaries=10
+        )
+        args = tuple(arg.replace("{id}", record.id) for arg in args)
+    return ["glossary", *args], env, None
 
 
 TABLE: dict[str, list[Case]] = {
@@ -269,6 +287,35 @@ TABLE: dict[str, list[Case]] = {
     "eval fidelity": [
         Case(0, "measured", lambda ws: (["eval", "fidelity", "--suite", ws.suite()], {}, None)),
         Case(2, "unknown-suite", _args("eval", "fidelity", "--suite", "no-such-suite")),
+    ],
+    "glossary add": [
+        Case(
+            0,
+            "stored",
+            lambda ws: _glossary(
+                ws, "add", "noms", ws.file("n.tsv", "kind\tfr\ten\tko\nplace\tBusan\tBusan\t부산\n")
+            ),
+        ),
+        Case(
+            2,
+            "bad-line",
+            lambda ws: _glossary(
+                ws, "add", "noms", ws.file("n.tsv", "kind\tfr\ten\tko\nalien\tBusan\tBusan\t부산\n")
+            ),
+            shows=["n.tsv:2"],
+        ),
+    ],
+    "glossary list": [
+        Case(0, "listed", lambda ws: _glossary(ws, "list", stored=True), shows=["noms"]),
+        Case(2, "extra-argument", lambda ws: _glossary(ws, "list", "extra"), usage=True),
+    ],
+    "glossary show": [
+        Case(0, "shown", lambda ws: _glossary(ws, "show", "{id}", "--entries", stored=True), shows=["부산"]),
+        Case(2, "unknown-id", lambda ws: _glossary(ws, "show", "no-such-id")),
+    ],
+    "glossary rm": [
+        Case(0, "removed", lambda ws: _glossary(ws, "rm", "{id}", stored=True)),
+        Case(2, "unknown-id", lambda ws: _glossary(ws, "rm", "no-such-id")),
     ],
 }
 

@@ -127,6 +127,9 @@ def test_models_service_pulls_with_the_api_settings(files: tuple[str, ...]) -> N
     assert "models:/models" in models["volumes"] and "models:/models" in api["volumes"]
     # Document jobs persist in a volume of their own.
     assert "documents:/documents" in api["volumes"]
+    # So do the stored glossaries, where the settings put them.
+    assert "glossaries:/glossaries" in api["volumes"]
+    assert api["environment"]["MTS_GLOSSARIES_PATH"].endswith(":-/glossaries/glossaries.sqlite3}")
     # The api serves offline; the models service is the one that downloads.
     assert api["environment"].get("HF_HUB_OFFLINE") == "1"
     assert models["environment"].get("HF_HUB_OFFLINE") in (None, "0")

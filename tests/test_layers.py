@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "service.models": 2,
     "service.quality": 3,
     "service.formats": 3,
+    "service.glossaries": 3,
     "service.translation": 4,
     "service.summarization": 4,
     "service.pipeline": 5,
@@ -31,6 +32,7 @@ LAYERS: dict[str, int] = {
     "service.batch": 8,
     "service.evaluation": 8,
     "service.bench": 8,
+    "service.glossaries.bench": 9,
     "service.cli": 9,
 }
 # Caches that hold no model: compiled text rules, parsed files, settings, metric helpers.

@@ -29,6 +29,8 @@ from service.api.documents import (
     JobNotDoneError,
     install_documents,
 )
+from service.api.glossaries import UPLOAD_PATH as GLOSSARY_UPLOAD_PATH
+from service.api.glossaries import install_glossaries
 from service.api.metrics import multiprocess_mode
 from service.api.routes import LIBRETRANSLATE_PATHS, router
 from service.api.security import (
@@ -56,6 +58,7 @@ from service.errors import (
     MtsError,
     UnsupportedLanguagePairError,
 )
+from service.glossaries import GlossaryNotFoundError, GlossaryTooLargeError, TooManyGlossariesError
 from service.runtime.executor import ExecutorClosedError, JobTooLargeError, QueueFullError
 from service.runtime.registry import Loaders
 from service.work import WorkCancelledError
@@ -104,6 +107,9 @@ ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
     (AuthError, 401, "unauthorized", None),
     (RateLimitedError, 429, "rate_limited", None),
     (TooManyJobsError, 429, "too_many_jobs", None),
+    (TooManyGlossariesError, 429, "too_many_glossaries", None),
+    (GlossaryNotFoundError, 404, "glossary_not_found", None),
+    (GlossaryTooLargeError, 413, "glossary_too_large", None),
     (JobNotDoneError, 409, "not_done", None),
     (PayloadTooLargeError, 413, "payload_too_large", None),
     (JobTooLargeError, 413, "payload_too_large", None),
@@ -427,6 +433,8 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
     # Document jobs (/v1/documents, /translate_file): their routes, and their background worker
     # started after the lifespan above and stopped before it ends.
     install_documents(app, state)
+    # Stored glossaries (/v1/glossaries): their routes, and their store opened at startup.
+    install_glossaries(app, state)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_docs(app)
 
@@ -477,8 +485,9 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         timeout_s=settings.timeout_body_s,
-        upload_paths=UPLOAD_PATHS,
-        max_upload_bytes=settings.document_max_bytes + UPLOAD_OVERHEAD_BYTES,
+        upload_paths=UPLOAD_PATHS | {GLOSSARY_UPLOAD_PATH},
+        max_upload_bytes=max(settings.document_max_bytes, settings.glossary_max_bytes)
+        + UPLOAD_OVERHEAD_BYTES,
     )
     app.add_middleware(WorkerHeaderMiddleware, worker=f"{socket.gethostname()}:{os.getpid()}")
     return app

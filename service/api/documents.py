@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException
 
+from service.api.glossaries import GlossaryService, install_glossaries, stored_glossary
 from service.documents import DocumentSettings
 from service.documents.runner import DocumentRunner, count_sentences, format_options
 from service.documents.store import Job, JobStore
@@ -36,6 +37,8 @@ from service.errors import ConfigurationError, MtsError, UnsupportedLanguagePair
 from service.formats import MEDIA_TYPES, check_format, detect_format, parse_document, result_name
 from service.formats.base import Block
 from service.languages import SOURCE
+from service.quality.repair import check_style
+from service.text.glossary import Glossary
 
 if TYPE_CHECKING:
     from service.api.state import ServiceState
@@ -107,7 +110,7 @@ class DocumentSegments(BaseModel):
 
 DOCUMENT_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed file, unsupported format or language"},
-    404: {"description": "No such job for this API key"},
+    404: {"description": "No such job (or `glossary_id`) for this API key"},
     409: {"description": "The translation is not finished (or the job failed)"},
     413: {"description": "File over MTS_DOCUMENT_MAX_BYTES"},
     429: {"description": "The key holds MTS_DOCUMENT_JOBS_PER_KEY jobs already"},
@@ -124,6 +127,7 @@ class DocumentService:
 
     settings: DocumentSettings
     state: ServiceState
+    glossaries: GlossaryService
     store: JobStore | None = None
     runner: DocumentRunner | None = None
     problem: str = "the service is not started"
@@ -144,8 +148,17 @@ class DocumentService:
             self.settings,
             state.runtime.pipeline.translate_blocks,
             lambda: state.ready,
+            glossary=self._glossary,
         )
         self.runner.start()
+
+    def _glossary(self, job: Job) -> Glossary | None:
+        """A job's stored glossary, compiled in the runner's thread (cached with the routes' ones);
+        one deleted since the upload fails the job with ``glossary_not_found``'s message."""
+        if job.glossary_id is None:
+            return None
+        store, compiled = self.glossaries.open()
+        return compiled.glossary(store.owned(job.glossary_id, None))
 
     def close(self) -> None:
         """Stop the runner: its current job goes back to the queue."""
@@ -169,7 +182,9 @@ def install_documents(
     installed = getattr(app.state, "documents", None)
     if isinstance(installed, DocumentService):
         return installed
-    service = DocumentService(settings or DocumentSettings.from_settings(state.settings), state)
+    service = DocumentService(
+        settings or DocumentSettings.from_settings(state.settings), state, install_glossaries(app, state)
+    )
     app.state.documents = service
     app.include_router(router)
     inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
@@ -251,7 +266,12 @@ def _targets(values: list[str], state: ServiceState) -> list[str]:
 
 
 async def _create_job(
-    request: Request, upload: StarletteUploadFile, targets: list[str], fmt: str | None
+    request: Request,
+    upload: StarletteUploadFile,
+    targets: list[str],
+    fmt: str | None,
+    glossary_id: str | None = None,
+    style: str | None = None,
 ) -> Job:
     """Check and parse an uploaded file (a malformed one is a 400 here, before any job exists),
     then queue a job for it."""
@@ -259,6 +279,9 @@ async def _create_job(
 
     service = _service(request)
     settings = service.settings
+    if style is not None:
+        check_style(style)
+    await stored_glossary(request, glossary_id)  # 404 now when the caller may not use it
     data = await upload.read()
     if len(data) > settings.max_bytes:
         raise PayloadTooLargeError(f"the file has {len(data)} bytes; the limit is {settings.max_bytes}")
@@ -293,6 +316,8 @@ async def _create_job(
             blocks_total=len(blocks),
             sentences_total=sentences,
             max_jobs=settings.jobs_per_key,
+            glossary_id=glossary_id,
+            style=style,
         )
 
     job = await asyncio.to_thread(create)
@@ -350,12 +375,23 @@ async def create_document(
         str | None,
         Form(description="`text`, `html`, `markdown`, `docx` or `newsml`; default: from the file."),
     ] = None,
+    glossary_id: Annotated[
+        str | None,
+        Form(description="A stored glossary of the caller's key (`POST /v1/glossaries`) to use."),
+    ] = None,
+    style: Annotated[
+        str | None,
+        Form(
+            description="The register of Korean output: `news` (한다체) or `polite` (합니다체); "
+            "default: the server's MTS_KOREAN_STYLE."
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Queue a file for translation; answers at once with the job (poll `GET /v1/documents/{id}`).
 
     The file is parsed first: a malformed one is refused (400) and no job is created."""
     targets = _targets(target, _service(request).state)
-    job = await _create_job(request, file, targets, format)
+    job = await _create_job(request, file, targets, format, glossary_id or None, style or None)
     body = _describe(request, job).model_dump()
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/documents/{job.id}"})
 

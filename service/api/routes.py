@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
+from service.api.glossaries import StoredGlossaryLoader, stored_glossary
 from service.api.schemas import (
     DispatchRequestIn,
     ErrorResponse,
@@ -123,16 +124,22 @@ def _check_texts(texts: list[str], state: ServiceState) -> None:
             raise MtsError(f"text {i} is empty")
 
 
-def _request_glossary(state: ServiceState, items: list[GlossaryItem] | None) -> Glossary | None:
-    """A request's own glossary entries, compiled (a GlossaryError, i.e. a 400, names the bad item).
+def _request_glossary(
+    state: ServiceState, items: list[GlossaryItem] | None, stored: StoredGlossaryLoader | None = None
+) -> Glossary | None:
+    """A request's glossary: its stored glossary (``glossary_id``, compiled unless cached) with its
+    own entries laid over it, compiled (a GlossaryError, i.e. a 400, names the bad item).
 
     Called in the request's work thread, never on the event loop, and one request at a time."""
-    if not items:
+    if not items and stored is None:
         return None
     with state.glossary_lock:
+        base = stored() if stored is not None else None
+        if not items:
+            return base
         glossary = glossary_from_mapping([item.model_dump(exclude_none=True) for item in items])
         glossary.prepare()
-    return glossary
+    return base.merged(glossary) if base is not None else glossary
 
 
 async def _translate_texts(
@@ -142,12 +149,15 @@ async def _translate_texts(
     target: str,
     glossary: list[GlossaryItem] | None = None,
     *,
+    glossary_id: str | None = None,
     fmt: str = "text",
     alternatives: int = 0,
+    style: str | None = None,
 ) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
     state = _state(request)
     state.runtime.plan.check_pair(source, target)
     _check_texts(texts, state)
+    stored = await stored_glossary(request, glossary_id)
     await _count_characters(request, texts)
     request.state.pair = f"{source}-{target}"
     request.state.texts = len(texts)
@@ -160,9 +170,10 @@ async def _translate_texts(
             texts,
             source,
             target,
-            _request_glossary(state, glossary),
+            _request_glossary(state, glossary, stored),
             fmt=fmt,
             alternatives=alternatives,
+            style=style,
         ),
         request.is_disconnected,
     )
@@ -188,8 +199,10 @@ async def v1_translate(body: TranslateRequest, request: Request) -> TranslateRes
         body.source,
         body.target,
         body.glossary,
+        glossary_id=body.glossary_id,
         fmt=body.format,
         alternatives=body.alternatives,
+        style=body.style,
     )
     return TranslateResponse.model_validate(
         {
@@ -207,6 +220,7 @@ async def _run_pipeline(
     state = _state(request)
     _check_texts([body.text], state)
     summarizer = _allowed_summarizer(request, body.summarizer)
+    stored = await stored_glossary(request, body.glossary_id)
     await _count_characters(request, [body.text])
     dispatch = DispatchRequest(
         text=body.text,
@@ -217,6 +231,7 @@ async def _run_pipeline(
         summarizer=summarizer,
         strict=body.strict,
         translations=translations,
+        style=body.style,
     )
     request.state.pair = "fr-" + "+".join(dispatch.langs)
     pipeline = state.runtime.pipeline
@@ -224,7 +239,9 @@ async def _run_pipeline(
 
     def work() -> DispatchResult:
         # The request's glossary is compiled here, in the work thread: never on the event loop.
-        return pipeline.process(dataclasses.replace(dispatch, glossary=_request_glossary(state, items)))
+        return pipeline.process(
+            dataclasses.replace(dispatch, glossary=_request_glossary(state, items, stored))
+        )
 
     return await state.run_blocking(work, request.is_disconnected)
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.languages import KoreanStyle
 from service.schemas import TranslationOut
 
 SAMPLE_FR = (
@@ -51,6 +52,22 @@ GLOSSARY_FIELD = Field(
     "in the output.",
 )
 
+GLOSSARY_ID_FIELD: Any = Field(
+    default=None,
+    min_length=1,
+    max_length=100,
+    description="The id of a stored glossary (`POST /v1/glossaries`) of the caller's API key, added to "
+    "the service's glossary; `glossary` entries override it where they share a French form. An "
+    "unknown id, or another key's, is 404 `glossary_not_found`.",
+)
+
+STYLE_FIELD: Any = Field(
+    default=None,
+    description='The register of Korean output: `news` (한다체, "~했다", as Korean news is written) or '
+    '`polite` (합니다체, "~했습니다"); both write numbers in the press style (3만4천300명). Default: '
+    "the server's MTS_KOREAN_STYLE. Other languages are not affected.",
+    examples=["news"],
+)
 
 FORMAT_FIELD: Any = Field(
     default="text",
@@ -69,6 +86,8 @@ class TranslateRequest(Strict):
     )
     target: str = Field(description="Target language: `en` or `ko`.", examples=["en"])
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    glossary_id: str | None = GLOSSARY_ID_FIELD
+    style: KoreanStyle | None = STYLE_FIELD
     format: Literal["text", "html", "markdown"] = FORMAT_FIELD
     alternatives: int = Field(
         default=0,
@@ -105,6 +124,8 @@ class DispatchRequestIn(Strict):
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    glossary_id: str | None = GLOSSARY_ID_FIELD
+    style: KoreanStyle | None = STYLE_FIELD
     format: Literal["text", "html", "markdown"] = FORMAT_FIELD
 
 
@@ -123,6 +144,8 @@ class SummarizeRequest(Strict):
     )
     strict: bool = Field(default=False, description="Drop bullets not supported by the source.")
     glossary: list[GlossaryItem] | None = GLOSSARY_FIELD
+    glossary_id: str | None = GLOSSARY_ID_FIELD
+    style: KoreanStyle | None = STYLE_FIELD
     format: Literal["text", "html", "markdown"] = FORMAT_FIELD
 
 

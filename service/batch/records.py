@@ -8,6 +8,7 @@ from typing import Any
 from service.errors import MtsError
 from service.formats import FORMATS
 from service.languages import TARGETS
+from service.quality.repair import check_style
 
 #: The formats a batch record can be: text formats only (a record is a string).
 BATCH_FORMATS = tuple(fmt for fmt in FORMATS if fmt != "docx")
@@ -29,10 +30,17 @@ class BatchOptions:
     format: str = "text"
     #: Check each translated NewsML-G2 item against the shipped schema; a failure is a record error.
     validate: bool = False
+    #: A stored glossary (``mts glossary add``) added to the configured one for every record.
+    glossary_id: str | None = None
+    #: The register of Korean output (``news``, ``polite``); None: the configured one.
+    style: str | None = None
 
 
 def check_options(options: BatchOptions) -> None:
-    """Refuse a format a batch record cannot be, and a validation the format does not have."""
+    """Refuse a format a batch record cannot be, a validation the format does not have, and an
+    unknown Korean style."""
+    if options.style is not None:
+        check_style(options.style)
     if options.format == "docx":
         raise MtsError(
             "Word (.docx) files are not a batch format (a record is text); translate them one by one "

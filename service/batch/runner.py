@@ -21,6 +21,7 @@ from service.batch.writer import ResumableWriter
 from service.config import Settings
 from service.errors import MtsError
 from service.formats import EXTENSIONS
+from service.glossaries import open_store
 from service.models.loading import cpu_threads
 
 Engine = Literal["local", "ray"]
@@ -247,6 +248,8 @@ def run_batch(
     if workers < 1:
         raise MtsError("--workers must be at least 1")
     check_options(options)
+    if options.glossary_id is not None:  # an unknown id stops the job before any model loads
+        open_store(settings).owned(options.glossary_id, None)
     if items is not None:
         _check_items_folder(items, input_path, output_path)
     # Input that holds no dispatch, then a missing model, stop the job here, before the output is

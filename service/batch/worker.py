@@ -23,10 +23,12 @@ from service.config import Settings
 from service.errors import MtsError
 from service.formats import parse_document
 from service.formats.base import DocumentFormatError
+from service.glossaries import CompiledGlossaries, open_store
 from service.pipeline import DispatchRequest, DispatchResult, format_options
 from service.runtime import Runtime
 from service.runtime.executor import JobTooLargeError
 from service.schemas import DispatchOut
+from service.text.glossary import Glossary
 from service.translation.base import Translator
 from service.translation.cache import CachingTranslator, TranslationCache
 
@@ -66,6 +68,14 @@ class BatchWorker:
         self.cache = TranslationCache(settings.cache_path, on_cache_problem) if options.cache else None
         self.runtime = Runtime(settings, wrap_translator=self._cached)
         self.pipeline = self.runtime.pipeline
+        self.glossary = self._stored_glossary()
+
+    def _stored_glossary(self) -> Glossary | None:
+        """The job's stored glossary (``--glossary-id``), compiled once for every record."""
+        if self.options.glossary_id is None:
+            return None
+        store = open_store(self.settings)
+        return CompiledGlossaries(store).glossary(store.owned(self.options.glossary_id, None))
 
     def _cached(self, translator: Translator) -> Translator:
         # Cache hits never queue for the model.
@@ -94,6 +104,8 @@ class BatchWorker:
             summarizer=self.options.summarizer,
             summaries=self.options.summaries,
             format=self.options.format,
+            glossary=self.glossary,
+            style=self.options.style,
         )
 
     def _document_error(self, record: Record) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from service.documents.store import Job, JobStore, LanguageProgress, SliceRecord
 from service.errors import MtsError
 from service.formats import parse_document
 from service.formats.base import Block, FormatOptions, Span, TranslatedBlock
+from service.text.glossary import Glossary
 from service.text.segment import segment
 from service.work import Ticket, working_for
 
@@ -59,7 +60,13 @@ class BlocksTranslation(Protocol):
 
 
 #: How the runner translates blocks into a target language (the pipeline's ``translate_blocks``).
-TranslateBlocks = Callable[[list[Block], str], BlocksTranslation]
+class TranslateBlocks(Protocol):
+    """Translates blocks into a language, with a glossary laid over the configured one and Korean
+    written in a style (the pipeline's ``translate_blocks``)."""
+
+    def __call__(
+        self, blocks: list[Block], lang: str, /, glossary: Glossary | None = None, style: str | None = None
+    ) -> BlocksTranslation: ...
 
 
 class _JobLostError(Exception):
@@ -90,11 +97,13 @@ class DocumentRunner:
         settings: DocumentSettings,
         translate: TranslateBlocks,
         ready: Callable[[], bool],
+        glossary: Callable[[Job], Glossary | None] = lambda job: None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.translate = translate
         self.ready = ready
+        self.glossary = glossary  # the job's stored glossary, compiled (an MtsError fails the job)
         self.worker = worker_name()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -205,6 +214,7 @@ class DocumentRunner:
         blocks = document.blocks
         if len(blocks) != job.blocks_total:
             raise MtsError("the stored file no longer parses as it did at upload")
+        glossary = self.glossary(job)
         for lang in job.targets:
             progress = job.progress.get(lang, LanguageProgress())
             if progress.status == "done":
@@ -219,7 +229,7 @@ class DocumentRunner:
             while progress.blocks_done < len(blocks):
                 if self._stop.is_set():
                     raise _StoppingError
-                progress = self._translate_slice(job.id, blocks, lang, progress)
+                progress = self._translate_slice(job.id, blocks, lang, progress, glossary, job.style)
             translated = self._assemble(job.id, lang, len(blocks))
             data = document.render(translated, lang)
             done = LanguageProgress(
@@ -229,12 +239,18 @@ class DocumentRunner:
                 raise _JobLostError
 
     def _translate_slice(
-        self, job_id: str, blocks: list[Block], lang: str, progress: LanguageProgress
+        self,
+        job_id: str,
+        blocks: list[Block],
+        lang: str,
+        progress: LanguageProgress,
+        glossary: Glossary | None = None,
+        style: str | None = None,
     ) -> LanguageProgress:
         """Translate and save the next slice; the language's progress after it."""
         start = progress.blocks_done
         chunk = blocks[start : start + self.settings.slice_blocks]
-        result = self.translate(chunk, lang)
+        result = self.translate(chunk, lang, glossary=glossary, style=style)
         if len(result.blocks) != len(chunk):
             raise RuntimeError(f"{len(result.blocks)} translated blocks for {len(chunk)} blocks")
         flags: Counter[str] = Counter(progress.flags)

@@ -118,6 +118,8 @@ class Job:
     worker: str | None = None
     heartbeat: float | None = None
     attempts: int = 0
+    glossary_id: str | None = None  # a stored glossary the job's translations use
+    style: str | None = None  # the register of Korean output (None: the configured one)
 
     @property
     def sentences_done(self) -> int:
@@ -235,6 +237,8 @@ class JobStore:
         blocks_total: int,
         sentences_total: int,
         max_jobs: int,
+        glossary_id: str | None = None,
+        style: str | None = None,
         now: float | None = None,
     ) -> Job:
         """Record a new queued job with its uploaded file; TooManyJobsError when ``owner``
@@ -263,7 +267,13 @@ class JobStore:
                         filename,
                         fmt,
                         json.dumps(list(targets)),
-                        json.dumps({"translate_attributes": translate_attributes}),
+                        json.dumps(
+                            {
+                                "translate_attributes": translate_attributes,
+                                "glossary_id": glossary_id,
+                                "style": style,
+                            }
+                        ),
                         now,
                         now,
                         blocks_total,
@@ -488,4 +498,6 @@ def _job(row: sqlite3.Row) -> Job:
         worker=row["worker"],
         heartbeat=row["heartbeat"],
         attempts=row["attempts"],
+        glossary_id=options.get("glossary_id"),
+        style=options.get("style"),
     )

@@ -111,3 +111,30 @@ def test_documentation_files_follow_the_docs_policy(make_client: Callable[..., T
 def test_documentation_pages_are_not_api_operations(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith(("/docs", "/redoc"))]
+
+
+def test_every_reference_of_the_openapi_document_resolves_in_it(client: TestClient) -> None:
+    """Viewers resolve `$ref` against the document root: a reference to anything but the
+    document's components (such as a model's nested `$defs`) stops ReDoc from rendering at all."""
+    document = client.get("/openapi.json").json()
+    refs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str):
+                    refs.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    assert len(refs) > 20
+    schemas = document["components"]["schemas"]
+    unresolved = [
+        r for r in refs if not r.startswith("#/components/schemas/") or r.rsplit("/", 1)[1] not in schemas
+    ]
+    assert unresolved == []
+    assert "$defs" not in str(document)

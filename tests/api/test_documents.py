@@ -348,12 +348,12 @@ def test_an_interrupted_job_resumes_where_it_stopped(make_documents_client: Call
     seen: list[list[str]] = []
     first: DocumentRunner | None = None
 
-    def stopping_after_two(blocks: list[Block], target: str) -> Any:
+    def stopping_after_two(blocks: list[Block], target: str, **options: Any) -> Any:
         seen.append([b.text for b in blocks])
         if len(seen) == 3:
             assert first is not None
             first.stop(timeout_s=0)  # the service stops during the third slice
-        return pipeline.translate_blocks(blocks, target)
+        return pipeline.translate_blocks(blocks, target, **options)
 
     first = DocumentRunner(store, settings, stopping_after_two, lambda: True)
     claimed = store.claim(first.worker, settings.stale_s, lambda w: False)
@@ -366,9 +366,9 @@ def test_an_interrupted_job_resumes_where_it_stopped(make_documents_client: Call
 
     resumed: list[list[str]] = []
 
-    def recording(blocks: list[Block], target: str) -> Any:
+    def recording(blocks: list[Block], target: str, **options: Any) -> Any:
         resumed.append([b.text for b in blocks])
-        return pipeline.translate_blocks(blocks, target)
+        return pipeline.translate_blocks(blocks, target, **options)
 
     second = DocumentRunner(store, settings, recording, lambda: True)
     claimed = store.claim(second.worker, settings.stale_s, lambda w: False)

@@ -95,8 +95,10 @@ def test_no_server_errors_for_hostile_strings_in_chunked_bodies(make_client: Cli
     limits, control characters), an over-long glossary term added, sent chunked (no length)."""
     from hypothesis import strategies as st
 
-    limit = 20_000  # of JSON bodies and of uploaded files alike
-    client = make_client(fake=EchoTranslator(), max_body_bytes=limit, document_max_bytes=limit)
+    limit = 20_000  # of JSON bodies, uploaded files and glossary uploads alike
+    client = make_client(
+        fake=EchoTranslator(), max_body_bytes=limit, document_max_bytes=limit, glossary_max_bytes=limit
+    )
     schema = schemathesis.openapi.from_dict(client.app.openapi())  # type: ignore[attr-defined]
     operations = [result.ok() for result in schema.get_all_operations()]
     with_body = [op for op in operations if op.method.upper() == "POST"]
