@@ -9,6 +9,7 @@
   var FLAG_WORDS = {
     number_mismatch: "number changed",
     entity_mismatch: "name not in glossary form",
+    term_not_applied: "glossary term missing",
     untranslated: "copied, not translated",
     loop: "repetition loop",
     length_ratio: "unusual length",
@@ -19,6 +20,7 @@
   var FLAG_DESCRIPTIONS = {
     number_mismatch: "a number, amount, date or time differs from the source",
     entity_mismatch: "a name is not in its glossary form",
+    term_not_applied: "a glossary term could not be written into the translation",
     untranslated: "the source copied, not translated",
     loop: "the output repeats itself",
     length_ratio: "unusually long or short for a translation",
@@ -32,6 +34,9 @@
   var fileName = byId("file-name");
   var bulletCount = byId("bullet-count");
   var apiKey = byId("api-key");
+  var styleChoice = byId("style");
+  var glossaryChoice = byId("glossary");
+  var glossaryHint = byId("glossary-hint");
   var button = byId("translate");
   var statusLine = byId("status");
   var errorBox = byId("error");
@@ -41,6 +46,7 @@
   var pinned = null;
   var busy = false;
   var ticker = null;
+  var glossaryRequest = 0;
 
   function byId(id) {
     return document.getElementById(id);
@@ -156,6 +162,65 @@
     }
   }
 
+  // The headers of an API request: the key of the field as a bearer token, when there is one.
+  function apiHeaders() {
+    var headers = { Accept: "application/json" };
+    var key = apiKey.value.trim();
+    if (key) headers.Authorization = "Bearer " + key;
+    return headers;
+  }
+
+  // -- stored glossaries ---------------------------------------------------------------------
+
+  function glossaryOption(glossary) {
+    var entries = Number(glossary.entries) || 0;
+    var name = typeof glossary.name === "string" && glossary.name ? glossary.name : glossary.id;
+    return el("option", { value: glossary.id, text: name + " (" + plural(entries, "entry", "entries") + ")" });
+  }
+
+  // Show the key's glossaries after "No stored glossary", keeping the one chosen if it is still
+  // listed; hint (under the list) and title (on it) say why the list is empty, when it is.
+  function showGlossaries(glossaries, hint, title) {
+    var chosen = glossaryChoice.value;
+    var options = [el("option", { value: "", text: "No stored glossary" })].concat(glossaries.map(glossaryOption));
+    glossaryChoice.replaceChildren.apply(glossaryChoice, options);
+    glossaryChoice.value = glossaries.some(function (g) { return g.id === chosen; }) ? chosen : "";
+    glossaryHint.textContent = hint;
+    if (title) glossaryChoice.title = title;
+    else glossaryChoice.removeAttribute("title");
+  }
+
+  // Fill the glossary list from GET v1/glossaries with the key of the field. A refused key or an
+  // unreachable service leaves only "No stored glossary": translating works without one. Only the
+  // answer to the latest request is shown, so a slow answer for an older key cannot replace it.
+  async function loadGlossaries() {
+    var request = ++glossaryRequest;
+    var glossaries = [];
+    var hint = "";
+    var title = "";
+    try {
+      var response = await fetch("v1/glossaries", { headers: apiHeaders() });
+      if (response.ok) {
+        var data = await response.json();
+        glossaries = (Array.isArray(data && data.glossaries) ? data.glossaries : []).filter(function (g) {
+          return g && typeof g.id === "string" && g.id;
+        });
+        if (!glossaries.length) hint = "No stored glossaries yet.";
+      } else if (response.status === 401 || response.status === 403) {
+        hint = response.status === 401
+          ? "Enter the API key to list your stored glossaries."
+          : "Stored glossaries are listed for an accepted API key.";
+        title = "Stored glossaries need the API key.";
+      } else {
+        title = "Stored glossaries could not be listed.";
+      }
+    } catch (ignored) {
+      glossaries = [];
+      title = "Stored glossaries could not be listed.";
+    }
+    if (request === glossaryRequest) showGlossaries(glossaries, hint, title);
+  }
+
   // -- input: text box and .txt files --------------------------------------------------------
 
   async function loadFile(file) {
@@ -238,10 +303,11 @@
       return;
     }
     rememberKey();
-    var headers = { "Content-Type": "application/json", Accept: "application/json" };
-    var key = apiKey.value.trim();
-    if (key) headers.Authorization = "Bearer " + key;
-    var body = JSON.stringify({ text: text, langs: langs, bullets: Number(bulletCount.value) });
+    var headers = apiHeaders();
+    headers["Content-Type"] = "application/json";
+    var request = { text: text, langs: langs, bullets: Number(bulletCount.value), style: styleChoice.value };
+    if (glossaryChoice.value) request.glossary_id = glossaryChoice.value;
+    var body = JSON.stringify(request);
 
     setBusy(true);
     var started = Date.now();
@@ -261,6 +327,7 @@
         setStatus("");
         showError(problem.text, problem.requestId);
         if (response.status === 401 || response.status === 403) apiKey.focus();
+        if (response.status === 404 && glossaryChoice.value) loadGlossaries();
         return;
       }
       var data = await response.json();
@@ -660,6 +727,8 @@
 
   apiKey.value = storedKey();
   apiKey.addEventListener("change", rememberKey);
+  apiKey.addEventListener("change", loadGlossaries);
+  loadGlossaries();
 
   (function watchReadiness() {
     fetch("readyz", { headers: { Accept: "application/json" } }).then(function (r) {
