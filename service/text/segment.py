@@ -73,7 +73,30 @@ _ALWAYS_ABBREVIATIONS = frozenset({"cf", "env", "av", "apr", "ex", "c.-à-d", "v
 # "art", "vol", "no", "p" are also ordinary words or letters, so they only count as abbreviations
 # when a number follows ("art. 3", "vol. 2", "p. 12").
 _NUMBERING_ABBREVIATIONS = frozenset({"art", "vol", "no", "nos", "n°", "p", "pp", "chap", "fig"})
-_MONTHS = frozenset({"janv", "févr", "fevr", "fév", "fev", "avr", "juil", "sept", "oct", "nov", "déc", "dec"})
+# Abbreviated months, every way French wire copy writes them ("SÉOUL, 18 janv. (Yonhap)", "le 3 déc.
+# dernier"): never the end of a sentence.
+_MONTHS = frozenset(
+    {
+        "janv",
+        "jan",
+        "févr",
+        "fevr",
+        "fév",
+        "fev",
+        "avr",
+        "juil",
+        "juill",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "déc",
+        "dec",
+    }
+)
+# Those that are also words or names ("sept", seven; "Jan", a given name): months only in a date
+# ("06 sept.", "sept. 2024", "18 jan. (Yonhap)").
+_DATE_ONLY_MONTHS = frozenset({"sept", "sep", "jan"})
 # Hyphenated initials of a given name: "J.-u" (Kim J.-u.), "J.-P" (Jean-Pierre).
 _HYPHENATED_INITIAL_RE = re.compile(r"[^\W\d_]\.-[^\W\d_]")
 _DAY_RE = re.compile(r"\d{1,2}|1er")
@@ -259,9 +282,8 @@ def _is_abbreviation(line: str, dot: int, nxt: int) -> bool:
     if lower in _NUMBERING_ABBREVIATIONS:
         return line[nxt].isdigit()
     if lower in _MONTHS:
-        if lower != "sept":
+        if lower not in _DATE_ONLY_MONTHS:
             return True
-        # "sept" is also the number seven: it is a month only in a date ("06 sept.", "sept. 2024").
         return line[nxt].isdigit() or line[nxt] == "(" or _previous_token_is_day(line, token_start)
     if len(token) == 1:
         return token.isupper()  # "J. Biden"

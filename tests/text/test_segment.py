@@ -181,12 +181,48 @@ def test_dateline_stays_with_following_sentence() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "month", ["janv.", "févr.", "fév.", "avr.", "juil.", "sept.", "oct.", "nov.", "déc."]
-)
+MONTHS = [
+    "janv.",
+    "jan.",
+    "févr.",
+    "fév.",
+    "fevr.",
+    "avr.",
+    "juil.",
+    "juill.",
+    "sept.",
+    "sep.",
+    "oct.",
+    "nov.",
+    "déc.",
+    "dec.",
+]
+
+
+@pytest.mark.parametrize("month", [*MONTHS, "JANV.", "Déc.", "janv", "sep"])
 def test_abbreviated_month_in_dateline(month: str) -> None:
     text = f"SEOUL, 06 {month} (Yonhap) -- Le ministre de l'Unification a rencontré des transfuges."
     assert texts(text) == [text]
+    assert texts(f"SÉOUL, 18 {month} (Yonhap) -- Le ministre est arrivé. Il repart mardi.") == [
+        f"SÉOUL, 18 {month} (Yonhap) -- Le ministre est arrivé.",
+        "Il repart mardi.",
+    ]
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_abbreviated_month_in_running_text_never_ends_a_sentence(month: str) -> None:
+    for text in (
+        f"Le navire est arrivé le 3 {month} dernier à Busan.",
+        f"Le navire est arrivé le 3 {month} 2025 à Busan.",
+        f"Le navire est arrivé le 1er {month} (heure locale) à Busan.",
+        f"Les chiffres du 3 {month} Le ministère les a publiés.",
+    ):
+        assert texts(text) == [text]
+
+
+def test_jan_as_a_name_can_end_a_sentence() -> None:
+    text = "Le prix a été remis à Jan. Il l'a dédié à sa mère."
+    assert texts(text) == ["Le prix a été remis à Jan.", "Il l'a dédié à sa mère."]
 
 
 def test_abbreviated_month_inside_sentence() -> None:
