@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.evaluation.suites import Dispatch, Suite
+from service.evaluation.suites import HALVES, Dispatch, Suite
 from service.languages import TARGETS
 from service.quality.flags import segment_flags
 from service.text.glossary import Glossary
@@ -36,6 +36,7 @@ class Case:
     lang: str
     source: str
     output: str
+    half: str = "tuning"  # the dispatch's half of the data (service.evaluation.suites.HALVES)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -53,7 +54,7 @@ def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TAR
             if len(reference) != len(source):
                 continue
             for src, ref in zip(source, reference, strict=True):
-                yield Case(dispatch.id, lang, src, ref)
+                yield Case(dispatch.id, lang, src, ref, dispatch.half)
 
 
 def change_number(output: str, lang: str) -> str | None:
@@ -125,55 +126,89 @@ def _total(rates: Iterable[Rate]) -> Rate:
     return Rate(sum(r.flagged for r in listed), sum(r.total for r in listed))
 
 
+@dataclass
+class _Tally:
+    """False alarms per language, detection per corruption and the flags of the false alarms."""
+
+    false_alarms: dict[str, Rate] = field(default_factory=dict)
+    detection: dict[str, Rate] = field(default_factory=lambda: {kind: Rate() for kind in CORRUPTIONS})
+    flag_counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "false_alarms": {"all": _total(self.false_alarms.values()).as_dict()}
+            | {k: v.as_dict() for k, v in sorted(self.false_alarms.items())},
+            "false_alarm_flags": dict(sorted(self.flag_counts.items())),
+            "detection": {"all": _total(self.detection.values()).as_dict()}
+            | {k: v.as_dict() for k, v in self.detection.items()},
+        }
+
+
 def measure_flags(suite: Suite, glossary: Glossary, *, keep_examples: int = 0) -> dict[str, Any]:
-    """False alarms on the references and detection of each corruption, per language and overall.
+    """False alarms on the references and detection of each corruption, per language and overall,
+    for the whole suite and for each half of its data (``halves``: tuning, test).
 
     ``keep_examples`` keeps that many false alarms and misses, for inspection."""
-    false_alarms: dict[str, Rate] = {}
-    detection: dict[str, Rate] = {kind: Rate() for kind in CORRUPTIONS}
-    flag_counts: dict[str, int] = {}
+    whole = _Tally()
+    halves = {half: _Tally() for half in HALVES}
     for case in reference_cases(suite.dispatches()):
+        tallies = (whole, halves[case.half])
         flags = segment_flags(case.source, case.output, "fr", case.lang, glossary=glossary)
-        rate = false_alarms.setdefault(case.lang, Rate())
-        rate.total += 1
-        if flags:
-            rate.flagged += 1
-            for flag in flags:
-                flag_counts[flag] = flag_counts.get(flag, 0) + 1
-            if len(rate.examples) < keep_examples:
-                rate.examples.append({"dispatch": case.dispatch, "flags": flags, "output": case.output})
+        for tally in tallies:
+            rate = tally.false_alarms.setdefault(case.lang, Rate())
+            rate.total += 1
+            if flags:
+                rate.flagged += 1
+                for flag in flags:
+                    tally.flag_counts[flag] = tally.flag_counts.get(flag, 0) + 1
+        if flags and len(whole.false_alarms[case.lang].examples) < keep_examples:
+            example = {"dispatch": case.dispatch, "flags": flags, "output": case.output}
+            whole.false_alarms[case.lang].examples.append(example)
         for kind in CORRUPTIONS:
             broken = corrupt(case, kind, glossary)
             if broken is None:
                 continue
-            caught = segment_flags(case.source, broken, "fr", case.lang, glossary=glossary)
-            detection[kind].total += 1
-            if caught:
-                detection[kind].flagged += 1
-            elif len(detection[kind].examples) < keep_examples:
+            caught = bool(segment_flags(case.source, broken, "fr", case.lang, glossary=glossary))
+            for tally in tallies:
+                tally.detection[kind].total += 1
+                tally.detection[kind].flagged += caught
+            if not caught and len(whole.detection[kind].examples) < keep_examples:
                 example = {"dispatch": case.dispatch, "lang": case.lang, "output": broken}
-                detection[kind].examples.append(example)
-    all_refs = _total(false_alarms.values())
-    all_broken = _total(detection.values())
-    report: dict[str, Any] = {
-        "suite": suite.name,
-        "false_alarms": {"all": all_refs.as_dict()} | {k: v.as_dict() for k, v in false_alarms.items()},
-        "false_alarm_flags": dict(sorted(flag_counts.items())),
-        "detection": {"all": all_broken.as_dict()} | {k: v.as_dict() for k, v in detection.items()},
-    }
+                whole.detection[kind].examples.append(example)
+    report: dict[str, Any] = {"suite": suite.name} | whole.as_dict()
+    report["halves"] = {half: tally.as_dict() for half, tally in halves.items()}
     if keep_examples:
         report["examples"] = {
-            "false_alarms": [e for r in false_alarms.values() for e in r.examples],
-            "misses": {k: v.examples for k, v in detection.items()},
+            "false_alarms": [e for r in whole.false_alarms.values() for e in r.examples],
+            "misses": {k: v.examples for k, v in whole.detection.items()},
         }
     return report
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """The report as a plain-text table."""
-    lines = [f"suite: {report['suite']}", "", f"{'':<28}{'flagged':>9}{'of':>6}{'rate':>8}"]
-    for name, row in report["false_alarms"].items():
-        lines.append(f"{'false alarms, ' + name:<28}{row['flagged']:>9}{row['total']:>6}{row['rate']:>7.1f}%")
-    for name, row in report["detection"].items():
-        lines.append(f"{'detected, ' + name:<28}{row['flagged']:>9}{row['total']:>6}{row['rate']:>7.1f}%")
+    """The report as a plain-text table: the whole suite, then the tuning and test halves."""
+    parts = [("all", report), *report.get("halves", {}).items()]
+    header = f"{'':<28}" + "".join(f"{name:>18}" for name, _ in parts)
+    lines = [f"suite: {report['suite']}", "", header]
+
+    def row(label: str, section: str, key: str) -> str:
+        cells = []
+        for _, part in parts:
+            found = part[section].get(key)
+            cell = f"{found['flagged']:>6} of {found['total']:<4}{found['rate']:>5.1f}%" if found else ""
+            cells.append(cell)
+        return f"{label:<28}" + "".join(f"{cell:>18}" for cell in cells)
+
+    for name in report["false_alarms"]:
+        lines.append(row("false alarms, " + name, "false_alarms", name))
+    for name in report["detection"]:
+        lines.append(row("detected, " + name, "detection", name))
+    split = report.get("segmentation")
+    if split:
+        cells = [split[name] for name, _ in parts]
+        text = "".join(
+            f"{c['exact']:>6} of {c['total']:<4}{c['rate']:>5.1f}%" if c["total"] else f"{'':>18}"
+            for c in cells
+        )
+        lines += ["", f"{'sentences split exactly':<28}{text}"]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import yaml
 from service.errors import MtsError
 
 TASKS = frozenset({"translation", "summary", "references"})
+HALVES = ("tuning", "test")
 
 
 def eval_dir() -> Path:
@@ -27,6 +28,10 @@ class Dispatch:
     source: str
     references: dict[str, str]
     bullets: dict[str, list[str]]
+    #: ``tuning`` (rules and allowances may be worked out on it) or ``test`` (never used for that).
+    half: str = "tuning"
+    #: The source's sentences as a careful reader splits it (the segmenter's gold standard), if given.
+    sentences: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,27 @@ def load_dispatch(path: Path) -> Dispatch:
         raise MtsError(f"{path}: not a mapping")
     references = _field(data, "reference", path)
     bullets = _field(data, "bullets", path)
+    source = str(_field(data, "source", path))
+    half = str(_field(data, "half", path))
+    if half not in HALVES:
+        raise MtsError(f"{path}: half must be one of {', '.join(HALVES)}, not {half!r}")
+    sentences = data.get("sentences")
+    if sentences is not None:
+        sentences = tuple(str(s) for s in sentences)
+        # The sentences, in order, must cover the source's text exactly (whitespace aside).
+        if "".join("".join(sentences).split()) != "".join(source.split()):
+            raise MtsError(f"{path}: the sentences do not cover the source exactly, in order")
+        missing = [s for s in sentences if s not in source]
+        if missing:
+            raise MtsError(f"{path}: a sentence is not in the source as written: {missing[0][:60]!r}")
     return Dispatch(
         id=str(_field(data, "id", path)),
         topic=str(data.get("topic", "")),
-        source=str(_field(data, "source", path)),
+        source=source,
         references={str(k): str(v) for k, v in dict(references).items()},
         bullets={str(k): [str(b) for b in v] for k, v in dict(bullets).items()},
+        half=half,
+        sentences=sentences,
     )
 
 

@@ -1,0 +1,121 @@
+"""Tuning and test halves of the evaluation data, and the splitter measured on annotated dispatches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.errors import MtsError
+from service.evaluation.fidelity import format_report, measure_flags
+from service.evaluation.segmentation import measure_segmentation
+from service.evaluation.suites import HALVES, load_dispatch, load_suite
+from service.text.glossary import default_glossary
+
+SOURCE = "SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé. Il repart mardi."
+
+
+def _dispatch(folder: Path, name: str, **fields: object) -> Path:
+    data: dict[str, object] = {
+        "id": name,
+        "half": "tuning",
+        "topic": "society",
+        "source": SOURCE,
+        "reference": {"en": "SEOUL, Jan. 18 (Yonhap) -- The minister arrived. He leaves on Tuesday."},
+        "bullets": {"fr": ["Le ministre est arrivé."]},
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data | fields, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_every_dispatch_of_every_suite_has_a_half_and_both_halves_are_used() -> None:
+    """Odd-numbered files are the tuning half, even-numbered ones the test half: neighbouring
+    files were written on neighbouring subjects, so each half covers every kind of dispatch."""
+    for name in ("offline", "hard-numbers"):
+        dispatches = load_suite(name).dispatches()
+        halves = [d.half for d in dispatches]
+        assert halves == ["tuning", "test"] * (len(dispatches) // 2), name
+    offline = load_suite("offline").dispatches()
+    topics = {half: {d.topic for d in offline if d.half == half} for half in HALVES}
+    assert topics["tuning"] == topics["test"]
+
+
+def test_a_bad_half_and_sentences_that_do_not_cover_the_source_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(MtsError, match="half must be one of tuning, test"):
+        load_dispatch(_dispatch(tmp_path, "a", half="both"))
+    with pytest.raises(MtsError, match="do not cover the source"):
+        load_dispatch(
+            _dispatch(tmp_path, "b", sentences=["SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé."])
+        )
+    with pytest.raises(MtsError, match="not in the source as written"):
+        load_dispatch(
+            _dispatch(
+                tmp_path,
+                "c",
+                sentences=["SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il  repart mardi."],
+            )
+        )
+    good = load_dispatch(
+        _dispatch(
+            tmp_path,
+            "d",
+            sentences=["SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il repart mardi."],
+        )
+    )
+    assert good.sentences == ("SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il repart mardi.")
+
+
+def test_segmentation_is_counted_per_half_and_a_miss_shows_where(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    gold = ["SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il repart mardi."]
+    _dispatch(data, "01", sentences=gold)
+    # A reader who (wrongly) cut after the month: the splitter does not, so this one is a miss.
+    _dispatch(data, "02", half="test", sentences=["SÉOUL, 18 janv.", *[gold[0][16:], gold[1]]])
+    _dispatch(data, "03", half="test")  # not annotated: not counted
+    suite_file = tmp_path / "s.yaml"
+    suite_file.write_text("name: s\ndata: data\ntasks: [references]\n", encoding="utf-8")
+    report = measure_segmentation(load_suite(str(suite_file)), keep_examples=5)
+    assert report is not None
+    assert report["all"] == {"exact": 1, "total": 2, "rate": 50.0}
+    assert report["tuning"] == {"exact": 1, "total": 1, "rate": 100.0}
+    assert report["test"] == {"exact": 0, "total": 1, "rate": 0.0}
+    assert report["misses"] == [{"dispatch": "02", "splitter": gold[0], "reader": "SÉOUL, 18 janv."}]
+    assert measure_segmentation(load_suite("offline")) is None  # nothing annotated there
+
+
+def test_the_halves_add_up_to_the_whole_and_are_printed() -> None:
+    report = measure_flags(load_suite("offline"), default_glossary())
+    for section in ("false_alarms", "detection"):
+        for key, whole in report[section].items():
+            parts = [report["halves"][half][section][key] for half in HALVES]
+            assert sum(p["total"] for p in parts) == whole["total"], (section, key)
+            assert sum(p["flagged"] for p in parts) == whole["flagged"], (section, key)
+    assert all(report["halves"][half]["false_alarms"]["all"]["total"] >= 90 for half in HALVES)
+    text = format_report(report)
+    assert text.splitlines()[2].split() == ["all", "tuning", "test"]
+
+
+def test_the_hard_numbers_set_is_complete_and_annotated() -> None:
+    dispatches = load_suite("hard-numbers").dispatches()
+    assert len(dispatches) >= 40
+    assert len({d.id for d in dispatches}) == len(dispatches)
+    for d in dispatches:
+        paragraphs = len([p for p in d.source.split("\n\n") if p.strip()])
+        for lang in ("en", "ko"):
+            assert len([p for p in d.references[lang].split("\n\n") if p.strip()]) == paragraphs, (d.id, lang)
+        assert all(len(d.bullets[lang]) == 3 for lang in ("fr", "en", "ko")), d.id
+        assert d.sentences is not None and len(d.sentences) >= paragraphs, d.id
+    # Abbreviated months, the case unseen copy met, are in the set (datelines and running text).
+    assert (
+        sum(
+            any(
+                m in d.source
+                for m in (" janv.", " jan.", " févr.", " sept.", " déc.", " oct.", " nov.", " avr.", " juil.")
+            )
+            for d in dispatches
+        )
+        >= 10
+    )
