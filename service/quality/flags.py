@@ -137,6 +137,31 @@ _NUMBER_WORDS: dict[str, int] = {
     "centaine": 100, "centaines": 100, "millier": 1000, "milliers": 1000,
 }  # fmt: skip
 _DIGIT_RUN = re.compile(r"\d+")
+# Fractions a French source writes in words ("les deux tiers", "un quart") and Korean writes in
+# digits, denominator first ("3분의 2", "4분의 1"). Motivated by tuning-half references of the
+# hard-numbers suite ("trois quarts" → "4분의 3", yna-fr2-31 and -39).
+_FR_NUMERATORS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7}
+_FR_DENOMINATORS = {
+    "tiers": 3, "quart": 4, "quarts": 4, "cinquieme": 5, "cinquiemes": 5, "sixieme": 6, "sixiemes": 6,
+    "huitieme": 8, "huitiemes": 8, "dixieme": 10, "dixiemes": 10,
+}  # fmt: skip
+_FR_FRACTION = re.compile(rf"\b({'|'.join(_FR_NUMERATORS)})\s+({'|'.join(_FR_DENOMINATORS)})\b")
+_KO_FRACTION = re.compile(r"(?<![\d.,])(\d{1,2})\s*분의\s*(\d{1,2})(?![\d.,])")
+
+
+def _french_fractions(source: str) -> set[tuple[int, int]]:
+    """(numerator, denominator) of each fraction the French source writes in words."""
+    return {(_FR_NUMERATORS[num], _FR_DENOMINATORS[den]) for num, den in _FR_FRACTION.findall(fold(source))}
+
+
+def _same_fractions(source: str, output: str) -> list[tuple[int, int]]:
+    """Spans of the Korean output's fractions ("3분의 2") that the French source writes in words
+    with the same value: their digits are that fraction, not numbers the source lacks. A fraction
+    of another value ("3분의 1" for "deux tiers") is not among them."""
+    fractions = _french_fractions(source)
+    return [
+        m.span() for m in _KO_FRACTION.finditer(output) if (int(m.group(2)), int(m.group(1))) in fractions
+    ]
 
 
 def _allowed_additions(source: str) -> set[str]:
@@ -179,6 +204,9 @@ def number_diff(
         and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare)
     ]
     dropped = [m for m in dropped if _bare(m.value) not in output_bare]
+    if tgt == "ko" and src == "fr":
+        fractions = _same_fractions(source, output)
+        added = [m for m in added if not any(a <= m.start < b for a, b in fractions)]
     if tgt == "ko":
         dateline = _dateline_dates(source, src)
         days = {v[3:] for v in output_values if v.startswith("---")}

@@ -245,3 +245,32 @@ def test_a_request_entry_overrides_the_shipped_one_with_the_same_french_form() -
     assert merged.rendered(match.entry, "서울특별시에 도착했다.", "ko")
     assert not merged.rendered(match.entry, "서울에 도착했다.", "ko")
     assert len(merged) == len(GLOSSARY)
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "flagged"),
+    [
+        ("Les deux tiers des élus ont voté pour.", "의원 3분의 2가 찬성했다.", False),
+        ("Les trois quarts des sondés approuvent.", "응답자의 4분의 3이 지지했다.", False),
+        ("Un quart des ménages est concerné.", "가구의 4분의 1이 해당된다.", False),
+        # Another value is still a changed number.
+        ("Les deux tiers des élus ont voté pour.", "의원 3분의 1이 찬성했다.", True),
+        ("Les trois quarts des sondés approuvent.", "응답자의 5분의 3이 지지했다.", True),
+        ("Les élus ont voté pour.", "의원 3분의 2가 찬성했다.", True),
+    ],
+)
+def test_a_fraction_in_words_may_be_written_in_korean_digits(source: str, output: str, flagged: bool) -> None:
+    """Tuning example: "les trois quarts" → "4분의 3" (hard-numbers yna-fr2-31, -39)."""
+    assert ("number_mismatch" in segment_flags(source, output, "fr", "ko", glossary=GLOSSARY)) is flagged
+
+
+def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
+    """Regression guard for the README's hard-numbers figures, per half (``mts eval fidelity
+    --suite hard-numbers``): false alarms may only fall and detection only rise."""
+    report = measure_flags(load_suite("hard-numbers"), GLOSSARY)
+    test, tuning = report["halves"]["test"], report["halves"]["tuning"]
+    assert test["false_alarms"]["en"]["flagged"] <= 12 and tuning["false_alarms"]["en"]["flagged"] <= 12
+    assert test["false_alarms"]["ko"]["flagged"] <= 28 and tuning["false_alarms"]["ko"]["flagged"] <= 24
+    assert test["detection"]["number_changed"]["rate"] >= 94.8
+    assert test["detection"]["copy"]["rate"] == 100.0
+    assert test["detection"]["all"]["rate"] >= 94.8
