@@ -78,7 +78,8 @@ def load_dispatch(path: Path) -> Dispatch:
     references = _field(data, "reference", path)
     bullets = _field(data, "bullets", path)
     source = str(_field(data, "source", path))
-    half = str(_field(data, "half", path))
+    # A set not split into halves is all tuning data: nothing in it is held out.
+    half = str(data.get("half", "tuning"))
     if half not in HALVES:
         raise MtsError(f"{path}: half must be one of {', '.join(HALVES)}, not {half!r}")
     sentences = data.get("sentences")

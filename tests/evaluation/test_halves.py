@@ -26,7 +26,8 @@ def _dispatch(folder: Path, name: str, **fields: object) -> Path:
         "bullets": {"fr": ["Le ministre est arrivé."]},
     }
     path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data | fields, allow_unicode=True), encoding="utf-8")
+    merged = {k: v for k, v in (data | fields).items() if v is not None}  # None: leave the field out
+    path.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
     return path
 
 
@@ -57,6 +58,7 @@ def test_a_bad_half_and_sentences_that_do_not_cover_the_source_are_refused(tmp_p
                 sentences=["SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il  repart mardi."],
             )
         )
+    assert load_dispatch(_dispatch(tmp_path, "e", half=None)).half == "tuning"  # a set with no split
     good = load_dispatch(
         _dispatch(
             tmp_path,
