@@ -922,6 +922,9 @@ def eval_fidelity(
     suite: Annotated[str, typer.Option("--suite", help="Suite whose references are used.")] = "offline",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     examples: Annotated[int, typer.Option("--examples", min=0, help="Show this many misses.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Draws where each fault is put; printed with the rates.")
+    ] = 0,
 ) -> None:
     """How the quality flags do: false alarms on reference translations, detection of broken ones,
     for the whole suite and its tuning and test halves; and, where the data marks sentences, how
@@ -934,7 +937,8 @@ def eval_fidelity(
     from service.text.glossary import glossary_from_settings
 
     chosen = load_suite(suite)
-    report = measure_flags(chosen, glossary_from_settings(_settings().glossary), keep_examples=examples)
+    glossary = glossary_from_settings(_settings().glossary)
+    report = measure_flags(chosen, glossary, keep_examples=examples, seed=seed)
     report["segmentation"] = measure_segmentation(chosen, keep_examples=examples)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -3,15 +3,20 @@
 Every check is model-free (``low_confidence`` aside, which reads the model's own score), so the
 same checks run on the service's output and, through ``mts check``, on translations made elsewhere.
 
-* ``number_mismatch`` — a number, amount, percentage, date or time of the source is missing
-  from the output, or the output has one the source has not, after normalizing each language's
-  conventions (:mod:`service.text.numbers`). What translations legitimately do is allowed:
-  a number written in the output for digits the source has in another role ("60e anniversaire"
-  → "60주년", "Covid-19" → "코로나19"), for a French ordinal or approximate number word
-  ("deuxième" → "2", "une quarantaine" → "about 40", "un an" → "1년"), a percentage whose sign
-  is written once for a range ("3,75 % et 4,00 %" → "3.75-4.00 percent"); and, in Korean, the
-  dateline's date dropped ("(서울=연합뉴스)"), a weekday written as the day of the month ("mardi"
-  → "8일"), and the month left out of a date in the same month ("10 octobre" → "10일").
+* ``number_mismatch`` — a number, amount, percentage, date, time, rank ("12e") or the number of a
+  name ("KF-21") of the source is missing from the output, or given fewer times, or the output has
+  one the source has not, after normalizing each language's conventions
+  (:mod:`service.text.numbers`). What translations legitimately do is allowed, each allowance with
+  the tuning example that motivated it in the README: a number written in the output for digits
+  the source has in another role ("60e anniversaire" → "60주년"), for a number the source writes in
+  words ("deux cent vingt-quatre" → "224", "1re place" → "first place", "une quarantaine de
+  millions" → "40 million"; :mod:`service.text.number_words`), a percentage whose sign is written
+  once for a range, a value in another unit ("200 mégapixels" → "2억 화소", "25 points de base"
+  → "0.25%포인트") or a duration in years and months ("18 mois" → "1년 6개월"); and, in Korean, a
+  fraction in digits ("les trois quarts" → "4분의 3"), the dateline's date moved into the text as
+  the day, a weekday written as the day of the month ("mardi" → "8일"), the month left out of a
+  date in the same month ("10 octobre" → "10일") and a year written relative to the dispatch
+  ("en 2025" → "지난해").
 * ``entity_mismatch`` — a glossary entry found in the source is not rendered in the output with one
   of its glossary forms (:mod:`service.text.glossary`).
 * ``term_not_applied`` — a glossary term of the source is in the output fewer times than in the
@@ -27,12 +32,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
+from service.text.number_words import word_values
 from service.text.numbers import NumberMention, extract_numbers, missing_numbers
 
 FLAGS: tuple[str, ...] = (
@@ -127,15 +134,6 @@ def _dateline_dates(source: str, src: str) -> set[str]:
     return {m.value for m in extract_numbers(match.group("date"), src)}
 
 
-_NUMBER_WORDS: dict[str, int] = {
-    # French ordinals and approximate numbers: a translation may write them in digits.
-    "premier": 1, "premiere": 1, "premiers": 1, "premieres": 1, "deuxieme": 2, "second": 2,
-    "seconde": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7,
-    "huitieme": 8, "neuvieme": 9, "dixieme": 10, "onzieme": 11, "douzieme": 12, "vingtieme": 20,
-    "centieme": 100, "dizaine": 10, "dizaines": 10, "douzaine": 12, "quinzaine": 15,
-    "vingtaine": 20, "trentaine": 30, "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60,
-    "centaine": 100, "centaines": 100, "millier": 1000, "milliers": 1000,
-}  # fmt: skip
 _DIGIT_RUN = re.compile(r"\d+")
 # Fractions a French source writes in words ("les deux tiers", "un quart") and Korean writes in
 # digits, denominator first ("3분의 2", "4분의 1"). Motivated by tuning-half references of the
@@ -164,15 +162,89 @@ def _same_fractions(source: str, output: str) -> list[tuple[int, int]]:
     ]
 
 
-def _allowed_additions(source: str) -> set[str]:
-    """Values an output may write that the source gives in another form."""
-    allowed = {str(int(run)) for run in _DIGIT_RUN.findall(source)} | {"1"}
-    allowed |= {str(_NUMBER_WORDS[w]) for w in _WORD_RE.findall(fold(source)) if w in _NUMBER_WORDS}
-    return allowed
+# Values a source number may take in another unit, each with the tuning example that motivated it:
+# "200 mégapixels" → "2억 화소" (hard-numbers yna-fr2-05), "25 points de base" → "0.25%포인트"
+# (yna-fr2-13). (pattern after the number, factor, suffix of the key).
+_UNIT_CONVERSIONS: tuple[tuple[re.Pattern[str], Decimal, str], ...] = (
+    (re.compile(r"\s?(?:m[eé]gapixels?|Mpx)\b", re.IGNORECASE), Decimal(10**6), ""),
+    (re.compile(r"\s?points?\s+de\s+base\b", re.IGNORECASE), Decimal("0.01"), "%"),
+    (re.compile(r"[\s-]?basis[\s-]points?\b", re.IGNORECASE), Decimal("0.01"), "%"),
+)
+
+
+def _converted(text: str, lang: str) -> dict[int, set[str]]:
+    """Other keys of the mentions of ``text`` followed by a unit of ``_UNIT_CONVERSIONS``, by start."""
+    found: dict[int, set[str]] = {}
+    for mention in extract_numbers(text, lang):
+        if mention.kind != "number":
+            continue
+        for pattern, factor, suffix in _UNIT_CONVERSIONS:
+            if pattern.match(text, mention.end):
+                value = Decimal(mention.value) * factor
+                key = (
+                    str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+                )
+                found.setdefault(mention.start, set()).add(key + suffix)
+    return found
+
+
+# Durations in months: "3 ans et demi" → "3년 6개월" (hard-numbers yna-fr2-17), "18 mois" →
+# "1년 6개월" (yna-fr2-19). The Korean years-and-months form is read as one duration.
+_FR_DURATION = re.compile(r"\b(\d+|un|une)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
+_KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
+
+
+def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
+    """(start, end, months) of each duration in years and months of a French or Korean text."""
+    found: list[tuple[int, int, int]] = []
+    if lang == "fr":
+        for m in _FR_DURATION.finditer(text):
+            n = 1 if m.group(1).lower() in ("un", "une") else int(m.group(1))
+            months = n * 12 if m.group(2).lower().startswith("an") else n
+            found.append((m.start(), m.end(), months + (6 if m.group(3) and months >= 12 else 0)))
+    elif lang == "ko":
+        for m in _KO_DURATION.finditer(text):
+            if m.group(3):
+                found.append((m.start(), m.end(), int(m.group(3)) * 12 + 6))
+            else:
+                found.append((m.start(), m.end(), int(m.group(1) or 0) * 12 + int(m.group(2))))
+    return found
+
+
+# Korean writes a year of the recent past or near future relative to the dispatch ("en 2025" →
+# "지난해", hard-numbers yna-fr2-39).
+_KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해")
+
+
+def _allowed_additions(source: str, src: str) -> set[str]:
+    """Values an output may write that the source gives in another form: digits the source has in
+    another role, and numbers it writes in words (:mod:`service.text.number_words`)."""
+    return {str(int(run)) for run in _DIGIT_RUN.findall(source)} | {"1"} | word_values(source, src)
 
 
 def _bare(value: str) -> str:
     return value[:-1] if value.endswith("%") else value
+
+
+_COUNTED = frozenset({"number", "percent", "ordinal", "designator"})
+
+
+def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> list[NumberMention]:
+    """Mentions of the source whose value the output gives fewer times ("20 ans ... 20 ans" →
+    "20 years ... years"): the last ones of each value, beyond the output's count."""
+    output_counts: dict[str, int] = {}
+    for m in extract_numbers(output, tgt):
+        output_counts[_bare(m.value)] = output_counts.get(_bare(m.value), 0) + 1
+    by_value: dict[str, list[NumberMention]] = {}
+    for m in extract_numbers(source, src):
+        if m.kind in _COUNTED:
+            by_value.setdefault(_bare(m.value), []).append(m)
+    fewer: list[NumberMention] = []
+    for value, mentions in by_value.items():
+        have = output_counts.get(value, 0)
+        if 0 < have < len(mentions):
+            fewer += [m for m in mentions[have:] if m.start not in known]
+    return fewer
 
 
 def number_problems(source: str, src: str, output: str, tgt: str) -> list[NumberMention]:
@@ -192,7 +264,7 @@ def number_diff(
     # A percentage on one side and the same bare number on the other: a range's shared sign.
     source_bare = {_bare(v) for v in source_values}
     output_bare = {_bare(v) for v in output_values}
-    allowed = _allowed_additions(source)
+    allowed = _allowed_additions(source, src)
     if tgt == "ko":
         # Korean "30일" is the 30th or 30 days: it stands for a plain 30 of the source too.
         output_bare |= {v[3:].lstrip("0") for v in output_values if v.startswith("---")}
@@ -204,6 +276,20 @@ def number_diff(
         and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare)
     ]
     dropped = [m for m in dropped if _bare(m.value) not in output_bare]
+    converted = _converted(source, src)
+    dropped = [m for m in dropped if not (converted.get(m.start, set()) & output_values)]
+    added = [m for m in added if not any(m.value in keys for keys in converted.values())]
+    source_durations = _durations(source, src)
+    output_durations = _durations(output, tgt)
+    same = {months for *_, months in source_durations} & {months for *_, months in output_durations}
+    dropped = [m for m in dropped if not any(a <= m.start < b and n in same for a, b, n in source_durations)]
+    added = [m for m in added if not any(a <= m.start < b and n in same for a, b, n in output_durations)]
+    if tgt == "ko":
+        relative = len(_KO_RELATIVE_YEAR.findall(output))
+        years = [m for m in dropped if m.kind == "year"]
+        if years and len(years) <= relative:
+            dropped = [m for m in dropped if m.kind != "year"]
+    dropped += _fewer(source, src, output, tgt, {m.start for m in dropped})
     if tgt == "ko" and src == "fr":
         fractions = _same_fractions(source, output)
         added = [m for m in added if not any(a <= m.start < b for a, b in fractions)]
@@ -213,7 +299,9 @@ def number_diff(
         dropped = [
             m
             for m in dropped
-            if m.value not in dateline
+            # The dateline's date moves into the text as the day ("(서울=연합뉴스) ... 26일"): it may
+            # be missing only where the output gives a day.
+            if not (m.value in dateline and days)
             and not (m.value.startswith("--") and m.value.rsplit("-", 1)[-1] in days)
         ]
         weekday_days = _weekday_days(source, src)
@@ -226,6 +314,11 @@ def number_diff(
 # "représentant auprès des Nations unies à Genève" → "주제네바 대표부"), so for them only a copied
 # source form or a swap counts.
 _ALWAYS_RENDERED = frozenset({"person", "party", "company", "nk_institution"})
+
+
+# English renders named organizations and places too ("ministère de l'Unification" → "Unification
+# Ministry" is a glossary form); Korean often does not ("Corée du Sud" → "국내").
+_RENDERED_IN_ENGLISH = frozenset({"organization", "place"})
 
 
 # A capital stands for its government ("Séoul et Washington" → "South Korea and the United States").
@@ -253,6 +346,36 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
 }
 
 
+def _rendered_by_longer(entry: GlossaryEntry, in_output: set[GlossaryEntry], tgt: str) -> bool:
+    """True when the output names an entry of the same kind whose form begins with one of
+    ``entry``'s: "Samsung" rendered "삼성전자" (Samsung Electronics, hard-numbers yna-fr2-05)."""
+    forms = [fold(form) for form in entry.forms(tgt)]
+    return any(
+        other.kind == entry.kind and any(fold(o).startswith(form) for o in other.forms(tgt) for form in forms)
+        for other in in_output
+        if other != entry
+    )
+
+
+_OUTPUT_DATELINE = re.compile(r"^\s*(?:\([^()\n=]{1,40}=연합뉴스\)|[^\n(]{1,80}?\(Yonhap\))")
+
+
+def _output_dateline_entries(output: str, tgt: str, glossary: Glossary) -> set[GlossaryEntry]:
+    """The glossary entries named in the output's dateline ("EVIAN-LES-BAINS, France, July 12 (Yonhap)")."""
+    match = _OUTPUT_DATELINE.match(output)
+    return {m.entry for m in glossary.find(match.group(), tgt)} if match else set()
+
+
+# English names a country only where a French compound adjective does ("la frontière
+# sino-nord-coréenne" → "the border between North Korea and China", hard-numbers yna-fr2-39).
+_IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
+    "chine": ("sino ",),
+    "japon": ("nippo ",),
+    "russie": ("russo ",),
+    "etats unis": ("americano ",),
+}
+
+
 def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glossary) -> list[GlossaryEntry]:
     """Glossary entries rendered wrongly: a name of the source missing from the output (a person,
     party, company or North Korean institution, or the dateline's city), a source form copied
@@ -275,10 +398,14 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     by_name = {fold(e.fr[0]): e for e in in_output}
     missing_places: list[GlossaryEntry] = []
     for entry in sorted(named, key=lambda e: e.fr[0]):
-        if entry in problems or glossary.rendered(entry, output, tgt):
+        if (
+            entry in problems
+            or glossary.rendered(entry, output, tgt)
+            or _rendered_by_longer(entry, in_output, tgt)
+        ):
             continue
         copied = any(fold(form) in folded_output for form in entry.forms(src))
-        if entry.kind in _ALWAYS_RENDERED or copied:
+        if entry.kind in _ALWAYS_RENDERED or copied or (tgt == "en" and entry.kind in _RENDERED_IN_ENGLISH):
             problems.append(entry)
         elif _METONYMS.get(fold(entry.fr[0])) not in by_name:
             missing_places.append(entry)
@@ -297,17 +424,21 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
     # appear there unannounced, any other place may not.
     folded_source = fold(source)
-    implied = (
-        {country for country, cues in _IMPLIED_BY.items() if any(cue in folded_source for cue in cues)}
-        if tgt == "ko"
-        else set()
-    )
+    hints = _IMPLIED_BY if tgt == "ko" else _IMPLIED_BY_ADJECTIVE
+    implied = {country for country, cues in hints.items() if any(cue in folded_source for cue in cues)}
+    adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
+    single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
+    in_dateline = _output_dateline_entries(output, tgt, glossary)
     problems.extend(
         e
         for e in extra
         if e.kind == "place"
         and e not in problems
         and fold(e.fr[0]) not in implied
+        # "l'armée polonaise" → "폴란드군" (hard-numbers yna-fr2-09): the adjective names the country.
+        and not (e in single_word_places and fold(e.fr[0])[:4] in adjectives)
+        # "EVIAN-LES-BAINS, France, July 12 (Yonhap)": the country after a foreign dateline's city.
+        and e not in in_dateline
         # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères").
         and not any(fold(form) in folded_source for form in e.fr)
     )

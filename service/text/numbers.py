@@ -17,6 +17,8 @@ Kinds and their keys (``KINDS``):
 * ``time``    — 24-hour ``"HH:MM"``: "14h30", "2:30 p.m." and "오후 2시 30분" all give ``"14:30"``.
 * ``year``    — a bare four-digit number between 1000 and 2999, or Korean "2025년": ``"2025"``.
   The key equals the ``number`` key of the same digits, so a year and a count never disagree.
+* ``ordinal`` — a rank written with digits ("12e", "12th", "12위", "제12회"): its number, ``"12"``.
+* ``designator`` — the number of a name ("KF-21", "Galaxy S24", "A380"): ``"21"``.
 
 Conventions (``lang`` is the convention of the text, not of the source it came from):
 
@@ -35,13 +37,15 @@ Conventions (``lang`` is the convention of the text, not of the source it came f
 
 Decisions on ambiguous cases:
 
-* Ordinals are not quantities and are skipped: "1er", "2e", "3ème", "1st", "21st", "제2", "2번째",
-  "2차" (but "1er janvier" is a date).
-* Digits glued to a word belong to a name and are skipped: "G20", "A380", "Malligyong-1",
-  "COVID-19", "5G" (the entity check in ``service.text.entities`` keeps "Malligyong-1" whole). In
-  Korean, Hangul directly before digits is allowed ("약3000명"), except the ordinal prefix "제".
+* Ordinals are read as kind ``ordinal`` with their number: "1er", "2e", "9es", "3ème", "XXIe"
+  (Roman, French only), "1st", "21st", "제2", "제36조", "2번째", "2차", "12위" (but "1er janvier" is
+  a date, "2차례" (twice) a count). A rank is a fact: "12e" and "12th" agree, "19th" does not.
+* Digits glued to a word are the number of a name, kind ``designator``: "G20", "A380", "KF-21",
+  "Galaxy S24", "Malligyong-1", "COVID-19", "5G". Their value is the number alone, so "Hwasong-18"
+  and "화성-18형" agree and "KF-28" for "KF-21" does not. In Korean, Hangul directly before digits
+  is allowed ("약3000명"), except the ordinal prefix "제".
 * Phone-like strings ("02-398-3114", "+82 2 398 3114"), list markers at the start of a line
-  ("1.", "2)", "(3)") and footnote marks ("[1]") are skipped.
+  ("1.", "2)", "(3)"), footnote marks ("[1]") and "24h/24", "7j/7", "24/7" are skipped.
 * French "N heures" is a clock time only with minutes ("14 heures 30") or after à / vers / dès /
   avant / après ("à 14 heures"); otherwise it is a duration and gives the number N ("près de
   6 heures" → ``"6"``). "14h30", "14 h 30", "14h" are always clock times.
@@ -50,8 +54,11 @@ Decisions on ambiguous cases:
 * Bare month names are dates ("mars" → ``"--03"``, as is Korean "3월") so a changed month is caught.
   French months count only in lower case ("Mars" may be the planet); English "May" alone counts only
   after a preposition or determiner ("in May", "last May").
-* Signs are ignored ("-0,3 %" → ``"0.3%"``); spelled-out numbers ("trois", "three", "세") are not
-  extracted.
+* Signs are ignored ("-0,3 %" → ``"0.3%"``); numbers in words ("trois", "three", "세 명") are
+  not extracted, but :func:`missing_numbers` accepts them as support
+  (:mod:`service.text.number_words`).
+* A French month abbreviation without its dot is a month only before "(Yonhap)" or a year
+  ("16 sept (Yonhap)"); "1∼8월" is two months; "7일 안에" (within seven days) is a duration.
 * Not handled: numeric dates with slashes ("12/03/2025": day/month order differs between
   languages), Roman numerals, currency codes glued before digits ("KRW1,500"), Sino-Korean numerals
   written in Hangul without digits ("삼천").
@@ -65,10 +72,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from service.languages import CODES
+from service.text.number_words import word_values
 
 __all__ = ["KINDS", "LANGS", "NumberMention", "extract_numbers", "missing_numbers", "number_keys"]
 
-KINDS: frozenset[str] = frozenset({"number", "percent", "date", "time", "year"})
+KINDS: frozenset[str] = frozenset({"number", "percent", "date", "time", "year", "ordinal", "designator"})
 LANGS: frozenset[str] = frozenset(CODES)
 
 
@@ -107,7 +115,8 @@ _NUM_EN = re.compile(
     r"(?<!\d)(?<!\d[.,])"
     r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 3,000 / 1,234.5
     r"|\d{1,3}(?:[\u00a0\u202f\u2009]\d{3})+(?:\.\d+)?"  # 3 000 with typographic spaces only
-    r"|\d+(?:[.,]\d+)?)"  # 2025 / 2.5 / 2,5 (decimal comma copied from French)
+    r"|\d+(?:[.,]\d+)?"  # 2025 / 2.5 / 2,5 (decimal comma copied from French)
+    r"|(?<![\w.,])\.\d+)"  # .613 (a batting average)
     r"(?!\d|[.,]\d)"
 )
 _FR_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -190,7 +199,9 @@ _PERCENT_RE: dict[str, re.Pattern[str]] = {
     "ko": re.compile(rf"{_GROUP_SPACE}?(?:[%％](?: ?포인트|p(?![A-Za-z]))?|퍼센트(?: ?포인트)?)"),
 }
 # Glued right after digits these make an ordinal ("1er", "2e", "3ème", "21st"), not a quantity.
-_ORDINAL_SUFFIX_RE = re.compile(rf"(?:ᵉʳ|ʳᵉ|ᵉ|ère|ere|ème|eme|er|re|è|e|nde?|st|rd|th){_NOT_LETTER_AFTER}")
+_ORDINAL_SUFFIX_RE = re.compile(
+    rf"(?:ᵉʳˢ|ʳᵉˢ|ᵉˢ|ᵉʳ|ʳᵉ|ᵉ|ères|ère|eres|ere|èmes|ème|emes|eme|ers|er|res|re|es|è|e|ndes?|nds?|st|rd|th){_NOT_LETTER_AFTER}"
+)
 # "2번째", "2차 회의", "2위" are ordinals; "2차례" (twice) and "2위안" (yuan) are not.
 _KO_ORDINAL_SUFFIX_RE = re.compile(r"번째|차(?!례)|위(?!안)")
 
@@ -299,10 +310,12 @@ _PHONE_RE = re.compile(
 )
 _LIST_MARKER_RE = re.compile(r"^[ \t]*(?:[-•*][ \t]*)?(\(?\d{1,2}[.)])(?=[ \t])", re.MULTILINE)
 _FOOTNOTE_RE = re.compile(r"\[\d{1,3}\]")
+# "24h/24", "7j/7", "24/7": round the clock, not a time or a date.
+_AROUND_THE_CLOCK_RE = re.compile(r"(?<![\w.,])(?:24\s?h\s?/\s?24|7\s?j\s?/\s?7|24\s?/\s?7)(?![\w])")
 
 
 def _skips(s: str, lang: str) -> Iterator[list[_Cand]]:
-    """Digits that are not quantities: phone numbers, list markers, footnote marks."""
+    """Digits that are not quantities: phone numbers, list markers, footnote marks, "24h/24"."""
     for m in _PHONE_RE.finditer(s):
         # "+2 200 112" is a signed amount; an international number has at least 9 digits.
         if m.group().startswith("+") and sum(c.isdigit() for c in m.group()) < 9:
@@ -311,6 +324,8 @@ def _skips(s: str, lang: str) -> Iterator[list[_Cand]]:
     for m in _LIST_MARKER_RE.finditer(s):
         yield [(m.start(1), m.end(1), None, "")]
     for m in _FOOTNOTE_RE.finditer(s):
+        yield [(m.start(), m.end(), None, "")]
+    for m in _AROUND_THE_CLOCK_RE.finditer(s):
         yield [(m.start(), m.end(), None, "")]
 
 
@@ -403,6 +418,14 @@ _FR_DAY_MONTH_RE = re.compile(
     r"(?:\s+(?P<year>\d{4}))?(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
+# "16 sept (Yonhap)", "3 janv 2025": an abbreviation without its dot is a month only before the
+# dateline's "(Yonhap)" or a year ("sept" is also seven).
+_FR_DOTLESS_MONTHS = {k.rstrip("."): v for k, v in _FR_MONTH_ABBREVIATIONS.items()}
+_FR_DOTLESS_DATE_RE = re.compile(
+    rf"(?<![\d.,])(?P<d1>1er|\d{{1,2}})\s+(?P<month>{_alternation(_FR_DOTLESS_MONTHS)})"
+    r"(?=\s*\(|\s+\d{4}(?!\d))(?:\s+(?P<year>\d{4}))?",
+    re.IGNORECASE,
+)
 _FR_MONTH_YEAR_RE = re.compile(
     rf"{_NOT_LETTER_BEFORE}(?P<month>{_FR_MONTH_ALT})\s+(?P<year>\d{{4}})(?!\d|[.,]\d)", re.IGNORECASE
 )
@@ -465,7 +488,8 @@ _EN_MAY_CONTEXT_RE = re.compile(
     re.IGNORECASE,
 )
 
-_KO_DAY_END = r"일(?!간|째|\s*동안|\s*만에)"  # "12일" is a date, "12일간" / "3일 동안" a duration
+# "12일" is a date; "12일간", "3일 동안", "7일 안에" are durations.
+_KO_DAY_END = r"일(?!간|째|\s*동안|\s*만에|\s*(?:안에|이내|내에|내로))"
 _KO_DATE_RE = re.compile(
     r"(?<![\d.,])(?:(?P<year>\d{4})년\s*)?(?P<month>\d{1,2})월"
     rf"(?:\s*(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END})?"
@@ -475,6 +499,7 @@ _KO_DOTTED_DATE_RE = re.compile(
 )
 _KO_YEAR_RE = re.compile(r"(?<![\d.,])(?P<year>\d{4})년(?!간|째|\s*동안|\s*만에)")
 _KO_DAY_RE = re.compile(rf"(?<![\d.,])(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END}")
+_KO_MONTH_RANGE_RE = re.compile(r"(?<![\d.,])(?P<m1>\d{1,2})\s*[~～∼\-–]\s*(?P<m2>\d{1,2})월")  # "1∼8월"
 _ISO_DATE_RE = re.compile(r"(?<![\w.,\-])(?P<year>\d{4})-(?P<month>\d{2})-(?P<d1>\d{2})(?![\w\-])")
 
 
@@ -485,6 +510,8 @@ def _dates(s: str, lang: str) -> Iterator[list[_Cand]]:
     if lang == "fr":
         for m in _FR_DAY_MONTH_RE.finditer(s):
             yield _date_group(m, _FR_ALL_MONTHS[m.group("month").lower()], lang)
+        for m in _FR_DOTLESS_DATE_RE.finditer(s):
+            yield _date_group(m, _FR_DOTLESS_MONTHS[m.group("month").lower()], lang)
         for m in _FR_MONTH_YEAR_RE.finditer(s):
             yield _date_group(m, _FR_ALL_MONTHS[m.group("month").lower()], lang)
         for m in _FR_BARE_MONTH_RE.finditer(s):
@@ -500,6 +527,11 @@ def _dates(s: str, lang: str) -> Iterator[list[_Cand]]:
                 continue
             yield _date_group(m, _EN_MONTHS[m.group("month").lower()], lang)
     else:
+        for m in _KO_MONTH_RANGE_RE.finditer(s):
+            first, last = int(m.group("m1")), int(m.group("m2"))
+            if 1 <= first <= 12 and 1 <= last <= 12:
+                yield [(m.start("m1"), m.end("m1"), "date", _ymd(None, first, None)),
+                       (m.start("m2"), m.end(), "date", _ymd(None, last, None))]  # fmt: skip
         for regex in (_KO_DOTTED_DATE_RE, _KO_DATE_RE):
             for m in regex.finditer(s):
                 yield _date_group(m, int(m.group("month")), lang)
@@ -569,18 +601,24 @@ def _times(s: str, lang: str) -> Iterator[list[_Cand]]:
 
 
 def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
-    """Plain numbers, amounts with scale words or Korean units, percentages, bare years."""
+    """Plain numbers, amounts with scale words or Korean units, percentages, bare years, ordinals
+    and the numbers of designators."""
     numeral_re = _NUM_FR if lang == "fr" else _NUM_EN
     consumed = 0  # end of the last amount read here: "1조 5천억" must not be read again from "5"
     for m in numeral_re.finditer(s):
         start = m.start()
         if start < consumed:
             continue
-        if _glued_left(s, start, lang):
-            yield [(start, m.end(), None, "")]
-            continue
         value = _numeral_value(m.group(), lang)
         pos = m.end()
+        if lang == "ko" and start > 0 and s[start - 1] == "제":
+            # "제36조", "제12회": an ordinal, whatever counter follows (조 is not 10^12 here).
+            yield [(start - 1, pos, "ordinal", _canonical(value))]
+            continue
+        if _glued_left(s, start, lang):
+            # "KF-21", "A380", "Galaxy S24", "Covid-19": the number of a name.
+            yield [(start, pos, "designator", _canonical(value))]
+            continue
         kind = "number"
         scaled = False
         korean = _ko_units(s, value, pos) if lang == "ko" else None
@@ -598,9 +636,14 @@ def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
             ordinal = _ORDINAL_SUFFIX_RE.match(s, pos)
             if lang == "ko" and not ordinal:
                 ordinal = _KO_ORDINAL_SUFFIX_RE.match(s, pos)
-            if ordinal or (pos < len(s) and "A" <= s[pos] <= "Z"):
-                # "2e", "21st", "2번째" are ordinals; "5G", "3D" are names.
-                yield [(start, pos, None, "")]
+            if ordinal:
+                # "2e", "21st", "2번째", "12위": an ordinal, compared by its number.
+                yield [(start, ordinal.end(), "ordinal", _canonical(value))]
+                consumed = ordinal.end()
+                continue
+            if pos < len(s) and "A" <= s[pos] <= "Z":
+                # "5G", "3D", "35A": the number of a name.
+                yield [(start, pos, "designator", _canonical(value))]
                 continue
             if m.group().isdigit() and len(m.group()) == 4 and 1000 <= value <= 2999:
                 kind = "year"
@@ -609,9 +652,48 @@ def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
         yield [(start, pos, kind, key)]
 
 
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+# "XXIe siècle", "Ve République", "Napoléon Ier": Roman ordinals of French text. "Le" and "Ce"
+# are words, so a single L or C is not read.
+_FR_ROMAN_ORDINAL_RE = re.compile(r"\b(?P<r>(?:[IVX][IVXLC]*|[LC][IVXLC]+))(?:e|ème|er|re)\b")
+
+
+def _roman_value(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral up to 399, or None."""
+    total = 0
+    for i, ch in enumerate(numeral):
+        value = _ROMAN[ch]
+        total += -value if i + 1 < len(numeral) and _ROMAN[numeral[i + 1]] > value else value
+    canonical = "".join(
+        sym * count
+        for sym, count in (
+            ("C", total // 100),
+            ("XC", total % 100 // 90),
+            ("L", total % 100 % 90 // 50),
+            ("XL", total % 100 % 90 % 50 // 40),
+            ("X", total % 100 % 90 % 50 % 40 // 10),
+            ("IX", total % 10 // 9),
+            ("V", total % 10 % 9 // 5),
+            ("IV", total % 10 % 9 % 5 // 4),
+            ("I", total % 10 % 9 % 5 % 4),
+        )
+    )
+    return total if canonical == numeral and 0 < total < 400 else None
+
+
+def _roman_ordinals(s: str, lang: str) -> Iterator[list[_Cand]]:
+    """French Roman ordinals ("XXIe siècle" → ordinal 21)."""
+    if lang != "fr":
+        return
+    for m in _FR_ROMAN_ORDINAL_RE.finditer(s):
+        value = _roman_value(m.group("r"))
+        if value is not None:
+            yield [(m.start(), m.end(), "ordinal", str(value))]
+
+
 # Order matters: an earlier finder's spans are masked for the later ones, so "12 mars 2025" is one
 # date before "12" and "2025" could be read as numbers, and "+82 2 398 3114" is gone before either.
-_FINDERS: tuple[_Finder, ...] = (_skips, _dates, _times, _numbers)
+_FINDERS: tuple[_Finder, ...] = (_skips, _dates, _times, _numbers, _roman_ordinals)
 
 
 def _check_lang(lang: str) -> None:
@@ -650,47 +732,6 @@ def number_keys(text: str, lang: str) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 # Comparison
 
-_SPELLED: dict[str, dict[str, int]] = {
-    "fr": {
-        "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-        "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
-        "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "mille": 1000,
-    },
-    "en": {
-        "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-        "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-        "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-        "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-        "hundred": 100, "thousand": 1000,
-    },
-}  # fmt: skip
-_SPELLED_ONE: dict[str, frozenset[str]] = {"fr": frozenset({"un", "une"}), "en": frozenset({"a", "one"})}
-
-
-def _spelled_keys(text: str, lang: str) -> set[str]:
-    """Keys of spelled-out numbers ("trois", "un million", "three billion").
-
-    Only used on the source side of a comparison: a bullet may write "3 ministers" for "trois
-    ministres", and flagging that would be a false alarm. Hyphenated compounds ("vingt-deux") are
-    read word by word, which only ever adds keys.
-    """
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    table = _SPELLED.get(lang, {})
-    ones = _SPELLED_ONE.get(lang, frozenset())
-    scales = _SCALES.get(lang, {})
-    keys: set[str] = set()
-    for i, word in enumerate(words):
-        n = 1 if word in ones else table.get(word)
-        if n is None:
-            continue
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if following in scales and len(following) > 3:  # "million", not the abbreviation "m"
-            keys.add(str(n * scales[following]))
-        elif word not in ones:
-            keys.add(str(n))
-    return keys
-
-
 _DateParts = tuple[int | None, int | None, int | None]
 
 
@@ -720,10 +761,11 @@ def missing_numbers(source: str, source_lang: str, target: str, target_lang: str
     * a date or year in the target is found when a source date gives all of its parts: "2025" and
       "--03-12" are found in a source "12 mars 2025", "---12" (Korean "12일") in "12 mars"; but not
       the other way round, since a target that adds a year or a day says more than its source;
-    * spelled-out numbers of the source count ("trois ministres" supports "3 ministers").
+    * numbers the source writes in words count ("trois ministres" supports "3 ministers",
+      "the third" supports "3e"; :mod:`service.text.number_words`).
     """
     source_mentions = extract_numbers(source, source_lang)
-    keys = {mention.value for mention in source_mentions} | _spelled_keys(source, source_lang)
+    keys = {mention.value for mention in source_mentions} | word_values(source, source_lang)
     source_dates = [_date_parts(m.value) for m in source_mentions if m.kind in ("date", "year")]
     missing: list[NumberMention] = []
     for mention in extract_numbers(target, target_lang):

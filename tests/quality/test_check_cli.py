@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
+from service.evaluation.fidelity import CORRUPTIONS
 
 SOURCE = [
     "Les exportations ont augmenté de 2,5 % en mars.",
@@ -72,4 +73,5 @@ def test_eval_fidelity_prints_rates() -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["false_alarms"]["all"]["total"] == 200
-    assert set(report["detection"]) == {"all", "number_changed", "name_swapped", "copy", "loop"}
+    assert set(report["detection"]) == {"all", *CORRUPTIONS}
+    assert report["seed"] == 0 and set(report["detection_by_lang"]) == {"en", "ko"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from service.evaluation.fidelity import (
-    CORRUPTIONS,
     Case,
     change_number,
     corrupt,
@@ -221,20 +220,66 @@ def test_corruptions_change_what_they_say() -> None:
     assert corrupt(case, "copy", GLOSSARY) == case.source
     assert change_number("No numbers here.", "en") is None
     assert swap_name("No names here.", "en", Glossary([])) is None
-    assert set(CORRUPTIONS) == {"number_changed", "name_swapped", "copy", "loop"}
+    for kind in ("ordinal_changed", "designator_changed", "sentence_dropped", "negation_removed"):
+        assert corrupt(case, kind, GLOSSARY) is None, kind  # no place for that fault
+
+
+@pytest.mark.parametrize(
+    ("lang", "output", "kind", "expected"),
+    [
+        ("en", "A 20-year sentence.", "number_removed", "A -year sentence."),
+        ("en", "It ranked 12th.", "number_removed", "It ranked th."),
+        ("ko", "징역 20년을 선고했다.", "number_removed", "징역 년을 선고했다."),
+        ("en", "The KF-21 flew.", "number_removed", "The KF- flew."),
+        ("en", "He did not resign.", "negation_removed", "He did resign."),
+        ("en", "He didn't resign.", "negation_removed", "He did resign."),
+        ("ko", "그는 사퇴하지 않았다.", "negation_removed", "그는 사퇴하았다."),
+        ("en", "Seoul said so on Oct. 1. Tokyo did not.", "sentence_dropped", None),
+    ],
+)
+def test_each_corruption_breaks_the_place_it_names(
+    lang: str, output: str, kind: str, expected: str | None
+) -> None:
+    broken = corrupt(Case("d", lang, "source", output), kind, GLOSSARY)
+    if expected is not None:
+        assert broken == expected
+    else:  # one of the two sentences, whole: "Oct. 1." does not end a sentence
+        assert broken in ("Seoul said so on Oct. 1.", "Tokyo did not.")
+
+
+@pytest.mark.parametrize(
+    ("lang", "output", "kind", "changed"),
+    [
+        ("en", "Yoon finished 12th.", "ordinal_changed", "12th"),
+        ("ko", "윤하진은 12위로 마쳤다.", "ordinal_changed", "12위"),
+        ("ko", "형법 제36조를 적용했다.", "ordinal_changed", "제36"),
+        ("en", "The KF-21 fighter flew.", "designator_changed", "KF-21"),
+        ("en", "The Galaxy S24 sold well.", "designator_changed", "S24"),
+    ],
+)
+def test_ordinals_and_designators_get_another_number(lang: str, output: str, kind: str, changed: str) -> None:
+    broken = corrupt(Case("d", lang, "source", output), kind, GLOSSARY)
+    assert broken is not None and changed not in broken and len(broken) == len(output)
+
+
+def test_the_seed_decides_where_the_fault_goes_and_repeats_exactly() -> None:
+    case = Case("d", "en", "s", "In 2024, 31 of 45 firms paid 12 days and 17 fines and 80 levies.")
+    draws = {corrupt(case, "number_changed", GLOSSARY, seed) for seed in range(8)}
+    assert len(draws) > 1
+    assert corrupt(case, "number_changed", GLOSSARY, 5) == corrupt(case, "number_changed", GLOSSARY, 5)
 
 
 def test_flags_on_the_offline_suite_keep_their_measured_rates() -> None:
     """Regression guard for the figures in the README (``mts eval fidelity``)."""
     report = measure_flags(load_suite("offline"), GLOSSARY)
+    assert report["seed"] == 0
     assert report["false_alarms"]["all"]["total"] == 200
-    assert report["false_alarms"]["all"]["rate"] < 5.0
-    assert report["false_alarms"]["en"]["rate"] <= 2.0
-    assert report["detection"]["all"]["rate"] > 95.0
+    assert report["false_alarms"]["en"]["flagged"] <= 1
+    assert report["false_alarms"]["ko"]["flagged"] <= 9
+    assert report["detection"]["all"]["rate"] >= 93.0
     assert report["detection"]["copy"]["rate"] == 100.0
     assert report["detection"]["loop"]["rate"] == 100.0
-    assert report["detection"]["number_changed"]["rate"] >= 95.0
-    assert report["detection"]["name_swapped"]["rate"] >= 85.0
+    assert report["detection"]["number_changed"]["rate"] >= 93.8
 
 
 def test_a_request_entry_overrides_the_shipped_one_with_the_same_french_form() -> None:
@@ -265,12 +310,128 @@ def test_a_fraction_in_words_may_be_written_in_korean_digits(source: str, output
 
 
 def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
-    """Regression guard for the README's hard-numbers figures, per half (``mts eval fidelity
-    --suite hard-numbers``): false alarms may only fall and detection only rise."""
+    """Regression guard for the README's hard-numbers figures (``mts eval fidelity --suite
+    hard-numbers``, seed 0), per half and language: false alarms may only fall and detection only
+    rise. Exempting ordinals or designators again, or dropping an allowance, fails here."""
     report = measure_flags(load_suite("hard-numbers"), GLOSSARY)
     test, tuning = report["halves"]["test"], report["halves"]["tuning"]
-    assert test["false_alarms"]["en"]["flagged"] <= 12 and tuning["false_alarms"]["en"]["flagged"] <= 12
-    assert test["false_alarms"]["ko"]["flagged"] <= 28 and tuning["false_alarms"]["ko"]["flagged"] <= 24
-    assert test["detection"]["number_changed"]["rate"] >= 94.8
-    assert test["detection"]["copy"]["rate"] == 100.0
-    assert test["detection"]["all"]["rate"] >= 94.8
+    false_alarms = {
+        (half, lang): part["false_alarms"][lang]["flagged"]
+        for half, part in report["halves"].items()
+        for lang in ("en", "ko")
+    }
+    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
+    assert false_alarms[("test", "en")] <= 6 and false_alarms[("test", "ko")] <= 18
+    floors = {
+        "en": {"all": 97.0, "number_changed": 100.0, "number_removed": 95.8, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 83.9, "sentence_dropped": 98.1, "copy": 100.0},
+        "ko": {"all": 90.7, "number_changed": 88.8, "number_removed": 82.7, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 79.2, "sentence_dropped": 85.5, "copy": 100.0},
+    }  # fmt: skip
+    for lang, kinds in floors.items():
+        for kind, floor in kinds.items():
+            assert test["detection_by_lang"][lang][kind]["rate"] >= floor, (lang, kind)
+    assert tuning["detection_by_lang"]["en"]["ordinal_changed"]["total"] >= 6
+    assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "tgt", "flagged"),
+    [
+        # Ordinals: the same rank in words or digits, never another rank.
+        ("Il a fini à la 1re place.", "He finished in first place.", "en", False),
+        ("Il a fini à la 12e place.", "He finished 12th.", "en", False),
+        ("Il a fini à la 12e place.", "He finished 19th.", "en", True),
+        ("Il a fini à la 12e place.", "He finished th.", "en", True),
+        ("Il a fini à la 12e place.", "그는 12위로 마쳤다.", "ko", False),
+        ("Il a fini à la 12e place.", "그는 15위로 마쳤다.", "ko", True),
+        (
+            "Les accords 3 à 6 portent sur l'hydrogène.",
+            "The third to sixth agreements cover hydrogen.",
+            "en",
+            False,
+        ),
+        (
+            "Les accords 3 à 6 portent sur l'hydrogène.",
+            "세 번째부터 여섯 번째까지의 협정은 수소에 관한 것이다.",
+            "ko",
+            False,
+        ),
+        (
+            "Les accords 3 à 6 portent sur l'hydrogène.",
+            "The third to seventh agreements cover hydrogen.",
+            "en",
+            True,
+        ),
+        ("pour le seizième mois d'affilée", "for the 16th straight month", "en", False),
+        ("pour le seizième mois d'affilée", "for the 17th straight month", "en", True),
+        ("au XXIe siècle", "in the 21st century", "en", False),
+        # Designators: the number of a name is kept.
+        ("Le KF-21 a volé.", "The KF-21 flew.", "en", False),
+        ("Le KF-21 a volé.", "The KF-28 flew.", "en", True),
+        ("Le Galaxy S24 se vend bien.", "The Galaxy S sells well.", "en", True),
+        # Numbers in words ("deux cent vingt-quatre" → "224"), never another value.
+        ("Deux cent vingt-quatre transfuges sont arrivés.", "A total of 224 defectors arrived.", "en", False),
+        ("Deux cent vingt-quatre transfuges sont arrivés.", "A total of 234 defectors arrived.", "en", True),
+        ("plus de quatre cent mille naissances", "40만 명 이상의 출생아", "ko", False),
+        ("une quarantaine de millions d'unités", "some 40 million units", "en", False),
+        ("une quarantaine de millions d'unités", "some 50 million units", "en", True),
+        # A value counted as often as the source gives it.
+        (
+            "20 ans de prison pour l'un, 20 ans pour l'autre.",
+            "20 years for one, years for the other.",
+            "en",
+            True,
+        ),
+        # Units and durations written another way, with the same value.
+        ("un capteur de 200 mégapixels", "2억 화소 센서", "ko", False),
+        ("un capteur de 200 mégapixels", "3억 화소 센서", "ko", True),
+        ("une hausse de 25 points de base", "0.25%포인트 인상", "ko", False),
+        ("une hausse de 25 points de base", "0.5%포인트 인상", "ko", True),
+        ("condamné à 3 ans et demi de prison", "징역 3년 6개월을 선고받았다", "ko", False),
+        ("condamné à 3 ans et demi de prison", "징역 3년 8개월을 선고받았다", "ko", True),
+        ("condamné à 18 mois de prison", "징역 1년 6개월을 선고받았다", "ko", False),
+        ("M. Oh dispose de sept jours pour faire appel.", "오씨는 7일 안에 항소할 수 있다.", "ko", False),
+        ("entre janvier et août", "1∼8월", "ko", False),
+        ("entre janvier et août", "1∼9월", "ko", True),
+        ("une moyenne au bâton de 0,352", "a .352 average", "en", False),
+        ("une moyenne au bâton de 0,352", "a .362 average", "en", True),
+        ("une permanence 24h/24", "a 24-hour hotline", "en", False),
+        ("SÉOUL, 16 sept (Yonhap) -- Les visiteurs", "SEOUL, Sept. 16 (Yonhap) -- Visitors", "en", False),
+        ("SÉOUL, 16 sept (Yonhap) -- Les visiteurs", "SEOUL, Sept. 17 (Yonhap) -- Visitors", "en", True),
+    ],
+)
+def test_number_renderings_a_translation_may_use_and_those_it_may_not(
+    source: str, output: str, tgt: str, flagged: bool
+) -> None:
+    """Each allowance with its tuning example, and the same sentence with another value."""
+    assert ("number_mismatch" in segment_flags(source, output, "fr", tgt, glossary=GLOSSARY)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "tgt", "flagged"),
+    [
+        # "Samsung" rendered as the group's company "삼성전자" (hard-numbers yna-fr2-05).
+        ("Samsung table sur des ventes record.", "삼성전자는 기록적인 판매를 예상한다.", "ko", False),
+        # A country named by its adjective ("l'armée polonaise" → "폴란드군", yna-fr2-09).
+        ("Hyundai Rotem a livré l'armée polonaise.", "현대로템이 폴란드 육군에 인도했다.", "ko", False),
+        ("Hyundai Rotem a livré l'armée polonaise.", "현대로템이 독일 육군에 인도했다.", "ko", True),
+        # A foreign dateline names the country after the city (yna-fr2-03).
+        (
+            "ÉVIAN-LES-BAINS, 12 juil. (Yonhap) -- Yoon a gagné.",
+            "EVIAN-LES-BAINS, France, July 12 (Yonhap) -- Yoon won.",
+            "en",
+            False,
+        ),
+        ("Yoon a gagné à Évian.", "Yoon won in Evian, Germany.", "en", True),
+        # "sino-nord-coréenne" names China (yna-fr2-39); another country it does not.
+        ("à la frontière sino-nord-coréenne", "along the border between North Korea and China", "en", False),
+        ("à la frontière sino-nord-coréenne", "along the border between North Korea and Russia", "en", True),
+        # English renders a named place or organization; a swap is caught.
+        ("Les États-Unis ont dépassé la Chine.", "China overtook China.", "en", True),
+    ],
+)
+def test_name_renderings_a_translation_may_use_and_those_it_may_not(
+    source: str, output: str, tgt: str, flagged: bool
+) -> None:
+    assert ("entity_mismatch" in segment_flags(source, output, "fr", tgt, glossary=GLOSSARY)) is flagged

@@ -213,34 +213,57 @@ def test_equivalent_forms_share_a_key(forms: list[tuple[str, str]]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "kind", "value"),
+    [
+        ("fr", "le 1er", "ordinal", "1"),
+        ("fr", "la 2e édition", "ordinal", "2"),
+        ("fr", "le 3ème sommet", "ordinal", "3"),
+        ("fr", "la 1re fois", "ordinal", "1"),
+        ("fr", "les 9es élections", "ordinal", "9"),
+        ("fr", "au XXIe siècle", "ordinal", "21"),
+        ("fr", "la Ve République", "ordinal", "5"),
+        ("en", "the 1st round", "ordinal", "1"),
+        ("en", "its 21st launch", "ordinal", "21"),
+        ("en", "ranked 12th", "ordinal", "12"),
+        ("ko", "제2 연평해전", "ordinal", "2"),
+        ("ko", "제36조", "ordinal", "36"),
+        ("ko", "2번째 회의", "ordinal", "2"),
+        ("ko", "2차 회의", "ordinal", "2"),
+        ("ko", "12위", "ordinal", "12"),
+        ("fr", "le satellite Malligyong-1", "designator", "1"),
+        ("en", "the Hwasong-18 missile", "designator", "18"),
+        ("ko", "화성-18형", "designator", "18"),
+        ("en", "the G20 summit", "designator", "20"),
+        ("en", "an A380", "designator", "380"),
+        ("en", "COVID-19", "designator", "19"),
+        ("en", "5G networks", "designator", "5"),
+        ("en", "the KF-21 fighter", "designator", "21"),
+        ("en", "the Galaxy S24", "designator", "24"),
+    ],
+)
+def test_ordinals_and_designators_are_read_with_their_number(
+    lang: str, text: str, kind: str, value: str
+) -> None:
+    """An ordinal or a name's number is a fact a translation must keep: "ranked 12th" → "ranked
+    19th" and "KF-21" → "KF-28" are errors, so both are compared by their number."""
+    [mention] = extract_numbers(text, lang)
+    assert (mention.kind, mention.value) == (kind, value)
+
+
+@pytest.mark.parametrize(
     ("lang", "text"),
     [
-        ("fr", "le 1er"),
-        ("fr", "la 2e édition"),
-        ("fr", "le 3ème sommet"),
-        ("fr", "la 1re fois"),
-        ("fr", "au XXIe siècle"),
-        ("en", "the 1st round"),
-        ("en", "its 21st launch"),
-        ("ko", "제2 연평해전"),
-        ("ko", "2번째 회의"),
-        ("ko", "2차 회의"),
-        ("fr", "le satellite Malligyong-1"),
-        ("en", "the Hwasong-18 missile"),
-        ("ko", "화성-18형"),
-        ("en", "the G20 summit"),
-        ("en", "an A380"),
-        ("en", "COVID-19"),
-        ("en", "5G networks"),
         ("fr", "Tél. : 02-398-3114"),
         ("fr", "(02) 398-3114"),
         ("en", "call +82 2 398 3114"),
         ("ko", "010-1234-5678"),
         ("fr", "selon la source [1]"),
+        ("fr", "une permanence 24h/24 et 7j/7"),
         ("en", "No digits at all."),
         ("ko", "만 명이 하지만"),
         ("en", "May I ask?"),
         ("fr", "la planète Mars"),
+        ("fr", "Le Ce Lu"),
     ],
 )
 def test_not_numbers(lang: str, text: str) -> None:
@@ -263,6 +286,7 @@ def test_sample_dispatch() -> None:
         ("1,2 million", "number", "1200000"),
         ("1", "number", "1"),
         ("novembre 2023", "date", "2023-11"),
+        ("1", "designator", "1"),
         ("1.500 milliards", "number", "1500000000000"),
         ("950 millions", "number", "950000000"),
         ("2025", "year", "2025"),

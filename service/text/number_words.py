@@ -1,0 +1,211 @@
+"""Numbers written in words: French, English and Korean cardinals, ordinals and approximations.
+
+The number checker (:mod:`service.text.numbers`) extracts numbers written in digits; a translation
+may write in digits what its source writes in words, or the other way round ("deux cent
+vingt-quatre" → "224", "1re place" → "first place", "accords 3 à 6" → "세 번째부터 여섯 번째까지").
+:func:`word_values` gives the values a text writes in words, so such a rendering is not taken for
+a number that went missing or appeared from nowhere. The values only ever support a number; they
+are never themselves required, so a text that spells a number is never flagged for it.
+
+* French: cardinals of any size ("quatre cent mille", "deux cent vingt-quatre", "soixante-dix",
+  "quatre-vingt-douze"), ordinals ("seizième", "vingt et unième", "1re" is in digits), approximate
+  numbers ("une dizaine", "une quarantaine de millions" → 40 000 000), "demi" (0.5) and the size of
+  a group ("trio", "quintette").
+* English: cardinals to the thousands ("four hundred thousand"), ordinals ("ninth", "twenty-first").
+* Korean: native numerals before a counter ("두 차례", "세 명", "여섯 번째", "첫 번째", "스무 살").
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.text.entities import fold
+
+__all__ = ["word_values"]
+
+_FR_UNITS: dict[str, int] = {
+    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
+    "quinze": 15, "seize": 16, "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "soixante": 60,
+}  # fmt: skip
+_FR_SCALES: dict[str, int] = {
+    "million": 10**6, "millions": 10**6, "milliard": 10**9, "milliards": 10**9,
+    "billion": 10**12, "billions": 10**12,
+}  # fmt: skip
+# Ordinal stems: "seizième" → "seiz" → "seize".
+_FR_ORDINAL_STEMS: dict[str, str] = {
+    "un": "un", "deux": "deux", "trois": "trois", "quatr": "quatre", "cinqu": "cinq", "six": "six",
+    "sept": "sept", "huit": "huit", "neuv": "neuf", "dix": "dix", "onz": "onze", "douz": "douze",
+    "treiz": "treize", "quatorz": "quatorze", "quinz": "quinze", "seiz": "seize", "vingt": "vingt",
+    "trent": "trente", "quarant": "quarante", "cinquant": "cinquante", "soixant": "soixante",
+    "cent": "cent", "mill": "mille", "million": "million", "milliard": "milliard",
+}  # fmt: skip
+_FR_FIRST = {
+    "premier": 1,
+    "premiere": 1,
+    "premiers": 1,
+    "premieres": 1,
+    "second": 2,
+    "seconde": 2,
+    "seconds": 2,
+}
+_FR_APPROXIMATE: dict[str, int] = {
+    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30,
+    "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "millier": 1000,
+}  # fmt: skip
+_FR_GROUPS = {"duo": 2, "trio": 3, "quatuor": 4, "quintette": 5, "sextuor": 6, "septuor": 7, "octuor": 8}
+_FR_SCALE_AFTER_DE = {"millier": 10**3, "milliers": 10**3, **_FR_SCALES}
+
+_EN_UNITS: dict[str, int] = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_EN_ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
+    "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100,
+    "thousandth": 1000,
+}  # fmt: skip
+_EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+
+_KO_NATIVE: dict[str, int] = {
+    "한": 1, "첫": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
+    "열": 10, "열한": 11, "열두": 12, "열세": 13, "열네": 14, "열다섯": 15, "스무": 20, "스물": 20,
+}  # fmt: skip
+_KO_COUNTERS = "번째|째|차례|번|명|개|가지|곳|척|대|건|살|달|해|시간|마리|자루|발|채|벌|주"
+_KO_NATIVE_RE = re.compile(
+    rf"(?<![\uac00-\ud7a3])(?P<n>{'|'.join(sorted(_KO_NATIVE, key=len, reverse=True))})\s?(?:{_KO_COUNTERS})"
+)
+
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+# A number written in words never runs across punctuation (a hyphen or an apostrophe aside).
+_CLAUSE_RE = re.compile(r"[^,;:.!?()«»\"“”\[\]/\d]+")
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [_WORDS_RE.findall(clause) for clause in _CLAUSE_RE.findall(text)]
+
+
+def _french_runs(words: list[str]) -> list[tuple[int, bool]]:
+    """(value, is_single_article) of each run of French number words."""
+    values: list[tuple[int, bool]] = []
+    total = current = 0
+    length = 0
+    previous = ""
+
+    def close() -> None:
+        nonlocal total, current, length
+        if length:
+            values.append((total + current, length == 1 and previous in ("un", "une")))
+        total = current = length = 0
+
+    for written in words:
+        word, ordinal = written, False
+        if written.endswith(("ieme", "iemes")):
+            stem = written[: written.index("ieme")]
+            if stem in _FR_ORDINAL_STEMS:
+                word, ordinal = _FR_ORDINAL_STEMS[stem], True
+        if word in _FR_UNITS:
+            value = _FR_UNITS[word]
+            if value == 20 and previous == "quatre":
+                current += 80 - 4  # quatre-vingt(s)
+            elif value in (10, 11, 12, 13, 14, 15, 16) and previous in ("soixante", "vingt", "vingts"):
+                current += value  # soixante-dix, quatre-vingt-douze
+            else:
+                current += value
+        elif word in ("cent", "cents"):
+            current = (current or 1) * 100
+        elif word == "mille":
+            total += (current or 1) * 1000
+            current = 0
+        elif word in _FR_SCALES and length:
+            total = (total + current) * _FR_SCALES[word]
+            current = 0
+        elif word == "et" and length and previous in ("vingt", "trente", "quarante", "cinquante", "soixante"):
+            previous = word
+            continue  # "vingt et un"
+        else:
+            close()
+            previous = word
+            continue
+        length += 1
+        previous = word
+        if ordinal:
+            close()
+    close()
+    return values
+
+
+def _french(text: str) -> set[int | str]:
+    found: set[int | str] = set()
+    for clause in _clauses(fold(text)):
+        found |= {value for value, article in _french_runs(clause) if not article}
+    words = _WORDS_RE.findall(fold(text))
+    for i, word in enumerate(words):
+        following = words[i + 2] if i + 2 < len(words) and words[i + 1] in ("de", "d") else ""
+        if word in _FR_FIRST:
+            found.add(_FR_FIRST[word])
+        elif word.rstrip("s") in _FR_APPROXIMATE:
+            value = _FR_APPROXIMATE[word.rstrip("s")]
+            found.add(value)
+            if following in _FR_SCALE_AFTER_DE:
+                found.add(value * _FR_SCALE_AFTER_DE[following])  # "une quarantaine de millions"
+        elif word in _FR_GROUPS:
+            found.add(_FR_GROUPS[word])
+        elif word in ("demi", "demie"):
+            found.add("0.5")
+        elif word == "dernier" and i + 1 < len(words) and words[i + 1] == "trimestre":
+            found.add(4)  # "le dernier trimestre" → "4분기" (hard-numbers yna-fr2-31)
+    return found
+
+
+def _english(text: str) -> set[int | str]:
+    found: set[int | str] = set()
+    for clause in _clauses(text.lower()):
+        found |= _english_clause(clause)
+    found.discard(0)
+    return found
+
+
+def _english_clause(words: list[str]) -> set[int | str]:
+    found: set[int | str] = set()
+    total = current = 0
+    length = 0
+    for word in [*words, ""]:
+        if word in _EN_ORDINALS:
+            found.add(total + current + _EN_ORDINALS[word] if length else _EN_ORDINALS[word])
+            found.add(_EN_ORDINALS[word])
+            total = current = length = 0
+            continue
+        if word in _EN_UNITS:
+            current += _EN_UNITS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in _EN_SCALES and length:
+            total += current * _EN_SCALES[word]
+            current = 0
+        elif word == "and" and length:
+            continue
+        else:
+            if length:
+                found.add(total + current)
+            total = current = length = 0
+            continue
+        length += 1
+    return found
+
+
+def _korean(text: str) -> set[int | str]:
+    return {_KO_NATIVE[m.group("n")] for m in _KO_NATIVE_RE.finditer(text)}
+
+
+def word_values(text: str, lang: str) -> set[str]:
+    """The values ``text`` writes in words, as number keys ("224", "40000000", "0.5")."""
+    readers = {"fr": _french, "en": _english, "ko": _korean}
+    reader = readers.get(lang)
+    return {str(v) for v in reader(text)} if reader else set()
