@@ -39,7 +39,7 @@ from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
-from service.text.number_words import word_values
+from service.text.number_words import french_counts, word_values
 from service.text.numbers import NumberMention, extract_numbers, missing_numbers
 
 FLAGS: tuple[str, ...] = (
@@ -131,7 +131,9 @@ def _dateline_dates(source: str, src: str) -> set[str]:
     match = _DATELINE.match(source)
     if not match:
         return set()
-    return {m.value for m in extract_numbers(match.group("date"), src)}
+    start, end = match.span("date")
+    # Read in the whole text: "16 sept" is a date only before its "(Yonhap)".
+    return {m.value for m in extract_numbers(source[: match.end()], src) if start <= m.start < end}
 
 
 _DIGIT_RUN = re.compile(r"\d+")
@@ -194,14 +196,30 @@ _FR_DURATION = re.compile(r"\b(\d+|un|une)\s+(ans?|mois)(\s+et\s+demi)?\b", re.I
 _KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
 
 
+_EN_DURATION = re.compile(
+    r"(?P<half_year>\b(?:a|one) year and a half\b|\b(?:one|1)[\s-]and[\s-]a[\s-]half[\s-]years?\b)"
+    r"|(?<![\d.,])(?P<n>\d+)(?P<half>[\s-]and[\s-]a[\s-]half)?[\s-](?P<unit>years?|months?)\b",
+    re.IGNORECASE,
+)
+
+
 def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
-    """(start, end, months) of each duration in years and months of a French or Korean text."""
+    """(start, end, months) of each duration in years and months ("3 ans et demi", "three and a
+    half years" in digits, "3년 6개월")."""
     found: list[tuple[int, int, int]] = []
     if lang == "fr":
         for m in _FR_DURATION.finditer(text):
             n = 1 if m.group(1).lower() in ("un", "une") else int(m.group(1))
             months = n * 12 if m.group(2).lower().startswith("an") else n
             found.append((m.start(), m.end(), months + (6 if m.group(3) and months >= 12 else 0)))
+    elif lang == "en":
+        for m in _EN_DURATION.finditer(text):
+            if m.group("half_year"):
+                found.append((m.start(), m.end(), 18))
+            else:
+                n = int(m.group("n"))
+                months = n if m.group("unit").lower().startswith("month") else n * 12
+                found.append((m.start(), m.end(), months + (6 if m.group("half") else 0)))
     elif lang == "ko":
         for m in _KO_DURATION.finditer(text):
             if m.group(3):
@@ -216,6 +234,36 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
 _KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해")
 
 
+# A conversion the translation adds in brackets after an amount or a time ("10억 달러(약 1조3천억 원)",
+# "1.5 trillion won (US$1.1 billion)", "오전 10시(한국시간 오후 5시)"): Yonhap's English and Korean
+# services add them; the source gives only the first value, which must still be there.
+_BRACKETS = re.compile(r"\((?P<inner>[^()\n]{1,50})\)")
+_CURRENCY = re.compile(
+    r"원|달러|유로|엔|위안|파운드|\bwon\b|dollars?|euros?|\byen\b|yuan|pounds?|US\$|\$|€|£|¥|₩"
+)
+_LOCAL_TIME = re.compile(
+    r"한국\s?시간|서울\s?시간|현지\s?시간|\b(?:Seoul|Korea|local) time\b|\bKST\b", re.IGNORECASE
+)
+
+
+def _conversions(output: str, tgt: str) -> list[tuple[int, int]]:
+    """Spans of bracketed conversions right after an amount or a time of the output."""
+    mentions = extract_numbers(output, tgt)
+    spans: list[tuple[int, int]] = []
+    for m in _BRACKETS.finditer(output):
+        inner = m.group("inner")
+        if not any(c.isdigit() for c in inner):
+            continue
+        before = [n for n in mentions if n.end <= m.start() and m.start() - n.end <= 12]
+        if not before:
+            continue
+        if _LOCAL_TIME.search(inner) or (
+            _CURRENCY.search(inner) and _CURRENCY.search(output, before[-1].end, m.start() + 1)
+        ):
+            spans.append(m.span())
+    return spans
+
+
 def _allowed_additions(source: str, src: str) -> set[str]:
     """Values an output may write that the source gives in another form: digits the source has in
     another role, and numbers it writes in words (:mod:`service.text.number_words`)."""
@@ -224,6 +272,19 @@ def _allowed_additions(source: str, src: str) -> set[str]:
 
 def _bare(value: str) -> str:
     return value[:-1] if value.endswith("%") else value
+
+
+def _counts_in_words_missing(
+    source: str, output: str, tgt: str, output_bare: set[str]
+) -> list[NumberMention]:
+    """The cardinals the French source writes in words ("cinq tournois", "dix ans") that the output
+    gives neither in digits nor in words ("5개 메이저대회", "10 years", "다섯 번")."""
+    given = output_bare | word_values(output, tgt)
+    return [
+        NumberMention(source[a:b], a, b, "number", value)
+        for a, b, value in french_counts(source)
+        if value not in given
+    ]
 
 
 _COUNTED = frozenset({"number", "percent", "ordinal", "designator"})
@@ -289,7 +350,11 @@ def number_diff(
         years = [m for m in dropped if m.kind == "year"]
         if years and len(years) <= relative:
             dropped = [m for m in dropped if m.kind != "year"]
+    conversions = _conversions(output, tgt)
+    added = [m for m in added if not any(a <= m.start < b for a, b in conversions)]
     dropped += _fewer(source, src, output, tgt, {m.start for m in dropped})
+    if src == "fr":
+        dropped += _counts_in_words_missing(source, output, tgt, output_bare)
     if tgt == "ko" and src == "fr":
         fractions = _same_fractions(source, output)
         added = [m for m in added if not any(a <= m.start < b for a, b in fractions)]
@@ -357,13 +422,17 @@ def _rendered_by_longer(entry: GlossaryEntry, in_output: set[GlossaryEntry], tgt
     )
 
 
-_OUTPUT_DATELINE = re.compile(r"^\s*(?:\([^()\n=]{1,40}=연합뉴스\)|[^\n(]{1,80}?\(Yonhap\))")
+# "EVIAN-LES-BAINS, France, July 12 (Yonhap) --": the country an English dateline gives after a
+# foreign city.
+_EN_DATELINE_COUNTRY = re.compile(
+    r"^\s*[^\W\d_][^,\n(]{0,60},\s*(?P<country>[^,\n(]{2,40}),\s*[^\n(]{1,30}\(Yonhap\)"
+)
 
 
 def _output_dateline_entries(output: str, tgt: str, glossary: Glossary) -> set[GlossaryEntry]:
-    """The glossary entries named in the output's dateline ("EVIAN-LES-BAINS, France, July 12 (Yonhap)")."""
-    match = _OUTPUT_DATELINE.match(output)
-    return {m.entry for m in glossary.find(match.group(), tgt)} if match else set()
+    """The glossary entries named as the country of an English dateline (hard-numbers yna-fr2-03)."""
+    match = _EN_DATELINE_COUNTRY.match(output) if tgt == "en" else None
+    return {m.entry for m in glossary.find(match.group("country"), tgt)} if match else set()
 
 
 # English names a country only where a French compound adjective does ("la frontière
@@ -373,6 +442,8 @@ _IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
     "japon": ("nippo ",),
     "russie": ("russo ",),
     "etats unis": ("americano ",),
+    # "le programme européen SAFE" → "the EU's SAFE program" (hard-numbers yna-fr2-37).
+    "union europeenne": ("europeen",),
 }
 
 
@@ -432,7 +503,9 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     problems.extend(
         e
         for e in extra
-        if e.kind == "place"
+        # Korean names the organization a French "le ministère", "la banque centrale" leaves
+        # implicit (통일부, 한은); English names a place or organization only when the source does.
+        if (e.kind == "place" or (tgt == "en" and e.kind != "term"))
         and e not in problems
         and fold(e.fr[0]) not in implied
         # "l'armée polonaise" → "폴란드군" (hard-numbers yna-fr2-09): the adjective names the country.

@@ -11,17 +11,23 @@ are never themselves required, so a text that spells a number is never flagged f
   "quatre-vingt-douze"), ordinals ("seizième", "vingt et unième", "1re" is in digits), approximate
   numbers ("une dizaine", "une quarantaine de millions" → 40 000 000), "demi" (0.5) and the size of
   a group ("trio", "quintette").
-* English: cardinals to the thousands ("four hundred thousand"), ordinals ("ninth", "twenty-first").
-* Korean: native numerals before a counter ("두 차례", "세 명", "여섯 번째", "첫 번째", "스무 살").
+* English: cardinals to the thousands ("four hundred thousand"), ordinals ("ninth", "twenty-first"),
+  "twice", "a dozen", "a decade".
+* Korean: native numerals before a counter ("두 차례", "세 명", "여섯 번째", "첫 번째", "스무 살")
+  and the native words for a number of days ("사흘", "열흘").
+
+:func:`french_counts` gives the cardinals a French text writes in words that a translation must
+give too: those three or more, other than words that are also something else ("neuf", "sept").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from service.text.entities import fold
 
-__all__ = ["word_values"]
+__all__ = ["french_counts", "word_values"]
 
 _FR_UNITS: dict[str, int] = {
     "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
@@ -55,6 +61,24 @@ _FR_APPROXIMATE: dict[str, int] = {
     "quarantaine": 40, "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "millier": 1000,
 }  # fmt: skip
 _FR_GROUPS = {"duo": 2, "trio": 3, "quatuor": 4, "quintette": 5, "sextuor": 6, "septuor": 7, "octuor": 8}
+# "a doublé" → "2배로 늘었다", "triplé" → "3배".
+_FR_MULTIPLES = {
+    "double": 2, "doubles": 2, "doubler": 2, "doublee": 2, "doublees": 2,
+    "triple": 3, "tripler": 3, "triplee": 3, "quadrupler": 4, "quadruple": 4,
+}  # fmt: skip
+# Ages by decade: "un quinquagénaire" → "50대 남성", "a man in his 50s".
+_FR_AGES = {
+    "trentenaire": 30, "quadragenaire": 40, "quinquagenaire": 50, "sexagenaire": 60,
+    "septuagenaire": 70, "octogenaire": 80, "nonagenaire": 90, "centenaire": 100,
+}  # fmt: skip
+# Rounds of a tournament: Korean counts the teams left ("demi-finales" → "4강", "quarts de finale"
+# → "8강", "huitièmes de finale" → "16강"), English says "round of 16".
+_FR_ROUNDS = re.compile(r"\b(demi|quarts?|huitiemes?|seiziemes?)[\s-]+(?:de[\s-]+)?finales?\b")
+_FR_ROUND_TEAMS = {
+    "demi": 4, "quart": 8, "quarts": 8, "huitieme": 16, "huitiemes": 16, "seizieme": 32, "seiziemes": 32,
+}  # fmt: skip
+# "quinze jours" is two weeks ("2주"), "huit jours" one week ("일주일", "1주").
+_FR_WEEKS = re.compile(r"\b(quinze|huit)\s+jours\b")
 _FR_SCALE_AFTER_DE = {"millier": 10**3, "milliers": 10**3, **_FR_SCALES}
 
 _EN_UNITS: dict[str, int] = {
@@ -72,14 +96,28 @@ _EN_ORDINALS: dict[str, int] = {
     "thousandth": 1000,
 }  # fmt: skip
 _EN_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_EN_COLLECTIVE = {
+    "pair": 2,
+    "twice": 2,
+    "double": 2,
+    "trio": 3,
+    "dozen": 12,
+    "dozens": 12,
+    "decade": 10,
+    "decades": 10,
+}
 
 _KO_NATIVE: dict[str, int] = {
     "한": 1, "첫": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
     "열": 10, "열한": 11, "열두": 12, "열세": 13, "열네": 14, "열다섯": 15, "스무": 20, "스물": 20,
+    "석": 3, "넉": 4,  # "석 달" (three months), "넉 달"
 }  # fmt: skip
 _KO_COUNTERS = "번째|째|차례|번|명|개|가지|곳|척|대|건|살|달|해|시간|마리|자루|발|채|벌|주"
+# A native numeral is a word of its own: before a counter ("세 명", "두차례") or, as a determiner,
+# before another word ("세 나라", "두 정상"); never inside a word ("세계", "한국").
 _KO_NATIVE_RE = re.compile(
-    rf"(?<![\uac00-\ud7a3])(?P<n>{'|'.join(sorted(_KO_NATIVE, key=len, reverse=True))})\s?(?:{_KO_COUNTERS})"
+    rf"(?<![\uac00-\ud7a3])(?P<n>{'|'.join(sorted(_KO_NATIVE, key=len, reverse=True))})"
+    rf"(?:\s?(?:{_KO_COUNTERS})|\s(?=[\uac00-\ud7a3]))"
 )
 
 _WORDS_RE = re.compile(r"[^\W\d_]+")
@@ -159,8 +197,18 @@ def _french(text: str) -> set[int | str]:
             found.add(_FR_GROUPS[word])
         elif word in ("demi", "demie"):
             found.add("0.5")
+        elif word in _FR_MULTIPLES:
+            found.add(_FR_MULTIPLES[word])  # "a doublé" → "2배"
+        elif word.rstrip("s") in _FR_AGES:
+            found.add(_FR_AGES[word.rstrip("s")])  # "un quinquagénaire" → "50대 남성"
+        elif word in ("moitie", "moities"):
+            found |= {"0.5", "50%"}
         elif word == "dernier" and i + 1 < len(words) and words[i + 1] == "trimestre":
             found.add(4)  # "le dernier trimestre" → "4분기" (hard-numbers yna-fr2-31)
+    folded = fold(text)
+    found |= {_FR_ROUND_TEAMS[m.group(1)] for m in _FR_ROUNDS.finditer(folded)}
+    for m in _FR_WEEKS.finditer(folded):
+        found |= {14, 2} if m.group(1) == "quinze" else {7, 1}
     return found
 
 
@@ -168,6 +216,7 @@ def _english(text: str) -> set[int | str]:
     found: set[int | str] = set()
     for clause in _clauses(text.lower()):
         found |= _english_clause(clause)
+        found |= {_EN_COLLECTIVE[w] for w in clause if w in _EN_COLLECTIVE}
     found.discard(0)
     return found
 
@@ -200,8 +249,26 @@ def _english_clause(words: list[str]) -> set[int | str]:
     return found
 
 
+# Native words for a number of days ("en trois jours" → "사흘간", hard-numbers yna-fr2-25).
+_KO_DAYS = {
+    "하루": 1,
+    "이틀": 2,
+    "사흘": 3,
+    "나흘": 4,
+    "닷새": 5,
+    "엿새": 6,
+    "이레": 7,
+    "여드레": 8,
+    "아흐레": 9,
+    "열흘": 10,
+    "보름": 15,
+}
+_KO_DAYS_RE = re.compile(rf"(?<![\uac00-\ud7a3])(?:{'|'.join(_KO_DAYS)})")
+
+
 def _korean(text: str) -> set[int | str]:
-    return {_KO_NATIVE[m.group("n")] for m in _KO_NATIVE_RE.finditer(text)}
+    found: set[int | str] = {_KO_NATIVE[m.group("n")] for m in _KO_NATIVE_RE.finditer(text)}
+    return found | {_KO_DAYS[m.group()] for m in _KO_DAYS_RE.finditer(text)}
 
 
 def word_values(text: str, lang: str) -> set[str]:
@@ -209,3 +276,62 @@ def word_values(text: str, lang: str) -> set[str]:
     readers = {"fr": _french, "en": _english, "ko": _korean}
     reader = readers.get(lang)
     return {str(v) for v in reader(text)} if reader else set()
+
+
+# Single words that are also something else: "neuf" (new), "sept" (the month abbreviated), "cent"
+# and "mille" (in "pour cent", "des mille et une"), "deux" ("tous les deux": both, "양국").
+_FR_AMBIGUOUS = frozenset({"deux", "neuf", "sept", "cent", "mille", "un", "une"})
+_FR_COUNT_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def _fold_chars(text: str) -> str:
+    """Lowercase without diacritics, character by character, so offsets stay those of ``text``."""
+    out = []
+    for ch in text:
+        bare = "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if not unicodedata.combining(c))
+        out.append(bare if len(bare) == 1 else ch)
+    return "".join(out)
+
+
+def french_counts(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each cardinal the French text writes in words, three or more ("trois
+    ministres", "dix ans", "deux cent vingt-quatre"), other than words that are also something else
+    ("neuf", "sept", "deux" alone): a translation must give these values too, in digits or words.
+    Ordinals in words are not required ("la troisième saison" may become "for a third straight
+    season" or "3년 연속")."""
+    found: list[tuple[int, int, str]] = []
+    folded = _fold_chars(text)
+    spans: list[tuple[int, int]] = []
+    for clause in _CLAUSE_RE.finditer(folded):
+        run: list[tuple[int, int, str]] = []
+        for m in re.finditer(r"[^\W\d_]+", clause.group()):
+            word = m.group()
+            start, end = clause.start() + m.start(), clause.start() + m.end()
+            joined = bool(run) and folded[run[-1][1] : start] in ("-", " ", "\u00a0")
+            is_number = word in _FR_UNITS or word in ("cent", "cents", "mille") or word in _FR_SCALES
+            if is_number or (word == "et" and run and joined):
+                if run and not joined:
+                    spans.append((run[0][0], run[-1][1]))
+                    run = []
+                run.append((start, end, word))
+                continue
+            if run:
+                spans.append((run[0][0], run[-1][1]))
+                run = []
+        if run:
+            spans.append((run[0][0], run[-1][1]))
+    for start, end in spans:
+        words = _WORDS_RE.findall(folded[start:end])
+        while words and words[-1] == "et":
+            words.pop()
+        if not words or (len(words) == 1 and words[0] in _FR_AMBIGUOUS) or words[0] in _FR_SCALES:
+            continue
+        after = folded[end : end + 12]
+        if re.match(r"\s*(?:ieme|e\b)", after):
+            continue
+        if _FR_WEEKS.match(folded, start) or _FR_ROUNDS.match(folded, max(0, start - 3)):
+            continue  # "quinze jours" (two weeks) is an idiom
+        runs = _french_runs(words)
+        if len(runs) == 1 and runs[0][0] >= 3:
+            found.append((start, end, str(runs[0][0])))
+    return found

@@ -73,6 +73,7 @@ from decimal import Decimal
 
 from service.languages import CODES
 from service.text.number_words import word_values
+from service.text.segment import FRENCH_MONTH_ABBREVIATIONS
 
 __all__ = ["KINDS", "LANGS", "NumberMention", "extract_numbers", "missing_numbers", "number_keys"]
 
@@ -396,19 +397,8 @@ _FR_MONTHS: dict[str, int] = {
     "décembre": 12,
     "decembre": 12,
 }
-_FR_MONTH_ABBREVIATIONS: dict[str, int] = {
-    "janv.": 1,
-    "févr.": 2,
-    "fevr.": 2,
-    "fév.": 2,
-    "avr.": 4,
-    "juil.": 7,
-    "sept.": 9,
-    "oct.": 10,
-    "nov.": 11,
-    "déc.": 12,
-    "dec.": 12,
-}
+# Every way French wire copy abbreviates a month (shared with the sentence splitter), with its dot.
+_FR_MONTH_ABBREVIATIONS: dict[str, int] = {k + ".": v for k, v in FRENCH_MONTH_ABBREVIATIONS.items()}
 _FR_ALL_MONTHS = {**_FR_MONTHS, **_FR_MONTH_ABBREVIATIONS}
 _FR_MONTH_ALT = _alternation(_FR_ALL_MONTHS)
 _FR_DAY_MONTH_RE = re.compile(
@@ -420,7 +410,7 @@ _FR_DAY_MONTH_RE = re.compile(
 )
 # "16 sept (Yonhap)", "3 janv 2025": an abbreviation without its dot is a month only before the
 # dateline's "(Yonhap)" or a year ("sept" is also seven).
-_FR_DOTLESS_MONTHS = {k.rstrip("."): v for k, v in _FR_MONTH_ABBREVIATIONS.items()}
+_FR_DOTLESS_MONTHS = dict(FRENCH_MONTH_ABBREVIATIONS)
 _FR_DOTLESS_DATE_RE = re.compile(
     rf"(?<![\d.,])(?P<d1>1er|\d{{1,2}})\s+(?P<month>{_alternation(_FR_DOTLESS_MONTHS)})"
     r"(?=\s*\(|\s+\d{4}(?!\d))(?:\s+(?P<year>\d{4}))?",
@@ -497,6 +487,11 @@ _KO_DATE_RE = re.compile(
 _KO_DOTTED_DATE_RE = re.compile(
     r"(?<![\d.,])(?P<year>\d{4})\.\s?(?P<month>\d{1,2})\.\s?(?P<d1>\d{1,2})(?!\d)\.?"  # "2025.3.12"
 )
+# "12·3 비상계엄", "6·25 전쟁", "5·18": events Korean names by their month and day. Not before a
+# counter ("3·4위" is third and fourth).
+_KO_DOT_DATE_RE = re.compile(
+    r"(?<![\d.,·])(?P<month>\d{1,2})·(?P<d1>\d{1,2})(?![\d·]|\s?[위등차번명개호기단층대강세선조억만천백%])"
+)
 _KO_YEAR_RE = re.compile(r"(?<![\d.,])(?P<year>\d{4})년(?!간|째|\s*동안|\s*만에)")
 _KO_DAY_RE = re.compile(rf"(?<![\d.,])(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END}")
 _KO_MONTH_RANGE_RE = re.compile(r"(?<![\d.,])(?P<m1>\d{1,2})\s*[~～∼\-–]\s*(?P<m2>\d{1,2})월")  # "1∼8월"
@@ -532,6 +527,8 @@ def _dates(s: str, lang: str) -> Iterator[list[_Cand]]:
             if 1 <= first <= 12 and 1 <= last <= 12:
                 yield [(m.start("m1"), m.end("m1"), "date", _ymd(None, first, None)),
                        (m.start("m2"), m.end(), "date", _ymd(None, last, None))]  # fmt: skip
+        for m in _KO_DOT_DATE_RE.finditer(s):
+            yield _date_group(m, int(m.group("month")), lang)
         for regex in (_KO_DOTTED_DATE_RE, _KO_DATE_RE):
             for m in regex.finditer(s):
                 yield _date_group(m, int(m.group("month")), lang)

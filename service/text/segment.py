@@ -75,25 +75,11 @@ _ALWAYS_ABBREVIATIONS = frozenset({"cf", "env", "av", "apr", "ex", "c.-à-d", "v
 _NUMBERING_ABBREVIATIONS = frozenset({"art", "vol", "no", "nos", "n°", "p", "pp", "chap", "fig"})
 # Abbreviated months, every way French wire copy writes them ("SÉOUL, 18 janv. (Yonhap)", "le 3 déc.
 # dernier"): never the end of a sentence.
-_MONTHS = frozenset(
-    {
-        "janv",
-        "jan",
-        "févr",
-        "fevr",
-        "fév",
-        "fev",
-        "avr",
-        "juil",
-        "juill",
-        "sept",
-        "sep",
-        "oct",
-        "nov",
-        "déc",
-        "dec",
-    }
-)
+FRENCH_MONTH_ABBREVIATIONS: dict[str, int] = {
+    "janv": 1, "jan": 1, "févr": 2, "fevr": 2, "fév": 2, "fev": 2, "avr": 4, "juil": 7, "juill": 7,
+    "sept": 9, "sep": 9, "oct": 10, "nov": 11, "déc": 12, "dec": 12,
+}  # fmt: skip
+_MONTHS = frozenset(FRENCH_MONTH_ABBREVIATIONS)
 # Those that are also words or names ("sept", seven; "Jan", a given name): months only in a date
 # ("06 sept.", "sept. 2024", "18 jan. (Yonhap)").
 _DATE_ONLY_MONTHS = frozenset({"sept", "sep", "jan"})

@@ -276,10 +276,10 @@ def test_flags_on_the_offline_suite_keep_their_measured_rates() -> None:
     assert report["false_alarms"]["all"]["total"] == 200
     assert report["false_alarms"]["en"]["flagged"] <= 1
     assert report["false_alarms"]["ko"]["flagged"] <= 9
-    assert report["detection"]["all"]["rate"] >= 93.0
+    assert report["detection"]["all"]["rate"] >= 95.3
     assert report["detection"]["copy"]["rate"] == 100.0
     assert report["detection"]["loop"]["rate"] == 100.0
-    assert report["detection"]["number_changed"]["rate"] >= 93.8
+    assert report["detection"]["number_changed"]["rate"] >= 94.4
 
 
 def test_a_request_entry_overrides_the_shipped_one_with_the_same_french_form() -> None:
@@ -321,12 +321,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 6 and false_alarms[("test", "ko")] <= 18
+    assert false_alarms[("test", "en")] <= 7 and false_alarms[("test", "ko")] <= 16
     floors = {
-        "en": {"all": 97.0, "number_changed": 100.0, "number_removed": 95.8, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 83.9, "sentence_dropped": 98.1, "copy": 100.0},
-        "ko": {"all": 90.7, "number_changed": 88.8, "number_removed": 82.7, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 79.2, "sentence_dropped": 85.5, "copy": 100.0},
+        "en": {"all": 98.7, "number_changed": 100.0, "number_removed": 96.8, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 98.4, "sentence_dropped": 96.2, "copy": 100.0},
+        "ko": {"all": 91.5, "number_changed": 88.8, "number_removed": 83.7, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 81.9, "sentence_dropped": 87.1, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -399,6 +399,53 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         ("une permanence 24h/24", "a 24-hour hotline", "en", False),
         ("SÉOUL, 16 sept (Yonhap) -- Les visiteurs", "SEOUL, Sept. 16 (Yonhap) -- Visitors", "en", False),
         ("SÉOUL, 16 sept (Yonhap) -- Les visiteurs", "SEOUL, Sept. 17 (Yonhap) -- Visitors", "en", True),
+        # A number the source writes in words must be in the output too, in digits or words.
+        ("l'un des cinq tournois majeurs", "5개 메이저대회 중 하나", "ko", False),
+        ("l'un des cinq tournois majeurs", "개 메이저대회 중 하나", "ko", True),
+        ("l'un des cinq tournois majeurs", "one of the five majors", "en", False),
+        ("Il est tombé 412 mm en trois jours.", "사흘간 412mm가 내렸다.", "ko", False),
+        ("Il est tombé 412 mm en trois jours.", "412mm가 내렸다.", "ko", True),
+        ("les trois pays ont signé", "세 나라가 서명했다", "ko", False),
+        ("Il reste quinze jours.", "2주가 남았다.", "ko", False),
+        # Written from the conventions of the English and Korean services.
+        (
+            "Le fonds est doté de 10 milliards de dollars.",
+            "기금 규모는 100억 달러(약 13조 원)이다.",
+            "ko",
+            False,
+        ),
+        (
+            "Le fonds est doté de 10 milliards de dollars.",
+            "기금 규모는 200억 달러(약 13조 원)이다.",
+            "ko",
+            True,
+        ),
+        ("Un fonds de 1.500 milliards de wons.", "A 1.5 trillion won (US$1.1 billion) fund.", "en", False),
+        ("Un fonds de 1.500 milliards de wons.", "A 1.6 trillion won (US$1.1 billion) fund.", "en", True),
+        (
+            "Un fonds de 1.500 milliards de wons.",
+            "A fund of 1.5 trillion won and 1.1 billion more.",
+            "en",
+            True,
+        ),
+        ("La réunion commence à 10h.", "회의는 오전 10시(한국시간 오후 5시)에 시작한다.", "ko", False),
+        (
+            "Il a été condamné à un an et demi de prison.",
+            "He was sentenced to 18 months in prison.",
+            "en",
+            False,
+        ),
+        ("Il a été condamné à 18 mois de prison.", "He got a year and a half in prison.", "en", False),
+        ("Il a été condamné à 18 mois de prison.", "He got 20 months in prison.", "en", True),
+        ("Les exportations ont doublé.", "수출이 2배로 늘었다.", "ko", False),
+        ("Les exportations ont doublé.", "수출이 3배로 늘었다.", "ko", True),
+        ("Un quinquagénaire a été arrêté.", "50대 남성이 체포됐다.", "ko", False),
+        ("La Corée est en demi-finales.", "한국은 4강에 올랐다.", "ko", False),
+        ("La Corée est en huitièmes de finale.", "Korea reached the round of 16.", "en", False),
+        ("La Corée est en quarts de finale.", "한국은 8강에 올랐다.", "ko", False),
+        ("La Corée est en quarts de finale.", "한국은 4강에 올랐다.", "ko", True),
+        ("la loi martiale du 3 décembre", "12·3 비상계엄", "ko", False),
+        ("la loi martiale du 3 décembre", "12·4 비상계엄", "ko", True),
     ],
 )
 def test_number_renderings_a_translation_may_use_and_those_it_may_not(

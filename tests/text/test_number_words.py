@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.text.number_words import word_values
+from service.text.number_words import french_counts, word_values
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,15 @@ from service.text.number_words import word_values
         ("ko", "두 차례", "2"),
         ("ko", "첫 번째", "1"),
         ("ko", "스무 살", "20"),
+        ("ko", "사흘간", "3"),
+        ("ko", "석 달", "3"),
+        ("ko", "세 나라", "3"),
+        ("fr", "les exportations ont doublé", "2"),
+        ("fr", "un quinquagénaire", "50"),
+        ("fr", "en demi-finales", "4"),
+        ("fr", "les huitièmes de finale", "16"),
+        ("fr", "la moitié des votants", "50%"),
+        ("en", "a decade ago", "10"),
     ],
 )
 def test_numbers_in_words_are_read(lang: str, text: str, value: str) -> None:
@@ -55,3 +64,9 @@ def test_what_is_not_a_number_in_words(lang: str, text: str, absent: str) -> Non
 
 def test_an_unknown_language_has_no_words() -> None:
     assert word_values("drei", "de") == set()
+
+
+def test_counts_in_words_that_a_translation_must_keep() -> None:
+    text = "Trois ministres, neuf membres, sept jours, tous les deux, quinze jours et deux cent vingt-quatre transfuges."
+    found = [(text[a:b], value) for a, b, value in french_counts(text)]
+    assert found == [("Trois", "3"), ("deux cent vingt-quatre", "224")]
