@@ -94,11 +94,10 @@ def _mentions(output: str, lang: str, kinds: frozenset[str]) -> list[NumberMenti
 _QUANTITIES = frozenset({"number", "percent", "date", "time", "year"})
 
 
-def _change_digit(output: str, mention: NumberMention, rng: random.Random) -> str:
-    """The output with the last digit of ``mention`` replaced by another digit."""
+def _change_digit(output: str, mention: NumberMention, step: int) -> str:
+    """The output with the last digit of ``mention`` raised by ``step`` (modulo 10)."""
     last = max(i for i, c in enumerate(mention.text) if c.isdigit())
-    old = int(mention.text[last])
-    new = (old + rng.randint(1, 9)) % 10
+    new = (int(mention.text[last]) + step) % 10
     text = mention.text[:last] + str(new) + mention.text[last + 1 :]
     return output[: mention.start] + text + output[mention.end :]
 
@@ -110,17 +109,14 @@ def change_number(output: str, lang: str, rng: random.Random | None = None) -> s
     if not mentions:
         return None
     if rng is None:
-        mention = mentions[0]
-        last = max(i for i, c in enumerate(mention.text) if c.isdigit())
-        text = mention.text[:last] + str((int(mention.text[last]) + 3) % 10) + mention.text[last + 1 :]
-        return output[: mention.start] + text + output[mention.end :]
-    return _change_digit(output, rng.choice(mentions), rng)
+        return _change_digit(output, mentions[0], 3)
+    return _change_digit(output, rng.choice(mentions), rng.randint(1, 9))
 
 
 def change_kind(output: str, lang: str, kind: str, rng: random.Random) -> str | None:
     """The output with one digit of one of its mentions of ``kind`` (ordinal, designator) changed."""
     mentions = _mentions(output, lang, frozenset({kind}))
-    return _change_digit(output, rng.choice(mentions), rng) if mentions else None
+    return _change_digit(output, rng.choice(mentions), rng.randint(1, 9)) if mentions else None
 
 
 _DIGITS_RUN = re.compile(r"\d(?:[\d.,\u00a0\u202f ]*\d)?")

@@ -66,6 +66,7 @@ Decisions on ambiguous cases:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -649,33 +650,32 @@ def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
         yield [(start, pos, kind, key)]
 
 
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN_DIGITS = (
+    (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+)  # fmt: skip
 # "XXIe siècle", "Ve République", "Napoléon Ier": Roman ordinals of French text. "Le" and "Ce"
 # are words, so a single L or C is not read.
 _FR_ROMAN_ORDINAL_RE = re.compile(r"\b(?P<r>(?:[IVX][IVXLC]*|[LC][IVXLC]+))(?:e|ème|er|re)\b")
+_ROMAN_VALUES = {numeral: value for value, numeral in _ROMAN_DIGITS}
+
+
+def _roman(value: int) -> str:
+    """The standard Roman numeral of ``value`` (1–399)."""
+    out = []
+    for step, numeral in _ROMAN_DIGITS:
+        count, value = divmod(value, step)
+        out.append(numeral * count)
+    return "".join(out)
 
 
 def _roman_value(numeral: str) -> int | None:
-    """The value of a well-formed Roman numeral up to 399, or None."""
-    total = 0
-    for i, ch in enumerate(numeral):
-        value = _ROMAN[ch]
-        total += -value if i + 1 < len(numeral) and _ROMAN[numeral[i + 1]] > value else value
-    canonical = "".join(
-        sym * count
-        for sym, count in (
-            ("C", total // 100),
-            ("XC", total % 100 // 90),
-            ("L", total % 100 % 90 // 50),
-            ("XL", total % 100 % 90 % 50 // 40),
-            ("X", total % 100 % 90 % 50 % 40 // 10),
-            ("IX", total % 10 // 9),
-            ("V", total % 10 % 9 // 5),
-            ("IV", total % 10 % 9 % 5 // 4),
-            ("I", total % 10 % 9 % 5 % 4),
-        )
-    )
-    return total if canonical == numeral and 0 < total < 400 else None
+    """The value of a well-formed Roman numeral up to 399, or None ("IIX", "VV" are not)."""
+    total = sum(
+        -_ROMAN_VALUES[ch] if i + 1 < len(numeral) and _ROMAN_VALUES[numeral[i + 1]] > _ROMAN_VALUES[ch]
+        else _ROMAN_VALUES[ch]
+        for i, ch in enumerate(numeral)
+    )  # fmt: skip
+    return total if 0 < total < 400 and _roman(total) == numeral else None
 
 
 def _roman_ordinals(s: str, lang: str) -> Iterator[list[_Cand]]:
@@ -705,6 +705,13 @@ def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     Mentions never overlap and ``text[m.start:m.end] == m.text``. Never raises on odd input.
     """
     _check_lang(lang)
+    return list(_mentions(text, lang))
+
+
+# One segment's check reads the same source and output several times (both directions, counts,
+# conversions): the mentions of a text are read once.
+@functools.lru_cache(maxsize=1024)
+def _mentions(text: str, lang: str) -> tuple[NumberMention, ...]:
     taken = bytearray(len(text))
     found: list[NumberMention] = []
     for finder in _FINDERS:
@@ -718,7 +725,7 @@ def extract_numbers(text: str, lang: str) -> list[NumberMention]:
                 if kind is not None:
                     found.append(NumberMention(text[a:b], a, b, kind, value))
     found.sort(key=lambda mention: mention.start)
-    return found
+    return tuple(found)
 
 
 def number_keys(text: str, lang: str) -> set[str]:
