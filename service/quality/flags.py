@@ -274,6 +274,33 @@ def _bare(value: str) -> str:
     return value[:-1] if value.endswith("%") else value
 
 
+_SERIAL_RE = re.compile(r"-(\d{1,3})(?![\d.,])")
+
+
+def _designator_serials(text: str, lang: str) -> dict[int, str]:
+    """Start of each designator written with a serial after a hyphen ("CAS500-5") → the serial."""
+    serials: dict[int, str] = {}
+    for m in extract_numbers(text, lang):
+        if m.kind == "designator" and (serial := _SERIAL_RE.match(text, m.end)):
+            serials[m.start] = serial.group(1).lstrip("0") or "0"
+    return serials
+
+
+_FR_FIRST_MONTHS = re.compile(r"\b(?P<n>[^\W_]+)\s+premiers\s+mois\b", re.IGNORECASE)
+
+
+def _first_months(source: str, src: str) -> set[int]:
+    """N of "les N premiers mois" (the first N months of the year) in a French source."""
+    if src != "fr":
+        return set()
+    found: set[int] = set()
+    for m in _FR_FIRST_MONTHS.finditer(source):
+        written = m.group("n")
+        values = {written} if written.isdigit() else word_values(written, "fr")
+        found |= {int(v) for v in values if v.isdigit() and 2 <= int(v) <= 12}
+    return found
+
+
 def _counts_in_words_missing(
     source: str, output: str, tgt: str, output_bare: set[str]
 ) -> list[NumberMention]:
@@ -309,9 +336,31 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
 
 
 def number_problems(source: str, src: str, output: str, tgt: str) -> list[NumberMention]:
-    """Mentions missing from the output (source side) or added by it (output side)."""
+    """Mentions missing from the output (source side) or added by it (output side), and Korean
+    counters left without their number."""
     dropped, added = number_diff(source, src, output, tgt)
-    return dropped + added
+    return dropped + added + (orphan_counters(output) if tgt == "ko" else [])
+
+
+# Korean counters and units that never stand without a number ("구축함 척을" for "구축함 3척을",
+# "년 연속", "분의 3", "의 %를", "월 ∼3.5%"): at the start of a word, after a word that is no
+# number, the number was lost.
+_KO_ORPHAN_RE = re.compile(
+    r"(?<![^\s(])(?:명(?=이\b|은|을|에게|의|으로|과|와|도|씩|가량|정도|꼴)|년(?=\s?(?:연속|간|째|만에|전|동안))"
+    r"|개월|분의\s?\d|[%％]|[∼~]\s?\d)"
+)
+_KO_NUMBER_BEFORE = re.compile(
+    r"(?:\d|[십백천만억조여]|(?<![^\s(])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|스무|몇|수|여러))[\s(]*$"
+)
+
+
+def orphan_counters(output: str) -> list[NumberMention]:
+    """Counters and units of a Korean text with no number before them (see ``_KO_ORPHAN_RE``)."""
+    return [
+        NumberMention(m.group(), m.start(), m.end(), "number", "")
+        for m in _KO_ORPHAN_RE.finditer(output)
+        if not _KO_NUMBER_BEFORE.search(output[max(0, m.start() - 12) : m.start()])
+    ]
 
 
 def number_diff(
@@ -329,6 +378,11 @@ def number_diff(
     if tgt == "ko":
         # Korean "30일" is the 30th or 30 days: it stands for a plain 30 of the source too.
         output_bare |= {v[3:].lstrip("0") for v in output_values if v.startswith("---")}
+        # "les huit premiers mois" → "1∼8월" (yna-fr2-53): January to the Nth month.
+        first_months = {f"--{n:02d}": str(n) for n in _first_months(source, src)}
+        if first_months.keys() & output_values:
+            output_bare |= {n for month, n in first_months.items() if month in output_values}
+            added = [m for m in added if m.value not in first_months and m.value != "--01"]
     added = [
         m
         for m in added
@@ -337,6 +391,9 @@ def number_diff(
         and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare)
     ]
     dropped = [m for m in dropped if _bare(m.value) not in output_bare]
+    # "CAS500-5" → "차세대중형위성 5호" (yna-fr2-35): a satellite or ship named by its serial alone.
+    serials = _designator_serials(source, src)
+    dropped = [m for m in dropped if not (m.start in serials and serials[m.start] in output_bare)]
     converted = _converted(source, src)
     dropped = [m for m in dropped if not (converted.get(m.start, set()) & output_values)]
     added = [m for m in added if not any(m.value in keys for keys in converted.values())]
@@ -381,6 +438,11 @@ def number_diff(
 _ALWAYS_RENDERED = frozenset({"person", "party", "company", "nk_institution"})
 
 
+# Kinds Korean never names unprompted. North Korean institutions are left out: their Korean forms
+# are also those of other countries' ("외무성" is Japan's foreign ministry too).
+_NEVER_ADDED = frozenset({"person", "party", "company"})
+
+
 # English renders named organizations and places too ("ministère de l'Unification" → "Unification
 # Ministry" is a glossary form); Korean often does not ("Corée du Sud" → "국내").
 _RENDERED_IN_ENGLISH = frozenset({"organization", "place"})
@@ -409,6 +471,29 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "russie": ("russ", "moscou"),
     "peninsule coreenne": ("core",),
 }
+
+
+# What may follow a Korean name inside its word: particles and the copula.
+_KO_PARTICLE_RE = re.compile(
+    r"(?:은|는|이|가|을|를|의|에|와|과|도|로|으로|에서|에게|께|만|까지|부터|보다|처럼|측|이다|이며|이고|이자|엔)?"
+    r"(?![\uac00-\ud7a3])"
+)
+
+
+def _whole_word(text: str, end: int, lang: str) -> bool:
+    """True when a name ending at ``end`` ends its word (Korean: but for a particle)."""
+    return lang != "ko" or _KO_PARTICLE_RE.match(text, end) is not None
+
+
+def _longer_of(entry: GlossaryEntry, others: set[GlossaryEntry], tgt: str) -> bool:
+    """True when a form of ``entry`` and a form of one of ``others`` of its kind begin alike."""
+    forms = [fold(form) for form in entry.forms(tgt)]
+    return any(
+        other.kind == entry.kind and (form.startswith(o) or o.startswith(form))
+        for other in others
+        for o in (fold(f) for f in other.forms(tgt))
+        for form in forms
+    )
 
 
 def _rendered_by_longer(entry: GlossaryEntry, in_output: set[GlossaryEntry], tgt: str) -> bool:
@@ -458,7 +543,10 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     # Only named places must be rendered: an adjective ("sud-coréenne", "Nord-Coréens") says the
     # place exists in the text, so the output may name it, but may translate it otherwise.
     named = {m.entry for m in source_matches if not (m.entry.kind == "place" and _DEMONYM.search(m.text))}
-    in_output = {m.entry for m in glossary.find(output, tgt)}
+    output_matches = glossary.find(output, tgt)
+    in_output = {m.entry for m in output_matches}
+    # Names found as whole words: "하이브" in "하이브리드" (hybrid) or "기아" in "기아나" is no name.
+    whole_words = {m.entry for m in output_matches if _whole_word(output, m.end, tgt)}
     # The dateline's city is always written out ("(서울=연합뉴스)", "SEOUL, March 12 (Yonhap)").
     dateline = _DATELINE.match(source)
     if dateline:
@@ -505,7 +593,13 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         for e in extra
         # Korean names the organization a French "le ministère", "la banque centrale" leaves
         # implicit (통일부, 한은); English names a place or organization only when the source does.
-        if (e.kind == "place" or (tgt == "en" and e.kind != "term"))
+        if (
+            e.kind == "place"
+            or (tgt == "en" and e.kind != "term")
+            # Korean never names a person, party or company the source does not, unless it is
+            # a longer name of one the source gives ("Samsung" → "삼성전자").
+            or (e.kind in _NEVER_ADDED and e in whole_words and not _longer_of(e, in_source, tgt))
+        )
         and e not in problems
         and fold(e.fr[0]) not in implied
         # "l'armée polonaise" → "폴란드군" (hard-numbers yna-fr2-09): the adjective names the country.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from service.text.entities import fold
 
@@ -148,6 +149,8 @@ def _french_runs(words: list[str]) -> list[tuple[int, bool]]:
             stem = written[: written.index("ieme")]
             if stem in _FR_ORDINAL_STEMS:
                 word, ordinal = _FR_ORDINAL_STEMS[stem], True
+        if ordinal and length == 1 and previous in ("un", "une"):
+            total = current = length = 0  # "une quatrième victoire": the article is not a number
         if word in _FR_UNITS:
             value = _FR_UNITS[word]
             if value == 20 and previous == "quatre":
@@ -179,10 +182,19 @@ def _french_runs(words: list[str]) -> list[tuple[int, bool]]:
     return values
 
 
+# "quatre millièmes" (four thousandths), "trois dixièmes".
+_FR_DECIMAL_FRACTION = re.compile(r"\s+(dixieme|centieme|millieme)s?\b")
+_FR_DENOMINATORS = {"dixieme": 10, "centieme": 100, "millieme": 1000}
+_FR_PLURAL_NEXT = re.compile(r"\s+[^\W\d_]{2,}[sx]\b")
+# "trois matchs et demi" is three and a half ("3.5경기", "3 1/2 games").
+_FR_AND_A_HALF = re.compile(r"(?:\s+[^\W\d_]+)?\s+et\s+demie?\b")
+
+
 def _french(text: str) -> set[int | str]:
     found: set[int | str] = set()
     for clause in _clauses(fold(text)):
         found |= {value for value, article in _french_runs(clause) if not article}
+    found |= {value for _, _, value in french_counts(text) if "." in value}
     words = _WORDS_RE.findall(fold(text))
     for i, word in enumerate(words):
         following = words[i + 2] if i + 2 < len(words) and words[i + 1] in ("de", "d") else ""
@@ -217,8 +229,15 @@ def _english(text: str) -> set[int | str]:
     for clause in _clauses(text.lower()):
         found |= _english_clause(clause)
         found |= {_EN_COLLECTIVE[w] for w in clause if w in _EN_COLLECTIVE}
+    for m in _EN_DECIMAL_FRACTION.finditer(text.lower()):
+        if m.group(1) in _EN_UNITS:  # "four thousandths (of a second)": 0.004
+            found.add(str(Decimal(_EN_UNITS[m.group(1)]) / _EN_DENOMINATORS[m.group(2)]))
     found.discard(0)
     return found
+
+
+_EN_DECIMAL_FRACTION = re.compile(r"\b([a-z]+)[ -](tenth|hundredth|thousandth)s?\b")
+_EN_DENOMINATORS = {"tenth": 10, "hundredth": 100, "thousandth": 1000}
 
 
 def _english_clause(words: list[str]) -> set[int | str]:
@@ -324,8 +343,15 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
         words = _WORDS_RE.findall(folded[start:end])
         while words and words[-1] == "et":
             words.pop()
-        if not words or (len(words) == 1 and words[0] in _FR_AMBIGUOUS) or words[0] in _FR_SCALES:
+        if not words or words[0] in _FR_SCALES:
             continue
+        if len(words) == 1 and words[0] in _FR_AMBIGUOUS:
+            # "neuf médailles", "sept jours": a count before a plural noun, unless a day number
+            # comes first ("le 18 sept").
+            if not (words[0] in ("neuf", "sept") and _FR_PLURAL_NEXT.match(folded, end)):
+                continue
+            if re.search(r"\d\s*$", folded[max(0, start - 4) : start]):
+                continue
         after = folded[end : end + 12]
         if re.match(r"\s*(?:ieme|e\b)", after):
             continue
@@ -333,5 +359,13 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
             continue  # "quinze jours" (two weeks) is an idiom
         runs = _french_runs(words)
         if len(runs) == 1 and runs[0][0] >= 3:
-            found.append((start, end, str(runs[0][0])))
+            count = runs[0][0]
+            if fraction := _FR_DECIMAL_FRACTION.match(folded, end):
+                # "quatre millièmes" is 0.004 ("0.004초", "four thousandths").
+                value = str(Decimal(count) / _FR_DENOMINATORS[fraction.group(1)])
+            elif _FR_AND_A_HALF.match(folded, end):
+                value = f"{count}.5"
+            else:
+                value = str(count)
+            found.append((start, end, value))
     return found

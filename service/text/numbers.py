@@ -74,7 +74,7 @@ from decimal import Decimal
 
 from service.languages import CODES
 from service.text.number_words import word_values
-from service.text.segment import FRENCH_MONTH_ABBREVIATIONS
+from service.text.segment import FRENCH_DATE_ONLY_MONTHS, FRENCH_MONTH_ABBREVIATIONS
 
 __all__ = ["KINDS", "LANGS", "NumberMention", "extract_numbers", "missing_numbers", "number_keys"]
 
@@ -110,7 +110,8 @@ _NUM_FR = re.compile(
     r"(?<!\d)(?<!\d[.,])"
     rf"(?:\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?"  # 2.200.112 / 1.234,5
     rf"|\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?:,\d+)?"  # 3 000 / 1 234,5
-    r"|\d+(?:[.,]\d+)?)"  # 2025 / 2,5 / 3.5
+    r"|\d+(?:[.,]\d+)?"  # 2025 / 2,5 / 3.5
+    r"|(?<![\w.,])\.\d+)"  # .312 (a batting average)
     r"(?!\d|[.,]\d)"  # never stop inside a longer token such as "1.2.3"
 )
 _NUM_EN = re.compile(
@@ -400,7 +401,13 @@ _FR_MONTHS: dict[str, int] = {
 }
 # Every way French wire copy abbreviates a month (shared with the sentence splitter), with its dot.
 _FR_MONTH_ABBREVIATIONS: dict[str, int] = {k + ".": v for k, v in FRENCH_MONTH_ABBREVIATIONS.items()}
-_FR_ALL_MONTHS = {**_FR_MONTHS, **_FR_MONTH_ABBREVIATIONS}
+# "du 23 au 25 oct", "le 3 janv dernier": an abbreviation without its dot is a month after a day,
+# unless it is also a word or a name ("sept", "jan": see _FR_DOTLESS_DATE_RE).
+_FR_ALL_MONTHS = {
+    **_FR_MONTHS,
+    **_FR_MONTH_ABBREVIATIONS,
+    **{k: v for k, v in FRENCH_MONTH_ABBREVIATIONS.items() if k not in FRENCH_DATE_ONLY_MONTHS},
+}
 _FR_MONTH_ALT = _alternation(_FR_ALL_MONTHS)
 _FR_DAY_MONTH_RE = re.compile(
     r"(?<![\d.,])(?P<d1>1er|\d{1,2})"
@@ -557,11 +564,53 @@ _KO_TIME_RE = re.compile(
 )
 
 
+# Race times: "1:24.567", "2:06:35" (hours, minutes, seconds), "1분24초567", "41초205",
+# "2시간6분35초". A clock time never has a fraction of a second or seconds in news copy.
+_RACE_TIME_RE = re.compile(
+    r"(?<![\d.,:])(?:(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2})(?:[.,](?P<f>\d{1,3}))?"
+    r"|(?P<m2>\d{1,2}):(?P<s2>\d{2})[.,](?P<f2>\d{1,3}))(?![\d]|[.,:]\d)"
+)
+_KO_RACE_TIME_RE = re.compile(
+    r"(?<![\d.,])(?:(?P<h>\d{1,2})시간\s?(?P<m>\d{1,2})분\s?(?P<s>\d{1,2})초(?P<f>\d{1,3})?"
+    r"|(?:(?P<m2>\d{1,2})분)?(?P<s2>\d{1,2})초(?P<f2>\d{1,3}))(?!\d)"
+)
+
+
+def _race_times(s: str, lang: str) -> Iterator[list[_Cand]]:
+    """Race times as seconds with kind ``time``: "1:24.567" and "1분24초567" give "84.567s"."""
+    for regex in (_RACE_TIME_RE, _KO_RACE_TIME_RE) if lang == "ko" else (_RACE_TIME_RE,):
+        for m in regex.finditer(s):
+            parts = m.groupdict()
+            hours = int(parts["h"] or 0)
+            minutes = int(parts["m"] or parts["m2"] or 0)
+            seconds = int(parts["s"] or parts["s2"])
+            fraction = parts["f"] or parts["f2"] or ""
+            total = Decimal(hours * 3600 + minutes * 60 + seconds) + Decimal(f"0.{fraction or 0}")
+            yield [(m.start(), m.end(), "time", _canonical(total) + "s")]
+
+
 def _time_cand(m: re.Match[str], hour: int, minute: int, lang: str) -> list[_Cand]:
     digits_at = m.start("h")
     if not (0 <= hour <= 24 and 0 <= minute <= 59) or _glued_left(m.string, digits_at, lang):
         return []
     return [(m.start(), m.end(), "time", f"{hour:02d}:{minute:02d}")]
+
+
+_KO_TIME_RANGE_RE = re.compile(
+    r"(?:(?P<period>오전|오후|새벽|아침|낮|저녁|밤)\s*)?(?<![\d.,])(?P<h1>\d{1,2})\s*[~～∼\-–]\s*"
+    r"(?P<h2>\d{1,2})시(?![간즌])"
+)
+
+
+def _ko_hour(period: str | None, hour: int) -> int:
+    """The 24-hour hour of a Korean "오후 2시"."""
+    if period in ("오후", "저녁", "밤") and hour < 12:
+        return hour + 12
+    if period in ("밤", "오전", "새벽", "아침") and hour == 12:
+        return 0  # "밤 12시" is midnight, as is "오전 12시"
+    if period == "낮" and 1 <= hour <= 6:
+        return hour + 12
+    return hour
 
 
 def _times(s: str, lang: str) -> Iterator[list[_Cand]]:
@@ -583,19 +632,48 @@ def _times(s: str, lang: str) -> Iterator[list[_Cand]]:
                 continue  # "près de 6 heures" is a duration: left to the number finder
             yield _time_cand(m, int(m.group("h")), int(m.group("m") or 0), lang)
     else:
+        for m in _KO_TIME_RANGE_RE.finditer(s):
+            # "오전 3∼4시": the period and 시 belong to both hours.
+            first = _ko_hour(m.group("period"), int(m.group("h1")))
+            last = _ko_hour(m.group("period"), int(m.group("h2")))
+            if 0 <= first <= 24 and 0 <= last <= 24 and not _glued_left(s, m.start("h1"), lang):
+                yield [(m.start(), m.end("h1"), "time", f"{first:02d}:00"),
+                       (m.start("h2"), m.end(), "time", f"{last:02d}:00")]  # fmt: skip
         for m in _KO_TIME_RE.finditer(s):
             hour = int(m.group("h"))
             minute = 30 if m.group("half") else int(m.group("m") or 0)
-            period = m.group("period")
-            if period in ("오후", "저녁", "밤") and hour < 12:
-                hour += 12
-            elif period in ("밤", "오전", "새벽", "아침") and hour == 12:
-                hour = 0  # "밤 12시" is midnight, as is "오전 12시"
-            elif period == "낮" and 1 <= hour <= 6:
-                hour += 12
-            yield _time_cand(m, hour, minute, lang)
+            yield _time_cand(m, _ko_hour(m.group("period"), hour), minute, lang)
     for m in _CLOCK_RE.finditer(s):
         yield _time_cand(m, int(m.group("h")), int(m.group("m")), lang)
+
+
+_MIXED_FRACTION_RE = re.compile(r"(?:\s(?P<a>[1-9])/(?P<b>[2-9])|½)(?![\d/])")
+# The word that joins the two ends of a range: "10 à 12 milliards", "10 to 12 billion", "10∼12억".
+_RANGE_LINK: dict[str, re.Pattern[str]] = {
+    "fr": re.compile(r"\s*(?:[-–]|\s(?:à|ou|et)\s)\s*"),
+    "en": re.compile(r"\s*(?:[-–]|\s(?:to|or|and)\s)\s*"),
+    "ko": re.compile(r"\s*[~～∼\-–]\s*"),
+}
+_RANGE_BETWEEN = {"fr": re.compile(r"\bentre\s+$"), "en": re.compile(r"\bbetween\s+$")}
+_KO_SHARED_UNIT_RE = re.compile(r"(?P<u>[만억조])(?![\d천백십만억조])")
+
+
+def _shared_scale(s: str, start: int, pos: int, lang: str) -> int | None:
+    """The scale a range's first end takes from its second ("10 à 12 milliards" → 10^9), if any."""
+    link = _RANGE_LINK[lang].match(s, pos)
+    if not link:
+        return None
+    before = s[max(0, start - 12) : start]
+    if link.group().strip() in ("et", "and") and not _RANGE_BETWEEN[lang].search(before):
+        return None  # "et"/"and" join a range only after "entre"/"between"
+    second = (_NUM_FR if lang == "fr" else _NUM_EN).match(s, link.end())
+    if not second:
+        return None
+    if lang == "ko":
+        unit = _KO_SHARED_UNIT_RE.match(s, second.end())
+        return _KO_BIG_UNITS[unit.group("u")] if unit else None
+    scale = _SCALE_RE[lang].match(s, second.end())
+    return _SCALES[lang][scale.group("w").lower()] if scale else None
 
 
 def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
@@ -629,6 +707,14 @@ def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
         elif lang in _SCALE_RE and (scale := _SCALE_RE[lang].match(s, pos)):
             value *= _SCALES[lang][scale.group("w").lower()]
             pos = scale.end()
+            scaled = True
+        if kind == "number" and not scaled and lang != "fr" and (half := _MIXED_FRACTION_RE.match(s, pos)):
+            # "3 1/2 games", "3½": three and a half.
+            value += Decimal(int(half.group("a") or 1)) / Decimal(int(half.group("b") or 2))
+            pos = half.end()
+            scaled = True
+        if kind == "number" and not scaled and (shared := _shared_scale(s, start, pos, lang)):
+            value *= shared  # "10 à 12 milliards": ten billion
             scaled = True
         if kind == "number" and not scaled:
             ordinal = _ORDINAL_SUFFIX_RE.match(s, pos)
@@ -690,7 +776,7 @@ def _roman_ordinals(s: str, lang: str) -> Iterator[list[_Cand]]:
 
 # Order matters: an earlier finder's spans are masked for the later ones, so "12 mars 2025" is one
 # date before "12" and "2025" could be read as numbers, and "+82 2 398 3114" is gone before either.
-_FINDERS: tuple[_Finder, ...] = (_skips, _dates, _times, _numbers, _roman_ordinals)
+_FINDERS: tuple[_Finder, ...] = (_skips, _dates, _race_times, _times, _numbers, _roman_ordinals)
 
 
 def _check_lang(lang: str) -> None:

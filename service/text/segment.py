@@ -82,12 +82,14 @@ FRENCH_MONTH_ABBREVIATIONS: dict[str, int] = {
 _MONTHS = frozenset(FRENCH_MONTH_ABBREVIATIONS)
 # Those that are also words or names ("sept", seven; "Jan", a given name): months only in a date
 # ("06 sept.", "sept. 2024", "18 jan. (Yonhap)").
-_DATE_ONLY_MONTHS = frozenset({"sept", "sep", "jan"})
+FRENCH_DATE_ONLY_MONTHS = frozenset({"sept", "sep", "jan"})
 # Hyphenated initials of a given name: "J.-u" (Kim J.-u.), "J.-P" (Jean-Pierre).
 _HYPHENATED_INITIAL_RE = re.compile(r"[^\W\d_]\.-[^\W\d_]")
 _DAY_RE = re.compile(r"\d{1,2}|1er")
 # A would-be sentence that is only "1." or "a." is a list marker.
 _LIST_MARKER_RE = re.compile(r"(?:\d{1,3}|[a-z])[.)]")
+# An acronym in brackets after a dot belongs to the sentence before it: "Corp. (KEPCO)".
+_ACRONYM_IN_BRACKETS_RE = re.compile(r"\([A-Z][A-Z0-9&-]{1,9}\)(?=\s*[.,;:!?]|\s+[a-zà-öø-ÿ])")
 
 
 def segment(text: str) -> list[Sentence]:
@@ -170,6 +172,8 @@ def _boundaries(line: str) -> list[int]:
             continue
         if match.group() == "." and _is_abbreviation(line, run_start, nxt):
             continue
+        if match.group() == "." and _ACRONYM_IN_BRACKETS_RE.match(line, nxt):
+            continue  # "selon la Korea Electric Power Corp. (KEPCO).": the acronym ends the sentence
         ends.add(end)
 
     for open_pos, close_pos in pairs:
@@ -268,7 +272,7 @@ def _is_abbreviation(line: str, dot: int, nxt: int) -> bool:
     if lower in _NUMBERING_ABBREVIATIONS:
         return line[nxt].isdigit()
     if lower in _MONTHS:
-        if lower not in _DATE_ONLY_MONTHS:
+        if lower not in FRENCH_DATE_ONLY_MONTHS:
             return True
         return line[nxt].isdigit() or line[nxt] == "(" or _previous_token_is_day(line, token_start)
     if len(token) == 1:

@@ -220,6 +220,7 @@ def test_longest_match_wins() -> None:
     ]
     assert found("le Parti démocrate de Corée (PD) et le Parti démocrate", "fr") == [
         ("Parti démocrate de Corée", "Parti démocrate"),
+        ("PD", "Parti démocrate"),  # the party's French abbreviation (yna-fr2-51)
         ("Parti démocrate", "Parti démocrate"),
     ]
     assert found("le tribunal du district central de Séoul", "fr") == [

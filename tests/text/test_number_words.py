@@ -69,4 +69,22 @@ def test_an_unknown_language_has_no_words() -> None:
 def test_counts_in_words_that_a_translation_must_keep() -> None:
     text = "Trois ministres, neuf membres, sept jours, tous les deux, quinze jours et deux cent vingt-quatre transfuges."
     found = [(text[a:b], value) for a, b, value in french_counts(text)]
-    assert found == [("Trois", "3"), ("deux cent vingt-quatre", "224")]
+    # "neuf" and "sept" count before a plural noun ("neuf médailles" → "9개", yna-fr2-41; "dans
+    # les sept jours" → "7일 안에", yna-fr2-49); "quinze jours" is an idiom (two weeks).
+    assert found == [("Trois", "3"), ("neuf", "9"), ("sept", "7"), ("deux cent vingt-quatre", "224")]
+    # Not counts: "neuf" as new, "sept" as the month after a day, "deux" alone.
+    text = "Un appareil neuf, le 18 sept prochains jours, sept. 2026, les deux pays."
+    assert french_counts(text) == []
+
+
+def test_a_half_and_decimal_fractions_in_words_give_their_value() -> None:
+    """Tuning examples: "trois matchs et demi d'avance" → "3.5경기", "3 1/2 games"; "à quatre
+    millièmes" → "0.004초", "four thousandths of a second" (yna-fr2-59, -41)."""
+    text = "avec trois matchs et demi d'avance, à quatre millièmes du Chinois"
+    assert [value for _, _, value in french_counts(text)] == ["3.5", "0.004"]
+    assert {"3.5", "0.004"} <= word_values(text, "fr")
+    assert "0.004" in word_values("four thousandths of a second behind", "en")
+    assert "0.4" not in word_values("four thousandths of a second behind", "en")
+    # "une quatrième victoire" is the fourth, not 1 + 4.
+    assert "5" not in word_values("une quatrième victoire d'affilée", "fr")
+    assert "4" in word_values("une quatrième victoire d'affilée", "fr")

@@ -333,6 +333,36 @@ def test_boundaries_between_numbers(lang: str, text: str, values: list[str]) -> 
     assert [m.value for m in extract_numbers(text, lang)] == values
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "values"),
+    [
+        # Race times, in seconds: minutes and a fraction, or hours, minutes and seconds.
+        ("fr", "en 1:24.567, devant", ["84.567s"]),
+        ("en", "in 1:24.567, ahead", ["84.567s"]),
+        ("ko", "1분24초567로 우승", ["84.567s"]),
+        ("ko", "41초205를 기록", ["41.205s"]),
+        ("en", "in 2:06:35", ["7595s"]),
+        ("ko", "2시간6분35초로", ["7595s"]),
+        ("fr", "à 14:30 précises", ["14:30"]),  # a clock time has no fraction
+        # A range's first end takes the second's scale or hour.
+        ("fr", "de 10 à 12 milliards de dollars", ["10000000000", "12000000000"]),
+        ("en", "between 10 and 12 billion", ["10000000000", "12000000000"]),
+        ("ko", "10∼12억 달러", ["1000000000", "1200000000"]),
+        ("fr", "le score de 5-4 et 3 millions", ["5", "4", "3000000"]),  # "et" only after "entre"
+        ("ko", "오전 3∼4시", ["03:00", "04:00"]),
+        ("ko", "오후 3∼4시", ["15:00", "16:00"]),
+        # Mixed fractions, a dotless month after a day, a batting average in French.
+        ("en", "3 1/2 games ahead", ["3.5"]),
+        ("fr", "du 23 au 25 oct à Salt Lake City", ["--10-23", "--10-25"]),
+        ("fr", "le 3 janv dernier", ["--01-03"]),
+        ("fr", "porté sa moyenne à .312.", ["0.312"]),
+    ],
+)
+def test_race_times_ranges_and_fractions(lang: str, text: str, values: list[str]) -> None:
+    """Tuning examples from hard-numbers yna-fr2-41, -53, -57 and -59."""
+    assert [m.value for m in extract_numbers(text, lang)] == values
+
+
 def test_number_keys() -> None:
     assert number_keys("3.000 personnes le 12 mars, soit 2,5 %", "fr") == {"3000", "--03-12", "2.5%"}
     assert number_keys("", "en") == set()

@@ -274,6 +274,20 @@ def test_abbreviations_and_initials_do_not_split(text: str) -> None:
     assert texts(text) == [text]
 
 
+def test_an_acronym_in_brackets_after_a_dot_stays_with_its_sentence() -> None:
+    """ "selon la Korea Electric Power Corp. (KEPCO)." is one sentence (hard-numbers yna-fr2-57);
+    a bracket that opens a new sentence still starts one."""
+    text = "Les foyers ont été privés d'électricité, selon la Korea Electric Power Corp. (KEPCO). Le vent a faibli."
+    assert texts(text) == [
+        "Les foyers ont été privés d'électricité, selon la Korea Electric Power Corp. (KEPCO).",
+        "Le vent a faibli.",
+    ]
+    assert texts("Le vent a faibli. (KEPCO) Le courant revient.") == [
+        "Le vent a faibli.",
+        "(KEPCO) Le courant revient.",
+    ]
+
+
 def test_etc_followed_by_capital_ends_sentence() -> None:
     text = "Ils ont évoqué les puces, les batteries, etc. Le détail sera publié demain."
     assert texts(text) == [
