@@ -21,7 +21,7 @@ TORCH_BUILD := import torch; print('torch', torch.__version__, \
 NO_CUDA := pip was offered only a CPU build of torch (see pip config list): set TORCH_INDEX to \
 	a CUDA wheel index of PyTorch (see its install selector)
 
-.PHONY: install install-cuda test test-fast lint typecheck demo serve clean
+.PHONY: install install-cuda test test-slow test-fast lint typecheck demo serve clean
 
 install: $(STAMP)
 	@$(BIN)/python -c "$(TORCH_BUILD)"
@@ -50,12 +50,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The default run: lint, type check, every test not marked slow (the browser tests included) and
+# the offline eval gate. `make test-slow` runs the rest (servers, Ray, whole CLI runs); CI runs both.
 test: install lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not slow"
 	$(BIN)/mts eval run --suite offline --gate --bootstrap 200
 
+test-slow: install
+	$(BIN)/pytest -q -m slow
+
 # A quick local run: lint and every test not marked slow or e2e (no type check, no eval gate).
-# `make test` stays the full run.
 test-fast: install lint
 	$(BIN)/pytest -q -m "not slow and not e2e"
 

@@ -39,6 +39,7 @@ def tiny_builder(source: Path):  # type: ignore[no-untyped-def]
     return build
 
 
+@pytest.mark.slow
 def test_report_measures_baseline_and_every_engine(tiny_marian: Path) -> None:
     config = bench.BenchConfig(
         batch=2, beams=2, sentences=4, source_tokens=10, target_tokens=6, latency_runs=3

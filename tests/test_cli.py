@@ -48,6 +48,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str)
 
 
 @pytest.mark.parametrize(("target", "model_key"), [("en", "MTS_MODEL_FR_EN"), ("ko", "MTS_MODEL_FR_KO")])
+@pytest.mark.slow
 def test_translate_json_has_one_segment_per_sentence(
     target: str, model_key: str, models_env: dict[str, str], sample_text: str, tmp_path: Path
 ) -> None:
@@ -70,6 +71,7 @@ def test_translate_json_has_one_segment_per_sentence(
         assert segment_["score"] is None or segment_["score"] <= 0
 
 
+@pytest.mark.slow
 def test_translate_plain_text_from_stdin_keeps_paragraphs(models_env: dict[str, str]) -> None:
     text = "Premier paragraphe. Deux phrases.\n\nSecond paragraphe.\n"
     proc = run("translate", "--to", "en", "--allow-flags", "-", env=models_env, stdin=text.encode())
@@ -77,6 +79,7 @@ def test_translate_plain_text_from_stdin_keeps_paragraphs(models_env: dict[str, 
     assert proc.stdout.strip().count("\n\n") == 1
 
 
+@pytest.mark.slow
 def test_empty_input_gives_empty_output(models_env: dict[str, str]) -> None:
     proc = run("translate", "--to", "en", "--json", env=models_env, stdin=b"")
     assert proc.returncode == 0, proc.stderr
@@ -84,6 +87,7 @@ def test_empty_input_gives_empty_output(models_env: dict[str, str]) -> None:
     assert data["translation"] == "" and data["segments"] == []
 
 
+@pytest.mark.slow
 def test_pivot_through_english_lists_both_models(models_env: dict[str, str], tiny_m2m100: Path) -> None:
     env = {**models_env, "MTS_MODEL_EN_KO": str(tiny_m2m100)}
     proc = run("translate", "--to", "ko", "--json", env=env, stdin=b"Bonjour. Au revoir.")
@@ -151,6 +155,7 @@ def test_models_pull_offline_fails_cleanly(tmp_path: Path) -> None:
     assert not (tmp_path / "Helsinki-NLP--opus-mt-fr-en").exists()
 
 
+@pytest.mark.slow
 def test_process_json_has_every_key_and_checked_bullets(models_env: dict[str, str], tmp_path: Path) -> None:
     from conftest import SAMPLE
 
@@ -165,6 +170,7 @@ def test_process_json_has_every_key_and_checked_bullets(models_env: dict[str, st
     assert not any("YONHAP News" in t or "(Yonhap)" in t for t in texts)
 
 
+@pytest.mark.slow
 def test_process_markdown_and_bad_options(models_env: dict[str, str]) -> None:
     proc = run(
         "process",
@@ -185,6 +191,7 @@ def test_process_markdown_and_bad_options(models_env: dict[str, str]) -> None:
     assert bad_bullets.returncode == 2 and "Traceback" not in bad_bullets.stderr
 
 
+@pytest.mark.slow
 def test_style_option_on_translate_process_and_batch(models_env: dict[str, str], tmp_path: Path) -> None:
     """`--style` reaches every command that writes Korean; an unknown one is refused before work."""
     stdin = "Le ministre a parlé. Il est parti.".encode()
@@ -203,6 +210,7 @@ def test_style_option_on_translate_process_and_batch(models_env: dict[str, str],
     assert not output.exists()
 
 
+@pytest.mark.slow
 def test_process_with_seq2seq_and_instruct_summarizers(
     models_env: dict[str, str], tiny_bart: Path, tiny_causal_lm: Path
 ) -> None:
@@ -221,6 +229,7 @@ def test_process_with_seq2seq_and_instruct_summarizers(
     assert len(data["summaries"]["ko"]) == 3
 
 
+@pytest.mark.slow
 def test_process_markdown_lists_the_sentences_to_check(models_env: dict[str, str]) -> None:
     from conftest import SAMPLE
 
@@ -280,6 +289,7 @@ def test_help_shows_plain_usage_and_flags_without_a_type(command: str) -> None:
     assert "Exit codes: 0 " in proc.stdout
 
 
+@pytest.mark.slow
 def test_batch_and_batch_verify_read_a_directory_by_pattern(
     models_env: dict[str, str], tmp_path: Path
 ) -> None:

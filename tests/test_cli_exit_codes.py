@@ -362,7 +362,8 @@ def _serve_and_stop(args: list[str], env: dict[str, str], tmp: Path) -> subproce
     "case",
     [
         pytest.param(case, id=f"{command.replace(' ', '-')}-{case.code}-{case.name}", marks=pytest.mark.slow)
-        if case.slow
+        # Runs that load the models and translate take about ten seconds each.
+        if case.slow or (command in ("translate", "process", "batch") and case.code in (0, 1))
         else pytest.param(case, id=f"{command.replace(' ', '-')}-{case.code}-{case.name}")
         for command, cases in TABLE.items()
         for case in cases

@@ -224,10 +224,13 @@ def test_make_install_takes_torch_from_the_given_index_and_prints_the_build() ->
     assert "torch.version.cuda else" in cuda  # stops when it got no CUDA build
 
 
-def test_make_test_is_the_full_run_and_test_fast_skips_slow_and_browser_tests() -> None:
-    full = _make("test")
-    assert re.search(r"pytest -q$", full, re.MULTILINE)
-    assert "mts eval run" in full
+def test_make_test_leaves_slow_tests_to_test_slow_and_ci_runs_both() -> None:
+    default = _make("test")
+    assert 'pytest -q -m "not slow"' in default
+    assert "mts eval run" in default and "mypy" in default
+    assert re.search(r"pytest -q -m slow$", _make("test-slow"), re.MULTILINE)
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-2:] == ["make test", "make test-slow"]
     fast = _make("test-fast")
     assert 'pytest -q -m "not slow and not e2e"' in fast
     assert "ruff check" in fast

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 import schemathesis
 from api_helpers import EchoTranslator
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ Client = Callable[..., TestClient]
 EXAMPLES_PER_OPERATION = 30
 
 
+@pytest.mark.slow
 def test_no_server_errors_for_generated_requests(make_client: Client) -> None:
     client = make_client(fake=EchoTranslator())
     schema = schemathesis.openapi.from_dict(client.app.openapi())  # type: ignore[attr-defined]

@@ -281,6 +281,7 @@ def _closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
     return False, received
 
 
+@pytest.mark.slow
 def test_slow_connections_are_closed_and_the_server_keeps_serving(
     tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path
 ) -> None:

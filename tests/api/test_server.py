@@ -35,6 +35,7 @@ def server(tiny_marian: Path, tiny_m2m100: Path, tmp_path_factory: pytest.TempPa
         yield base
 
 
+@pytest.mark.slow
 def test_200_concurrent_requests_succeed_and_share_batches(server: str) -> None:
     # Random tiny weights make near-ties everywhere, so batched and single runs may pick different
     # tokens; that answers go back to the right request is checked exactly in test_app.py.

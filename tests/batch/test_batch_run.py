@@ -93,6 +93,7 @@ def test_missing_model_stops_before_any_output(tmp_path: Path) -> None:
     assert not output.exists()
 
 
+@pytest.mark.slow
 def test_progress_and_summary_on_stderr(settings: Settings, tmp_path: Path, tiny_marian_fast: Path) -> None:
     source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_input(source, 6)
@@ -116,6 +117,7 @@ def test_progress_and_summary_on_stderr(settings: Settings, tmp_path: Path, tiny
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+@pytest.mark.slow
 def test_kill_9_twice_then_rerun_gives_every_id_exactly_once(tiny_marian_fast: Path, tmp_path: Path) -> None:
     source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_input(source, 500, seed=1)

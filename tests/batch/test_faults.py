@@ -140,6 +140,7 @@ def _populated_cache(settings: Settings, tmp_path: Path) -> tuple[Path, Path, di
 
 
 @pytest.mark.parametrize("damage", ["body", "header"])
+@pytest.mark.slow
 def test_corrupted_cache_job_completes_without_it(settings: Settings, tmp_path: Path, damage: str) -> None:
     source, cache, env = _populated_cache(settings, tmp_path)
     size = cache.stat().st_size
@@ -162,6 +163,7 @@ def test_corrupted_cache_job_completes_without_it(settings: Settings, tmp_path: 
     assert "translation cache hit rate: n/a" in proc.stderr
 
 
+@pytest.mark.slow
 def test_cache_on_a_full_tmpfs_job_completes_without_it(
     settings: Settings, tiny_marian_fast: Path, tmp_path: Path
 ) -> None:
@@ -247,6 +249,7 @@ def test_batch_with_a_cache_whose_writes_fail(
 # -- the output: full disk, lock --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_output_on_a_full_tmpfs_exit_2_then_rerun_completes_once(
     settings: Settings, tiny_marian_fast: Path, tmp_path: Path
 ) -> None:
@@ -303,6 +306,7 @@ def test_second_writer_on_one_output_refuses(tmp_path: Path) -> None:
     assert lock_path(path).exists()
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_second_refuses(tiny_marian_fast: Path, tmp_path: Path) -> None:
     source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_input(source, 40)
@@ -336,6 +340,7 @@ def test_two_concurrent_runs_second_refuses(tiny_marian_fast: Path, tmp_path: Pa
 # -- failures: exit codes, resume, environmental errors ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_failed_records_exit_1_with_a_summary_and_allow_failures(
     settings: Settings, tiny_marian_fast: Path, tmp_path: Path
 ) -> None:

@@ -82,6 +82,7 @@ def test_ray_is_available() -> None:
 
 
 @pytest.mark.usefixtures("no_ray_running")
+@pytest.mark.slow
 def test_same_lines_as_the_local_worker(
     tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -171,6 +172,7 @@ def test_dead_actors_are_replaced_and_every_line_comes_once(
 
 
 @pytest.mark.usefixtures("no_ray_running")
+@pytest.mark.slow
 def test_a_model_that_cannot_load_is_an_mts_error(tiny_m2m100: Path, tmp_path: Path) -> None:
     settings = Settings(
         model_fr_en=str(tmp_path / "no-such-model"),

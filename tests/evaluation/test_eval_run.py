@@ -51,6 +51,7 @@ def test_eval_score_reproduces_sacrebleu(tmp_path: Path) -> None:
     assert "nrefs:1" in scores["bleu"]["signature"] and "version:" in scores["bleu"]["signature"]
 
 
+@pytest.mark.slow
 def test_eval_score_korean_and_french_rouge(tmp_path: Path) -> None:
     hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
     hyp.write_text("북한이 화요일 동해상으로 탄도미사일 두 발을 발사했다.\n", encoding="utf-8")

@@ -49,6 +49,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_a_broken_model_directory_is_one_line(
     case: str, tiny_marian: Path, tiny_m2m100: Path, tmp_path: Path
 ) -> None:

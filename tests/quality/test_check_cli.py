@@ -68,6 +68,7 @@ def test_check_uses_the_user_glossary(tmp_path: Path, monkeypatch: pytest.Monkey
     assert json.loads(result.output) == [{"line": 1, "flags": ["entity_mismatch"]}]
 
 
+@pytest.mark.slow
 def test_eval_fidelity_prints_rates() -> None:
     result = CliRunner().invoke(app, ["eval", "fidelity", "--json"])
     assert result.exit_code == 0, result.output
