@@ -23,13 +23,36 @@ from typing import Any
 from service.errors import BrokenModelError, ConfigurationError
 from service.models.families import Family
 from service.translation.base import ModelInfo
-from service.translation.seq2seq import AttentionMatrix, Decoding, Generated, Seq2SeqTranslator
+from service.translation.seq2seq import (
+    AttentionMatrix,
+    Decoding,
+    Generated,
+    Seq2SeqTranslator,
+    korean_output_tokens,
+    vocabulary_by_id,
+)
 from service.work import checkpoint
 
 log = logging.getLogger(__name__)
 
 CONVERTED_DIR = "ctranslate2"
 _CONVERT_LOCK = threading.Lock()
+
+VMAP_FILE = "vmap.txt"
+
+
+def write_korean_vmap(converted: Path, special: set[str]) -> Path:
+    """Write the converted model's vocabulary map (once; atomic): one rule with an empty source,
+    whose tokens (:func:`korean_output_tokens`) are always candidates, so ``use_vmap`` restricts
+    every decoding step to them."""
+    path = converted / VMAP_FILE
+    if path.is_file():
+        return path
+    tokens = korean_output_tokens(_vocabulary(converted), special)
+    partial = path.with_name(f"{VMAP_FILE}.partial-{os.getpid()}-{threading.get_ident()}")
+    partial.write_text("\t" + " ".join(tokens) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def ctranslate2_module() -> Any:
@@ -97,27 +120,11 @@ def _fingerprint(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _m2m100_vocabulary(vocab_size: int, tokenizer: Any) -> list[str]:
-    """Every id's token, language tokens included, with unique fillers for unused ids.
-
-    The stock converter reads the vocabulary from ``tokenizer.get_vocab()``, which in current
-    ``transformers`` leaves out the M2M100 language tokens; ids are what the weights index.
-    """
-    tokens = tokenizer.convert_ids_to_tokens(list(range(vocab_size)))
-    seen: set[str] = set()
-    vocabulary = []
-    for index, token in enumerate(tokens):
-        name = f"madeupword{index}" if token is None or token in seen else str(token)
-        seen.add(name)
-        vocabulary.append(name)
-    return vocabulary
-
-
 class _IdOrderedTokenizer:
     """A tokenizer as ctranslate2's M2M100 loader sees it: ``get_vocab()`` holds every id's token.
 
     That loader takes the vocabulary from ``tokenizer.get_vocab()`` and appends
-    ``num_madeup_words`` fillers; this view answers with :func:`_m2m100_vocabulary` (fillers
+    ``num_madeup_words`` fillers; this view answers with :func:`vocabulary_by_id` (fillers
     included, so none are added) and leaves everything else to the tokenizer. If a ctranslate2
     release reads the vocabulary otherwise, the converted vocabulary no longer matches the ids,
     which tests/translation/test_ct2_compat.py checks.
@@ -154,7 +161,7 @@ def _converter(source: Path) -> Any:
             config = AutoConfig.from_pretrained(model_name_or_path)
             if config.model_type != "m2m_100":
                 return tokenizer
-            return _IdOrderedTokenizer(tokenizer, _m2m100_vocabulary(int(config.vocab_size), tokenizer))
+            return _IdOrderedTokenizer(tokenizer, vocabulary_by_id(int(config.vocab_size), tokenizer))
 
     return Converter(str(source), load_as_float16=False)
 
@@ -217,13 +224,24 @@ class CT2Translator(Seq2SeqTranslator):
         num_beams: int = 4,
         batch_tokens: int = 2048,
         threads: int = 0,
+        restrict_korean: bool = True,
     ) -> None:
         ct2 = ctranslate2_module()
-        super().__init__(path, info, family, num_beams=num_beams, batch_tokens=batch_tokens)
+        super().__init__(
+            path,
+            info,
+            family,
+            num_beams=num_beams,
+            batch_tokens=batch_tokens,
+            restrict_korean=restrict_korean,
+        )
         self.device = ct2_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)
         target = converted_path(models_dir, info, self.compute_type, source=path)
         self.converted = convert(path, target, self.compute_type)
+        if self.korean_token is not None:
+            # Into Korean, decoding runs over the Korean output tokens only (``use_vmap``).
+            write_korean_vmap(self.converted, {self.korean_token, "</s>", "<unk>"})
         options: dict[str, Any] = {"device": self.device, "compute_type": self.compute_type}
         if self.device == "cpu":
             # One thread per batch and several batches side by side: on a small CPU this beats
@@ -310,5 +328,6 @@ class CT2Translator(Seq2SeqTranslator):
                 return_end_token=True,
                 max_batch_size=0,
                 asynchronous=True,
+                use_vmap=self.restricts_output(decoding),
             )
         )

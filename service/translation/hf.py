@@ -45,13 +45,16 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
         num_beams: int = 4,
         batch_tokens: int = 2048,
         threads: int = 0,
+        restrict_korean: bool = True,
     ) -> None:
         import torch
 
         self.device = pick_device(device)
         on_gpu = self.device.startswith("cuda")
         budget = batch_tokens * (GPU_BATCH_FACTOR if on_gpu else 1)
-        super().__init__(path, info, family, num_beams=num_beams, batch_tokens=budget)
+        super().__init__(
+            path, info, family, num_beams=num_beams, batch_tokens=budget, restrict_korean=restrict_korean
+        )
         if not on_gpu:
             set_cpu_threads(threads)
         dtype = gpu_dtype() if on_gpu else "float32"
@@ -83,6 +86,9 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
             kwargs["repetition_penalty"] = decoding.repetition_penalty
         if decoding.forced_token is not None:
             kwargs["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(decoding.forced_token)
+        excluded = self.excluded_from_korean if self.restricts_output(decoding) else []
+        if excluded:
+            kwargs["suppress_tokens"] = excluded
         with torch.inference_mode():
             sequences = self.model.generate(input_ids=input_ids, attention_mask=mask, **kwargs)
             # Token log-probabilities from one teacher-forced pass over the result: keeping the
@@ -93,8 +99,11 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
                 input_ids=input_ids.repeat_interleave(repeat, dim=0),
                 attention_mask=mask.repeat_interleave(repeat, dim=0),
                 decoder_input_ids=sequences[:, :-1],
-            ).logits
-            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            ).logits.float()
+            if excluded:
+                # Scored over the tokens decoding could choose from, as CTranslate2's map does.
+                logits[..., torch.tensor(excluded, dtype=torch.long)] = float("-inf")
+            logprobs = torch.log_softmax(logits, dim=-1)
             scores = logprobs.gather(-1, sequences[:, 1:].unsqueeze(-1)).squeeze(-1)
         # Position 0 of each sequence is the decoder start token.
         flat = [

@@ -9,11 +9,13 @@ length is bounded relative to the input, not by a small fixed cap.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from service.errors import BrokenModelError, MtsError, UnsupportedLanguagePairError
 from service.models.families import FAMILIES, Family
@@ -47,6 +49,48 @@ ALIGNMENT_HEAD = 0
 # One cross-attention matrix: a row per target token (the attention while the model predicts that
 # token from the ones before it), a column per source token.
 AttentionMatrix = list[list[float]]
+
+
+# Decoding into Korean with a multilingual model only needs the tokens Korean news text is written
+# with: Hangul, digits, Latin letters, punctuation and common symbols (plus the special tokens).
+# Restricting decoding into Korean to them keeps the output from drifting into another language
+# (a known M2M100 failure); CTranslate2 also skips most of the output projection for it
+# (``use_vmap``: M2M100's has 128,112 rows).
+_KOREAN_TEXT_TOKEN = re.compile(
+    "[\u2581\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f0-9A-Za-z!-/:-@\\[-`{-~·∼～‰℃°㎞㎏㎜㎝㎡…‘’“”«»―—–]+"
+)
+
+
+def vocabulary_by_id(vocab_size: int, tokenizer: Any) -> list[str]:
+    """Every id's token, language tokens included, with unique fillers ("madeupword12") for the
+    ids the tokenizer does not name (or names again, as "<unk>"): the ids the weights index.
+
+    The stock CTranslate2 converter reads the vocabulary from ``tokenizer.get_vocab()``, which in
+    current ``transformers`` leaves out the M2M100 language tokens.
+    """
+    tokens = tokenizer.convert_ids_to_tokens(list(range(vocab_size)))
+    seen: set[str] = set()
+    vocabulary = []
+    for index, token in enumerate(tokens):
+        name = f"madeupword{index}" if token is None or token in seen else str(token)
+        seen.add(name)
+        vocabulary.append(name)
+    return vocabulary
+
+
+# Other languages' tokens ("__fr__", NLLB's "fra_Latn") and the fillers of unused ids ("madeupword3").
+_NOT_TEXT = re.compile(r"__[A-Za-z_]+__|[a-z]{3}_[A-Z][a-z]{3}|madeupword\d+")
+
+
+def korean_output_tokens(vocabulary: list[str], special: set[str]) -> list[str]:
+    """The tokens of ``vocabulary`` Korean news text may use, in vocabulary order: ``special``
+    ones (end of sentence, the Korean language token) and those written only with Hangul, digits,
+    Latin letters, punctuation and common symbols."""
+    return [
+        token
+        for token in vocabulary
+        if token in special or (_KOREAN_TEXT_TOKEN.fullmatch(token) and not _NOT_TEXT.fullmatch(token))
+    ]
 
 
 @dataclass(frozen=True)
@@ -130,9 +174,13 @@ class Seq2SeqTranslator(ABC):
         *,
         num_beams: int = 4,
         batch_tokens: int = 2048,
+        restrict_korean: bool = True,
     ) -> None:
         self.path = path
         self.family = FAMILIES[family]
+        # The token that starts Korean output, when this model is multilingual and has one.
+        self.korean_token = self.family.language_token("ko") if "ko" in self.family.lang_codes else None
+        self.restrict_korean = restrict_korean
         self.num_beams = num_beams
         self.batch_tokens = batch_tokens
         self.tokenizer, self.config = load_tokenizer(path, info)
@@ -145,6 +193,21 @@ class Seq2SeqTranslator(ABC):
         self.input_budget = max(4, self.max_positions // 2 - 2)
         self.eos_ids = {int(self.tokenizer.eos_token_id)}
         self.pad_id = int(self.tokenizer.pad_token_id)
+        # The ids decoding into Korean leaves out (see ``restricts_output``).
+        self.excluded_from_korean = self._outside_korean() if self.korean_token is not None else []
+
+    def restricts_output(self, decoding: Decoding) -> bool:
+        """Whether ``decoding`` runs over the Korean output tokens only: into Korean with a
+        multilingual model, unless the translator was built with ``restrict_korean=False``."""
+        korean = self.korean_token is not None and decoding.forced_token == self.korean_token
+        return self.restrict_korean and korean
+
+    def _outside_korean(self) -> list[int]:
+        """The ids outside the Korean output tokens (:func:`korean_output_tokens`)."""
+        size = int(getattr(self.config, "vocab_size", 0) or len(self.tokenizer))
+        tokens = vocabulary_by_id(size, self.tokenizer)
+        kept = set(korean_output_tokens(tokens, {self.korean_token or "", "</s>", "<unk>"}))
+        return [index for index, token in enumerate(tokens) if token not in kept]
 
     @property
     def info(self) -> ModelInfo:
