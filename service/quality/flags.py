@@ -286,6 +286,10 @@ def _designator_serials(text: str, lang: str) -> dict[int, str]:
     return serials
 
 
+_FR_RELATIVE_MONTH = re.compile(
+    r"\b(?:le|au|du|ce)\s+mois\s+(?:dernier|précédent|precedent|suivant|prochain|en cours)\b|\bce mois-ci\b",
+    re.IGNORECASE,
+)
 _FR_FIRST_MONTHS = re.compile(r"\b(?P<n>[^\W_]+)\s+premiers\s+mois\b", re.IGNORECASE)
 
 
@@ -428,6 +432,12 @@ def number_diff(
         ]
         weekday_days = _weekday_days(source, src)
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
+        # "le mois précédent" → "전월", with the month it stands for named elsewhere ("10월 9천억 원
+        # 증가", yna-fr2-61): a month alone, as many as the source has months relative to another.
+        relative = len(_FR_RELATIVE_MONTH.findall(source)) if src == "fr" else 0
+        months = [m for m in added if re.fullmatch(r"--\d\d", m.value)]
+        if months and len(months) <= relative:
+            added = [m for m in added if m not in months]
     return dropped, added
 
 

@@ -66,6 +66,10 @@ _FR_GROUPS = {"duo": 2, "trio": 3, "quatuor": 4, "quintette": 5, "sextuor": 6, "
 _FR_MULTIPLES = {
     "double": 2, "doubles": 2, "doubler": 2, "doublee": 2, "doublees": 2,
     "triple": 3, "tripler": 3, "triplee": 3, "quadrupler": 4, "quadruple": 4,
+    # Periods: "un plan quinquennal" → "5개년 계획", "a five-year plan".
+    "biennal": 2, "biennale": 2, "triennal": 3, "triennale": 3, "quadriennal": 4, "quinquennal": 5,
+    "quinquennale": 5, "septennat": 7, "quinquennat": 5, "decennal": 10, "decennale": 10,
+    "centenaire": 100, "bicentenaire": 200,
 }  # fmt: skip
 # Ages by decade: "un quinquagénaire" → "50대 남성", "a man in his 50s".
 _FR_AGES = {

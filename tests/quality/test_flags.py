@@ -348,13 +348,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 3 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 8 and false_alarms[("test", "ko")] <= 23
+    assert false_alarms[("tuning", "en")] <= 3 and false_alarms[("tuning", "ko")] <= 3
+    assert false_alarms[("test", "en")] <= 10 and false_alarms[("test", "ko")] <= 26
     floors = {
-        "en": {"all": 98.9, "number_changed": 99.3, "number_removed": 97.9, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 98.1, "sentence_dropped": 97.7, "copy": 100.0},
-        "ko": {"all": 94.1, "number_changed": 90.5, "number_removed": 89.2, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 88.7, "sentence_dropped": 91.9, "copy": 100.0},
+        "en": {"all": 99.0, "number_changed": 99.4, "number_removed": 98.2, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 98.3, "sentence_dropped": 98.0, "copy": 100.0},
+        "ko": {"all": 94.2, "number_changed": 89.8, "number_removed": 88.6, "ordinal_changed": 100.0,
+               "designator_changed": 94.1, "name_swapped": 90.0, "sentence_dropped": 93.0, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -507,6 +507,21 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         ("du 23 au 25 oct à Salt Lake City", "in Salt Lake City from Oct. 23 to 26", "en", True),
         ("sa moyenne au bâton à .312", "타율은 0.312로", "ko", False),
         ("sa moyenne au bâton à .312", "타율은 0.321로", "ko", True),
+        # A period in one word (yna-fr2-63), a month the French gives relative to another (-61).
+        ("un plan quinquennal", "5개년 계획", "ko", False),
+        ("un plan quinquennal", "4개년 계획", "ko", True),
+        (
+            "Ils ont augmenté de 4 900 milliards, contre 3 100 milliards le mois précédent.",
+            "10월 4조9천억 원 늘어 전월(3조1천억 원)보다 증가 폭이 커졌다.",
+            "ko",
+            False,
+        ),
+        (
+            "Ils ont augmenté de 4 900 milliards, contre 3 100 milliards le mois précédent.",
+            "9월과 10월 4조9천억 원 늘어 전월(3조1천억 원)보다 증가 폭이 커졌다.",
+            "ko",
+            True,
+        ),
         # A satellite named by its serial alone (yna-fr2-35); another serial is flagged.
         ("Les signaux du CAS500-5 ont été captés.", "차세대중형위성 5호의 신호가 수신됐다.", "ko", False),
         ("Les signaux du CAS500-5 ont été captés.", "차세대중형위성 4호의 신호가 수신됐다.", "ko", True),
@@ -555,6 +570,9 @@ def test_number_renderings_a_translation_may_use_and_those_it_may_not(
         ("Les hybrides ont représenté 27 % des ventes.", "하이브리드가 판매의 27%를 차지했다.", "ko", False),
         ("depuis le Centre spatial guyanais", "기아나우주센터에서", "ko", False),
         ("Hyundai a vendu 363 205 unités.", "현대차는 36만3천205대를 팔았다.", "ko", False),
+        # "Gallup Korea" is a company, not Korea (yna-fr2-67).
+        ("a expliqué une chercheuse à Gallup Korea.", "a researcher at Gallup Korea said.", "en", False),
+        ("a expliqué une chercheuse à Gallup Korea.", "한국갤럽 연구원은 설명했다.", "ko", False),
         # English renders a named place or organization; a swap is caught.
         ("Les États-Unis ont dépassé la Chine.", "China overtook China.", "en", True),
     ],
