@@ -327,7 +327,7 @@ def test_a_fraction_in_words_may_be_written_in_korean_digits(source: str, output
         ("물가가 %를 넘었다.", ["%"]),
         # With their numbers, in digits, units or words, they are whole.
         ("다른 피고인 3명에게도, 1만5천 명이, 세 명이, 수천 명을, 몇 년 전, 6년 연속, 3분의 1, 2.5%", []),
-        ("두 분의 의견을 들었다. 명예를 지켰다.", []),
+        ("두 분의 의견을 들었다. 명예를 지켰다. (단위: %)", []),
     ],
 )
 def test_korean_counters_left_without_their_number_are_caught(output: str, orphans: list[str]) -> None:
