@@ -52,12 +52,13 @@ AttentionMatrix = list[list[float]]
 
 
 # Decoding into Korean with a multilingual model only needs the tokens Korean news text is written
-# with: Hangul, digits, Latin letters, punctuation and common symbols (plus the special tokens).
+# with: Hangul, digits, Latin letters, punctuation and common symbols, the brackets and list marks of
+# Korean press copy (《》, 〈〉, ▲), plus the special tokens.
 # Restricting decoding into Korean to them keeps the output from drifting into another language
 # (a known M2M100 failure); CTranslate2 also skips most of the output projection for it
 # (``use_vmap``: M2M100's has 128,112 rows).
 _KOREAN_TEXT_TOKEN = re.compile(
-    "[\u2581\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f0-9A-Za-z!-/:-@\\[-`{-~·∼～‰℃°㎞㎏㎜㎝㎡…‘’“”«»―—–]+"
+    "[\u2581\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f0-9A-Za-z!-/:-@\\[-`{-~·∼～‰℃°㎞㎏㎜㎝㎡…‘’“”«»―—–〈〉《》「」『』▲△▶▷◆◇■□※×→]+"
 )
 
 
