@@ -1,7 +1,8 @@
 """An on-disk translation cache: repeated sentences across an archive are translated once.
 
-Keyed by model id, revision and backend (every model in the chain), language pair and the
-normalized sentence, so a model or backend change never serves stale translations. SQLite in WAL
+Keyed by model id, revision and backend (every model in the chain), language pair, the decoding
+rules of the target language (``DECODING``) and the normalized sentence, so a model, backend or
+decoding change never serves stale translations. SQLite in WAL
 mode lets several worker processes share one cache file.
 
 The cache is an optimisation, never a source of failure: a cache file that cannot be opened,
@@ -22,6 +23,11 @@ from pathlib import Path
 
 from service.models.info import ModelInfo
 from service.translation.base import Aligner, Alignment, NBestTranslator, Translation, Translator
+
+# Decoding rules that change what the same model writes, by target language: a translation cached
+# before one of them was introduced is not served after it. Korean output keeps to the Korean
+# output tokens (:func:`service.translation.seq2seq.korean_output_tokens`).
+DECODING = {"ko": "korean-output-tokens"}
 
 
 def normalize(text: str) -> str:
@@ -89,7 +95,8 @@ class TranslationCache:
     def key(models: Sequence[ModelInfo], src: str, tgt: str, sentence: str) -> str:
         """The cache key of one sentence."""
         chain = "|".join(f"{m.id}@{m.revision}" + (f"/{m.backend}" if m.backend else "") for m in models)
-        return hashlib.sha256(f"{chain}\n{src}\n{tgt}\n{normalize(sentence)}".encode()).hexdigest()
+        target = f"{tgt}/{DECODING[tgt]}" if tgt in DECODING else tgt
+        return hashlib.sha256(f"{chain}\n{src}\n{target}\n{normalize(sentence)}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
         """The cached translations among ``keys`` (none once the cache is unusable)."""

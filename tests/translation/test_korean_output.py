@@ -3,10 +3,12 @@ punctuation): CTranslate2's vocabulary map (``use_vmap``) and the same restricti
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
 from service.translation.base import ModelInfo
+from service.translation.cache import TranslationCache
 from service.translation.ct2 import VMAP_FILE, CT2Translator
 from service.translation.hf import HFSeq2SeqTranslator
 from service.translation.seq2seq import Decoding, Seq2SeqTranslator, korean_output_tokens
@@ -114,3 +116,17 @@ def test_into_korean_the_output_keeps_to_the_korean_tokens(tiny_m2m100: Path, tm
         assert english == {
             t for tokens in _generate(free[restricted.index(translator)], "en") for t in tokens
         }
+
+
+def test_korean_translations_cached_before_the_restriction_are_not_served() -> None:
+    """The cache key of a Korean sentence names the restriction; other languages' keys are those
+    of before."""
+    models = [ModelInfo("facebook/m2m100_418M", "r", "ctranslate2-int8")]
+
+    def before(tgt: str) -> str:
+        return hashlib.sha256(
+            f"facebook/m2m100_418M@r/ctranslate2-int8\nfr\n{tgt}\nBonjour.".encode()
+        ).hexdigest()
+
+    assert TranslationCache.key(models, "fr", "ko", "Bonjour.") != before("ko")
+    assert TranslationCache.key(models, "fr", "en", "Bonjour.") == before("en")
