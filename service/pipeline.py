@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from service.translation.document import (
     Alternative,
     DocumentTranslation,
     Segment,
+    SegmentListener,
     rebuild_layout,
     translate_documents,
 )
@@ -38,6 +39,10 @@ from service.translation.markup import FormattedTranslation, translate_blocks
 from service.work import checkpoint
 
 AUTO = "auto"
+# Called with each translated sentence of a dispatch as soon as it is ready: (language, sentence
+# index, segment); for several dispatches (language, dispatch index, sentence index, segment).
+DispatchListener = Callable[[str, int, Segment], None]
+ManyListener = Callable[[str, int, int, Segment], None]
 
 
 class ModelSource(Protocol):
@@ -229,6 +234,7 @@ class Pipeline:
         fmt: str = "text",
         alternatives: int = 0,
         style: str | None = None,
+        on_segment: SegmentListener | None = None,
     ) -> list[tuple[DocumentTranslation, Detection | None]]:
         """Translate dispatches from ``source`` (French, or ``auto``) into ``target``.
 
@@ -239,7 +245,10 @@ class Pipeline:
 
         ``fmt`` ``html`` or ``markdown``: each text is such a document, translated with its markup.
         ``alternatives``: that many other translations of each text besides the main one.
-        ``style``: the register of Korean output (:data:`service.text.register.STYLES`)."""
+        ``style``: the register of Korean output (:data:`service.text.register.STYLES`).
+        ``on_segment``: called with (text index, sentence index, segment) as each translated
+        sentence is ready, before the whole result (plain text only; a text returned as it is,
+        a formatted document and the alternatives come in the result alone)."""
         if fmt != "text":
             if alternatives:
                 raise MtsError("alternatives are given for plain text only (format text)")
@@ -252,9 +261,19 @@ class Pipeline:
         detections = [_detect(text) if source == AUTO else None for text in texts]
         checker = self.models.checker(glossary, style)  # a bad glossary fails before any model loads
         todo = [i for i, d in enumerate(detections) if d is None or d.language != target]
+        listener = (
+            None
+            if on_segment is None
+            else lambda t, i, translated_segment: on_segment(todo[t], i, translated_segment)
+        )
         translated = (
             translate_documents(
-                [texts[i] for i in todo], SOURCE, target, self.models.translator(SOURCE, target), checker
+                [texts[i] for i in todo],
+                SOURCE,
+                target,
+                self.models.translator(SOURCE, target),
+                checker,
+                on_segment=listener,
             )
             if todo
             else []
@@ -411,15 +430,28 @@ class Pipeline:
             )
         return results
 
-    def process(self, request: DispatchRequest) -> DispatchResult:
-        """Translate and summarize one dispatch."""
-        return self.process_many([request])[0]
+    def process(self, request: DispatchRequest, on_segment: DispatchListener | None = None) -> DispatchResult:
+        """Translate and summarize one dispatch.
 
-    def process_many(self, requests: Sequence[DispatchRequest]) -> list[DispatchResult]:
+        ``on_segment``: called with (language, sentence index, segment) as each translated
+        sentence is ready, language after language, before the bullets are written (plain text
+        only: a formatted dispatch's sentences come in the result alone)."""
+        listener: ManyListener | None = (
+            None if on_segment is None else lambda lang, _, i, translated: on_segment(lang, i, translated)
+        )
+        return self.process_many([request], on_segment=listener)[0]
+
+    def process_many(
+        self,
+        requests: Sequence[DispatchRequest],
+        *,
+        on_segment: ManyListener | None = None,
+    ) -> list[DispatchResult]:
         """Translate and summarize several dispatches; their sentences share translation batches.
 
         Requests must agree on languages and on whether to translate (the batch job's case);
-        translation time is shared among them in ``timings_ms``.
+        translation time is shared among them in ``timings_ms``. ``on_segment`` is called with
+        (language, request index, sentence index, segment) as each plain-text sentence is ready.
         """
         if not requests:
             return []
@@ -472,7 +504,14 @@ class Pipeline:
                     )
                 ]
                 if formatted
-                else translate_documents(texts, SOURCE, lang, self.models.translator(SOURCE, lang), checker)
+                else translate_documents(
+                    texts,
+                    SOURCE,
+                    lang,
+                    self.models.translator(SOURCE, lang),
+                    checker,
+                    on_segment=_in_language(on_segment, lang),
+                )
             )
             share = _ms(t0) / len(requests)
             for i, document in enumerate(documents):
@@ -586,6 +625,13 @@ class Pipeline:
             else:
                 result[lang] = []
         return result
+
+
+def _in_language(on_segment: ManyListener | None, lang: str) -> SegmentListener | None:
+    """``on_segment`` for the sentences translated into ``lang``."""
+    if on_segment is None:
+        return None
+    return lambda t, i, translated: on_segment(lang, t, i, translated)
 
 
 def _ms(start: float) -> float:

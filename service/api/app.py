@@ -9,7 +9,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,45 +23,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.documents import (
-    UPLOAD_OVERHEAD_BYTES,
-    UPLOAD_PATHS,
-    JobNotDoneError,
-    install_documents,
-)
+from service.api.documents import UPLOAD_OVERHEAD_BYTES, UPLOAD_PATHS, install_documents
+from service.api.errors import describe_error
 from service.api.glossaries import UPLOAD_PATH as GLOSSARY_UPLOAD_PATH
 from service.api.glossaries import install_glossaries
 from service.api.metrics import multiprocess_mode
 from service.api.routes import LIBRETRANSLATE_PATHS, router
-from service.api.security import (
-    AuthError,
-    RateLimitedError,
-    bearer_token,
-    check_key,
-    is_admin,
-    is_open,
-)
-from service.api.state import (
-    BusyError,
-    NotReadyError,
-    PayloadTooLargeError,
-    RequestTimeoutError,
-    ServiceState,
-)
-from service.api.store import STORE_RETRY_AFTER_S, StoreUnavailableError, key_id
+from service.api.security import AuthError, bearer_token, check_key, is_admin, is_open
+from service.api.state import ServiceState
+from service.api.store import key_id
 from service.config import Settings
-from service.documents.store import TooManyJobsError
-from service.errors import (
-    BrokenModelError,
-    ConfigurationError,
-    ModelNotAvailableError,
-    MtsError,
-    UnsupportedLanguagePairError,
-)
-from service.glossaries import GlossaryNotFoundError, GlossaryTooLargeError, TooManyGlossariesError
-from service.runtime.executor import ExecutorClosedError, JobTooLargeError, QueueFullError
+from service.errors import MtsError
 from service.runtime.registry import Loaders
-from service.work import WorkCancelledError
 
 log = logging.getLogger("mts.api")
 
@@ -102,31 +75,6 @@ French, English and Korean whose numbers and names are checked against the sourc
 * `/`: the editor page: paste a dispatch, check its translations and bullets side by side.
 """
 
-# Exception type -> (HTTP status, error type, Retry-After seconds or None)
-ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
-    (AuthError, 401, "unauthorized", None),
-    (RateLimitedError, 429, "rate_limited", None),
-    (TooManyJobsError, 429, "too_many_jobs", None),
-    (TooManyGlossariesError, 429, "too_many_glossaries", None),
-    (GlossaryNotFoundError, 404, "glossary_not_found", None),
-    (GlossaryTooLargeError, 413, "glossary_too_large", None),
-    (JobNotDoneError, 409, "not_done", None),
-    (PayloadTooLargeError, 413, "payload_too_large", None),
-    (JobTooLargeError, 413, "payload_too_large", None),
-    (UnsupportedLanguagePairError, 400, "unsupported_language_pair", None),
-    (QueueFullError, 503, "queue_full", 2),
-    (BusyError, 503, "busy", 2),
-    (NotReadyError, 503, "not_ready", 5),
-    (StoreUnavailableError, 503, "store_unavailable", STORE_RETRY_AFTER_S),
-    (ExecutorClosedError, 503, "shutting_down", 5),
-    (RequestTimeoutError, 504, "timeout", None),
-    (WorkCancelledError, 504, "timeout", None),
-    (ModelNotAvailableError, 503, "model_not_available", None),
-    (BrokenModelError, 503, "model_broken", None),
-    (ConfigurationError, 503, "configuration", None),
-    (MtsError, 400, "bad_request", None),
-]
-
 
 def error_response(request: Request, status: int, kind: str, message: str, **headers: str) -> JSONResponse:
     """The error body: LibreTranslate's shape on its routes, ours elsewhere."""
@@ -140,21 +88,11 @@ def error_response(request: Request, status: int, kind: str, message: str, **hea
 
 
 async def _mts_error(request: Request, exc: Exception) -> Response:
-    for exc_type, mapped_status, mapped_kind, retry_after in ERROR_MAP:
-        if isinstance(exc, exc_type):
-            headers: dict[str, str] = {}
-            status, kind = mapped_status, mapped_kind
-            if isinstance(exc, AuthError):
-                status = exc.status
-                kind = "unauthorized" if status == 401 else "forbidden"
-                if status == 401:
-                    headers["WWW-Authenticate"] = "Bearer"
-            if isinstance(exc, RateLimitedError):
-                headers["Retry-After"] = str(exc.retry_after)
-            elif retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
-            return error_response(request, status, kind, str(exc), **headers)
-    return await _unexpected(request, exc)
+    described = describe_error(exc)
+    if described is None:
+        return await _unexpected(request, exc)
+    status, kind, headers = described
+    return error_response(request, status, kind, str(exc), **headers)
 
 
 def _readable(errors: Any) -> str:
@@ -330,6 +268,66 @@ class AuthMiddleware:
         self.state.store.add_usage(caller, requests=1)
 
 
+class ObserveMiddleware:
+    """Give each request its id (the client's ``X-Request-ID`` or a new one, sent back in the
+    header), count it in the metrics, and log one line when its answer has been sent: route,
+    status, latency (a streamed answer's whole duration), and what the route noted (pair, texts,
+    segments). A plain ASGI middleware: it leaves the connection's messages to the app, so a
+    streamed answer notices a client that goes away."""
+
+    def __init__(self, app: ASGIApp, state: ServiceState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex[:16]
+        noted: dict[str, Any] = scope.setdefault("state", {})
+        noted["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode("latin-1"))],
+                }
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            self._record(scope, noted, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, noted: dict[str, Any], status: int, elapsed: float) -> None:
+        metrics = self.state.metrics
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope.get("method", "")
+        metrics.requests.labels(route, method, str(status)).inc()
+        metrics.latency.labels(route).observe(elapsed)
+        if status >= 400:
+            metrics.errors.labels(route, str(status)).inc()
+        extra: dict[str, Any] = {
+            "request_id": noted["request_id"],
+            "route": route,
+            "method": method,
+            "status": status,
+            "latency_ms": round(elapsed * 1000, 1),
+        }
+        for key in ("pair", "segments", "texts"):
+            if key in noted:
+                extra[key] = noted[key]
+        if self.state.settings.log_text and "text" in noted:
+            extra["text"] = noted["text"]
+        log.info("request", extra=extra)
+
+
 class WorkerHeaderMiddleware:
     """Name the serving process on every response (``X-MTS-Worker: host:pid``), so operators and
     tests see how requests spread over the workers."""
@@ -449,38 +447,7 @@ def create_app(settings: Settings | None = None, *, loaders: Loaders | None = No
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = request_id
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            state.metrics.requests.labels(route, request.method, str(status)).inc()
-            state.metrics.latency.labels(route).observe(elapsed)
-            if status >= 400:
-                state.metrics.errors.labels(route, str(status)).inc()
-            extra: dict[str, Any] = {
-                "request_id": request_id,
-                "route": route,
-                "method": request.method,
-                "status": status,
-                "latency_ms": round(elapsed * 1000, 1),
-            }
-            for key in ("pair", "segments", "texts"):
-                if hasattr(request.state, key):
-                    extra[key] = getattr(request.state, key)
-            if settings.log_text and hasattr(request.state, "text"):
-                extra["text"] = request.state.text
-            log.info("request", extra=extra)
-        response.headers["X-Request-ID"] = request_id
-        return response
-
+    app.add_middleware(ObserveMiddleware, state=state)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
@@ -26,14 +27,15 @@ from service.api.schemas import (
     TranslateResponse,
     UsageResponse,
 )
+from service.api.streaming import Emit, stream
 from service.errors import MtsError
 from service.languages import LANGUAGES, TARGETS
-from service.pipeline import Detection, DispatchRequest, DispatchResult, parse_langs
+from service.pipeline import Detection, DispatchListener, DispatchRequest, DispatchResult, parse_langs
 from service.runtime.describe import ModelsReport, describe_models, public_summarizer
-from service.schemas import DispatchOut, SummaryOut, TranslationOut
+from service.schemas import DispatchOut, SegmentOut, SummaryOut, TranslationOut
 from service.text.glossary import Glossary, glossary_from_mapping
 from service.text.langid import detect
-from service.translation.document import DocumentTranslation
+from service.translation.document import DocumentTranslation, Segment, SegmentListener
 
 if TYPE_CHECKING:
     from service.api.state import ServiceState
@@ -142,7 +144,10 @@ def _request_glossary(
     return base.merged(glossary) if base is not None else glossary
 
 
-async def _translate_texts(
+Translating = Callable[[SegmentListener | None], list[tuple[DocumentTranslation, Detection | None]]]
+
+
+async def _translation(
     request: Request,
     texts: list[str],
     source: str,
@@ -153,7 +158,9 @@ async def _translate_texts(
     fmt: str = "text",
     alternatives: int = 0,
     style: str | None = None,
-) -> tuple[list[DocumentTranslation], list[dict[str, Any] | None]]:
+) -> Translating:
+    """Check a translation request and its limits, count its characters, and give the work to run
+    in a work thread (with a function that receives each sentence as it is ready, or None)."""
     state = _state(request)
     state.runtime.plan.check_pair(source, target)
     _check_texts(texts, state)
@@ -164,9 +171,10 @@ async def _translate_texts(
     if state.settings.log_text:
         request.state.text = texts
     pipeline = state.runtime.pipeline
-    # The request's glossary is compiled in the work thread too: never on the event loop.
-    results = await state.run_blocking(
-        lambda: pipeline.translate(
+
+    def work(on_segment: SegmentListener | None) -> list[tuple[DocumentTranslation, Detection | None]]:
+        # The request's glossary is compiled in the work thread too: never on the event loop.
+        results = pipeline.translate(
             texts,
             source,
             target,
@@ -174,11 +182,12 @@ async def _translate_texts(
             fmt=fmt,
             alternatives=alternatives,
             style=style,
-        ),
-        request.is_disconnected,
-    )
-    request.state.segments = sum(len(doc.segments) for doc, _ in results)
-    return [doc for doc, _ in results], [_detected(d) for _, d in results]
+            on_segment=on_segment,
+        )
+        request.state.segments = sum(len(doc.segments) for doc, _ in results)
+        return results
+
+    return work
 
 
 def _detected(detection: Detection | None) -> dict[str, Any] | None:
@@ -188,12 +197,22 @@ def _detected(detection: Detection | None) -> dict[str, Any] | None:
 # -- /v1 ----------------------------------------------------------------------------------------
 
 
-@router.post("/v1/translate", response_model=TranslateResponse, responses=ERRORS, tags=["v1"])
-async def v1_translate(body: TranslateRequest, request: Request) -> TranslateResponse:
-    """Translate one dispatch or several, keeping paragraphs; one result per text."""
+STREAMED = {
+    "description": "The answer; with `stream: true`, server-sent events (`segment`…, then `result`)",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+
+@router.post(
+    "/v1/translate", response_model=TranslateResponse, responses={**ERRORS, 200: STREAMED}, tags=["v1"]
+)
+async def v1_translate(body: TranslateRequest, request: Request) -> TranslateResponse | Response:
+    """Translate one dispatch or several, keeping paragraphs; one result per text. With `stream`,
+    each sentence as it is ready (`segment` events: the text's index `text`, the sentence's `index`
+    and its segment fields), then the whole answer (`result`)."""
     _check_unicode(body.model_dump())
     texts = [body.text] if isinstance(body.text, str) else body.text
-    results, detected = await _translate_texts(
+    work = await _translation(
         request,
         texts,
         body.source,
@@ -204,18 +223,38 @@ async def v1_translate(body: TranslateRequest, request: Request) -> TranslateRes
         alternatives=body.alternatives,
         style=body.style,
     )
-    return TranslateResponse.model_validate(
-        {
-            "translations": [TranslationOut.of(r) for r in results],
-            "detected_language": detected if body.source == "auto" else None,
-        }
-    )
+
+    def answer(results: list[tuple[DocumentTranslation, Detection | None]]) -> TranslateResponse:
+        return TranslateResponse.model_validate(
+            {
+                "translations": [TranslationOut.of(doc) for doc, _ in results],
+                "detected_language": [_detected(d) for _, d in results] if body.source == "auto" else None,
+            }
+        )
+
+    state = _state(request)
+    if not body.stream:
+        return answer(await state.run_blocking(lambda: work(None), request.is_disconnected))
+
+    def streamed(emit: Emit) -> dict[str, Any]:
+        def on_segment(text: int, index: int, segment: Segment) -> None:
+            emit("segment", {"text": text, "index": index, **_segment_json(segment)})
+
+        return answer(work(on_segment)).model_dump(mode="json")
+
+    return await stream(request, state, streamed)
 
 
-async def _run_pipeline(
+def _segment_json(segment: Segment) -> dict[str, Any]:
+    return SegmentOut.of(segment).model_dump(mode="json")
+
+
+async def _dispatch_work(
     request: Request, body: DispatchRequestIn | SummarizeRequest, *, translations: bool
-) -> DispatchResult:
-    """Check the request and limits, and run one dispatch through the pipeline in a worker thread."""
+) -> Callable[[DispatchListener | None], DispatchResult]:
+    """Check the request and limits, count its characters, and give the work that runs the
+    dispatch through the pipeline in a work thread (with a function that receives each translated
+    sentence as it is ready, or None)."""
     _check_unicode(body.model_dump())
     state = _state(request)
     _check_texts([body.text], state)
@@ -237,25 +276,39 @@ async def _run_pipeline(
     pipeline = state.runtime.pipeline
     items = body.glossary
 
-    def work() -> DispatchResult:
+    def work(on_segment: DispatchListener | None) -> DispatchResult:
         # The request's glossary is compiled here, in the work thread: never on the event loop.
         return pipeline.process(
-            dataclasses.replace(dispatch, glossary=_request_glossary(state, items, stored))
+            dataclasses.replace(dispatch, glossary=_request_glossary(state, items, stored)), on_segment
         )
 
-    return await state.run_blocking(work, request.is_disconnected)
+    return work
 
 
-@router.post("/v1/dispatches", response_model=DispatchOut, responses=ERRORS, tags=["v1"])
-async def v1_dispatches(body: DispatchRequestIn, request: Request) -> DispatchOut:
-    """The full pipeline: translations plus bullet summaries with support verdicts."""
-    return DispatchOut.of(await _run_pipeline(request, body, translations=True))
+@router.post("/v1/dispatches", response_model=DispatchOut, responses={**ERRORS, 200: STREAMED}, tags=["v1"])
+async def v1_dispatches(body: DispatchRequestIn, request: Request) -> DispatchOut | Response:
+    """The full pipeline: translations plus bullet summaries with support verdicts. With `stream`,
+    each sentence as it is ready (`segment` events: its language `lang`, its `index` and its
+    segment fields; English first, then Korean), then the whole answer (`result`)."""
+    work = await _dispatch_work(request, body, translations=True)
+    state = _state(request)
+    if not body.stream:
+        return DispatchOut.of(await state.run_blocking(lambda: work(None), request.is_disconnected))
+
+    def streamed(emit: Emit) -> dict[str, Any]:
+        def on_segment(lang: str, index: int, segment: Segment) -> None:
+            emit("segment", {"lang": lang, "index": index, **_segment_json(segment)})
+
+        return DispatchOut.of(work(on_segment)).model_dump(mode="json")
+
+    return await stream(request, state, streamed)
 
 
 @router.post("/v1/summarize", response_model=SummaryOut, responses=ERRORS, tags=["v1"])
 async def v1_summarize(body: SummarizeRequest, request: Request) -> SummaryOut:
     """Bullets only (French, plus the requested languages), each with its support verdict."""
-    return SummaryOut.of(await _run_pipeline(request, body, translations=False))
+    work = await _dispatch_work(request, body, translations=False)
+    return SummaryOut.of(await _state(request).run_blocking(lambda: work(None), request.is_disconnected))
 
 
 @router.get("/v1/languages", response_model=LanguagesResponse, tags=["v1"])
@@ -344,11 +397,13 @@ async def lt_translate(request: Request) -> dict[str, Any]:
     _check_unicode(payload)
     body: LTTranslateRequest = _lt_validate(LTTranslateRequest, payload)
     texts = [body.q] if isinstance(body.q, str) else body.q
-    results, detected = await _translate_texts(
+    work = await _translation(
         request, texts, body.source, body.target, fmt=body.format, alternatives=body.alternatives
     )
-    translated = [r.translation for r in results]
-    others = [[a.text for a in r.alternatives or ()] for r in results]
+    results = await _state(request).run_blocking(lambda: work(None), request.is_disconnected)
+    translated = [doc.translation for doc, _ in results]
+    others = [[a.text for a in doc.alternatives or ()] for doc, _ in results]
+    detected = [_detected(d) for _, d in results]
     single = isinstance(body.q, str)
     answer: dict[str, Any] = {}
     if body.source == "auto":

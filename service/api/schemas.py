@@ -77,6 +77,15 @@ FORMAT_FIELD: Any = Field(
 )
 
 
+STREAM_FIELD = Field(
+    default=False,
+    description="Answer with server-sent events (`text/event-stream`): a `segment` event per "
+    "translated sentence as it is ready, then a `result` event holding the answer given without "
+    "streaming (or an `error` event). `segment` events come for plain text (`format: text`).",
+    examples=[False],
+)
+
+
 class TranslateRequest(Strict):
     text: str | list[str] = Field(
         description="A dispatch, or several (one translation each).", examples=[SAMPLE_FR]
@@ -97,6 +106,7 @@ class TranslateRequest(Strict):
         "plain text only).",
         examples=[0],
     )
+    stream: bool = STREAM_FIELD
 
 
 class TranslateResponse(BaseModel):
@@ -127,6 +137,7 @@ class DispatchRequestIn(Strict):
     glossary_id: str | None = GLOSSARY_ID_FIELD
     style: KoreanStyle | None = STYLE_FIELD
     format: Literal["text", "html", "markdown"] = FORMAT_FIELD
+    stream: bool = STREAM_FIELD
 
 
 class SummarizeRequest(Strict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from service.quality.repair import SegmentChecker
@@ -94,23 +94,65 @@ def translate_document(
     return translate_documents([text], src, tgt, translator, checker)[0]
 
 
+# Called with each translated sentence as soon as it is checked: (text index, sentence index, segment).
+SegmentListener = Callable[[int, int, Segment], None]
+
+
 def translate_documents(
-    texts: list[str], src: str, tgt: str, translator: Translator, checker: SegmentChecker | None = None
+    texts: list[str],
+    src: str,
+    tgt: str,
+    translator: Translator,
+    checker: SegmentChecker | None = None,
+    *,
+    on_segment: SegmentListener | None = None,
 ) -> list[DocumentTranslation]:
     """Translate several dispatches with one translator call, so their sentences share batches.
 
     With a ``checker``, every segment is repaired (numbers, copied names) and flagged; without,
-    only the engine's own ``loop`` verdict is reported."""
+    only the engine's own ``loop`` verdict is reported.
+
+    With ``on_segment``, the sentences go to the translator in growing runs (1, 2, 4, 8… in text
+    order) and each checked sentence is handed to ``on_segment`` as its run completes, so the first
+    ones arrive long before the last; the documents returned hold the same segments."""
     segmented = [segment(text) for text in texts]
-    flat = [s.text for sentences in segmented for s in sentences]
-    translated: list[Translation] = translator.translate(flat, src, tgt) if flat else []
+    places = [(t, i) for t, sentences in enumerate(segmented) for i in range(len(sentences))]
+    flat = [segmented[t][i].text for t, i in places]
+    translated: list[Translation] = []
+    checked: list[tuple[str, tuple[str, ...]]] = []
+    for start, end in _runs(len(flat), progressive=on_segment is not None):
+        sources = flat[start:end]
+        part = translator.translate(sources, src, tgt)
+        part_checked = check_translations(sources, part, src, tgt, translator, checker)
+        translated += part
+        checked += part_checked
+        if on_segment is not None:
+            for (t, i), translation, (output, flags) in zip(
+                places[start:end], part, part_checked, strict=True
+            ):
+                sentence = segmented[t][i]
+                on_segment(t, i, Segment(sentence.paragraph, sentence.text, output, translation.score, flags))
     results = []
     offset = 0
     for text, sentences in zip(texts, segmented, strict=True):
-        own = translated[offset : offset + len(sentences)]
-        offset += len(sentences)
-        results.append(_assemble(text, src, tgt, sentences, own, translator, checker))
+        end = offset + len(sentences)
+        results.append(
+            _assemble(text, src, tgt, sentences, translated[offset:end], checked[offset:end], translator)
+        )
+        offset = end
     return results
+
+
+def _runs(count: int, *, progressive: bool) -> list[tuple[int, int]]:
+    """The (start, end) runs ``count`` sentences are translated in: one run, or runs doubling
+    from a single sentence (a sentence early, then batches nearly as full as one call's)."""
+    if not progressive:
+        return [(0, count)] if count else []
+    runs, start, size = [], 0, 1
+    while start < count:
+        runs.append((start, min(count, start + size)))
+        start, size = start + size, size * 2
+    return runs
 
 
 def check_translations(
@@ -162,10 +204,9 @@ def _assemble(
     tgt: str,
     sentences: list[Sentence],
     translations: list[Translation],
+    checked: list[tuple[str, tuple[str, ...]]],
     translator: Translator,
-    checker: SegmentChecker | None,
 ) -> DocumentTranslation:
-    checked = check_translations([s.text for s in sentences], translations, src, tgt, translator, checker)
     segments = [
         Segment(s.paragraph, s.text, output, t.score, flags)
         for s, t, (output, flags) in zip(sentences, translations, checked, strict=True)

@@ -375,6 +375,7 @@ def test_page_lists_glossaries_and_sends_the_choices(
         "langs": ["en", "ko"],
         "bullets": 3,
         "style": "polite",
+        "stream": True,
         "glossary_id": ids[1],
     }
     plain = steps["without_glossary"]["body"]

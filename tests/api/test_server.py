@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +94,35 @@ def test_libretranslate_html_and_alternatives_as_its_clients_send_them(server: s
     several = post(q="Le ministre est arrivé à Séoul.", alternatives="2")
     assert isinstance(several["translatedText"], str)
     assert isinstance(several["alternatives"], list) and len(several["alternatives"]) <= 2
+
+
+@pytest.mark.slow
+def test_a_streamed_dispatch_arrives_sentence_by_sentence_over_http(server: str) -> None:
+    """Server-sent events over a real connection, read as they come: every sentence in order,
+    English then Korean, before the whole answer; the answer holds the same sentences."""
+    dispatch = " ".join(SENTENCES[:3]) + "\n\n" + " ".join(SENTENCES[3:])
+    seen: list[tuple[str, dict[str, object]]] = []
+    with (
+        httpx.Client(timeout=120) as client,
+        client.stream("POST", f"{server}/v1/dispatches", json={"text": dispatch, "stream": True}) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
+        name = None
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line[len("event: ") :]
+            elif line.startswith("data: "):
+                assert name is not None
+                seen.append((name, json.loads(line[len("data: ") :])))
+                name = None
+    assert [name for name, _ in seen] == ["segment"] * 10 + ["result"]
+    result = seen[-1][1]
+    assert isinstance(result, dict) and set(result) >= {"translations", "summaries", "timings_ms"}
+    order = [(data["lang"], data["index"], data["paragraph"]) for _, data in seen[:-1]]
+    assert order == [(lang, i, 0 if i < 3 else 1) for lang in ("en", "ko") for i in range(5)]
+    for _, data in seen[:-1]:
+        assert set(data) == {"lang", "index", "paragraph", "source", "translation", "score", "flags"}
+        segment = {k: v for k, v in data.items() if k not in ("lang", "index")}
+        assert segment == result["translations"][data["lang"]]["segments"][data["index"]]  # type: ignore[index]

@@ -78,8 +78,12 @@ def translated(browser: Browser, server: str, problems: list[str]) -> Iterator[P
           })).observe(button, { attributes: true });
         }"""
     )
-    page.get_by_role("button", name="Translate").click()
-    page.wait_for_selector("#results:not([hidden])", timeout=180_000)
+    with page.expect_response("**/v1/dispatches") as answer:
+        page.get_by_role("button", name="Translate").click()
+    # The page asks for the answer as it comes, and renders it when the last event has arrived.
+    assert answer.value.request.post_data_json["stream"] is True
+    assert answer.value.headers["content-type"].startswith("text/event-stream")
+    page.wait_for_selector('#results[aria-busy="false"]:not([hidden])', timeout=180_000)
     states = page.evaluate("window.busyStates")
     busy = [s for s in states if s["disabled"] and s["busy"] == "true"]
     assert busy and busy[0]["status"] == "Translating…", states
@@ -300,6 +304,44 @@ def test_errors_are_told_in_plain_words(browser: Browser, server: str, problems:
         assert seen[-1]["authorization"] == "Bearer secret-key"
         page.reload()
         assert page.get_by_label("API key").input_value() == "secret-key"
+    finally:
+        page.context.close()
+
+
+def test_sentences_show_as_they_arrive(browser: Browser, server: str, problems: list[str]) -> None:
+    """The server's real stream, cut before its last event: the sentences that came are shown,
+    then the page says the answer did not finish; an `error` event is told in plain words."""
+    from playwright.sync_api import expect
+
+    page = _open(browser, server, problems)
+    ending = {"tail": ""}
+
+    def cut(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        route.fulfill(response=response, body=body[: body.index("event: result")] + ending["tail"])
+
+    try:
+        page.route("**/v1/dispatches", cut)
+        page.get_by_label("French dispatch").fill(DISPATCH)
+        page.get_by_role("button", name="Translate").click()
+        expect(page.locator("#error")).to_contain_text(
+            "The connection ended before the translation was finished (8 sentences had arrived)"
+        )
+        assert page.locator("#results").is_visible()
+        for lang in ("fr", "en", "ko"):
+            expect(page.locator(f'#aligned-body .sent[data-lang="{lang}"]')).to_have_count(4)
+        assert page.locator("#summaries .bullet").count() == 0  # bullets come with the result only
+        expect(page.locator("#translate")).to_be_enabled()
+
+        ending["tail"] = (
+            'event: error\ndata: {"status": 504, "error": {"type": "timeout", "message": "the request '
+            'took longer than 30 s"}, "request_id": "r-42"}\n\n'
+        )
+        page.get_by_role("button", name="Translate").click()
+        expect(page.locator("#error")).to_contain_text("The translation took too long and was stopped")
+        expect(page.locator("#error")).to_contain_text("Request id: r-42")
     finally:
         page.context.close()
 

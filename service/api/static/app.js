@@ -1,4 +1,5 @@
-/* The editor page: send a French dispatch to POST v1/dispatches and show the result. */
+/* The editor page: send a French dispatch to POST v1/dispatches (streamed) and show the result,
+   each sentence as it arrives. */
 (function () {
   "use strict";
 
@@ -103,14 +104,18 @@
     } catch (ignored) {
       body = null;
     }
+    return errorText(response.status, body, response.headers.get("Retry-After"), response.headers.get("X-Request-ID"));
+  }
+
+  // An error answer in plain words: from its status and its JSON body ({error: {type, message}}).
+  function errorText(status, body, retry, headerRequestId) {
     var error = body && body.error;
     var type = error && typeof error === "object" ? error.type : null;
     var message = error && typeof error === "object" ? error.message : typeof error === "string" ? error : "";
     message = String(message || "").replace(/[.\s]+$/, "");
     var detail = message ? " (" + message + ")" : "";
-    var retry = response.headers.get("Retry-After");
     var text;
-    switch (response.status) {
+    switch (status) {
       case 401:
         text = "This service needs an API key. Enter it in the API key field and translate again.";
         break;
@@ -136,10 +141,10 @@
         text = "The translation took too long and was stopped. Try again, or send a shorter dispatch.";
         break;
       default:
-        if (response.status >= 500) text = "Something went wrong on the server" + detail + ".";
-        else text = message ? message.charAt(0).toUpperCase() + message.slice(1) + "." : "The request failed (HTTP " + response.status + ").";
+        if (status >= 500) text = "Something went wrong on the server" + detail + ".";
+        else text = message ? message.charAt(0).toUpperCase() + message.slice(1) + "." : "The request failed (HTTP " + status + ").";
     }
-    return { text: text, requestId: (body && body.request_id) || response.headers.get("X-Request-ID") };
+    return { text: text, requestId: (body && body.request_id) || headerRequestId };
   }
 
   // -- API key -----------------------------------------------------------------------------
@@ -264,6 +269,14 @@
 
   // -- translate -----------------------------------------------------------------------------
 
+  // While translating: how many sentences have arrived (streamed answers).
+  var arrived = 0;
+
+  function busyStatus(started) {
+    var seconds = Math.round((Date.now() - started) / 1000);
+    return "Translating… " + (arrived ? plural(arrived, "sentence", "sentences") + " in, " : "") + seconds + " s";
+  }
+
   function setBusy(on) {
     busy = on;
     button.disabled = on;
@@ -276,8 +289,9 @@
     if (on) {
       var started = Date.now();
       setStatus("Translating…");
+      arrived = 0;
       ticker = setInterval(function () {
-        setStatus("Translating… " + Math.round((Date.now() - started) / 1000) + " s");
+        setStatus(busyStatus(started));
       }, 1000);
     }
   }
@@ -305,7 +319,9 @@
     rememberKey();
     var headers = apiHeaders();
     headers["Content-Type"] = "application/json";
-    var request = { text: text, langs: langs, bullets: Number(bulletCount.value), style: styleChoice.value };
+    var request = {
+      text: text, langs: langs, bullets: Number(bulletCount.value), style: styleChoice.value, stream: true,
+    };
     if (glossaryChoice.value) request.glossary_id = glossaryChoice.value;
     var body = JSON.stringify(request);
 
@@ -330,8 +346,14 @@
         if (response.status === 404 && glossaryChoice.value) loadGlossaries();
         return;
       }
-      var data = await response.json();
+      var outcome = await readStream(response, text, langs);
       setBusy(false);
+      if (outcome.error) {
+        setStatus("");
+        showError(outcome.error.text, outcome.error.requestId);
+        return;
+      }
+      var data = outcome.result;
       lastResult = data;
       render(data);
       var seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -344,10 +366,85 @@
     }
   });
 
+  // Read a streamed answer (server-sent events): show each translated sentence as it arrives
+  // (`segment`), and return the whole answer (`result`) or the error that ended the stream.
+  async function readStream(response, text, langs) {
+    var partial = { source: { text: text }, translations: {}, summaries: {} };
+    langs.forEach(function (lang) { partial.translations[lang] = { translation: "", segments: [] }; });
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    var requestId = response.headers.get("X-Request-ID");
+    for (;;) {
+      var chunk = await reader.read();
+      buffer += decoder.decode(chunk.value || new Uint8Array(), { stream: !chunk.done });
+      var end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        var event = parseEvent(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (!event) continue;
+        if (event.name === "result") return { result: event.data };
+        if (event.name === "error") {
+          return { error: errorText(Number(event.data.status) || 500, event.data, null, requestId) };
+        }
+        if (event.name === "segment" && partial.translations[event.data.lang]) {
+          partial.translations[event.data.lang].segments[event.data.index] = event.data;
+          arrived += 1;
+          renderPartial(partial, langs, arrived === 1);
+        }
+      }
+      if (chunk.done) break;
+    }
+    return {
+      error: {
+        text: "The connection ended before the translation was finished" +
+          (arrived ? " (" + plural(arrived, "sentence", "sentences") + " had arrived)" : "") + ". Try again.",
+        requestId: requestId,
+      },
+    };
+  }
+
+  function parseEvent(block) {
+    var name = null;
+    var data = "";
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event: ") === 0) name = line.slice(7);
+      else if (line.indexOf("data: ") === 0) data += line.slice(6);
+    });
+    return name ? { name: name, data: JSON.parse(data) } : null;
+  }
+
   // -- rendering -----------------------------------------------------------------------------
 
   function translationLangs(data) {
     return Object.keys((data && data.translations) || {});
+  }
+
+  // The sentences that have arrived so far, in the table (no bullets or counts yet); ``first``:
+  // the first of this answer, which clears what an earlier answer left on the page.
+  function renderPartial(partial, langs, first) {
+    var shown = { source: partial.source, translations: {} };
+    langs.forEach(function (lang) {
+      shown.translations[lang] = {
+        translation: "",
+        segments: partial.translations[lang].segments.filter(function (s) { return s; }),
+      };
+    });
+    var columns = ["fr"].concat(langs);
+    renderBody(shown, langs, columns);
+    if (first) {
+      lastResult = null;
+      pinned = null;
+      byId("review").replaceChildren(el("span", { className: "badge", text: "Translating…" }));
+      byId("summaries").replaceChildren();
+      byId("about").replaceChildren();
+      byId("aligned-head").replaceChildren(el("tr", {}, columns.map(function (lang) {
+        return el("th", { scope: "col", className: "col-head", "data-lang": lang }, [
+          el("span", { className: "col-head__name", text: COLUMN_NAMES[lang] || lang }),
+        ]);
+      })));
+      results.hidden = false;
+    }
   }
 
   function segmentsOf(data, lang) {
