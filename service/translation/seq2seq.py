@@ -9,7 +9,6 @@ length is bounded relative to the input, not by a small fixed cap.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -195,6 +194,7 @@ class Seq2SeqTranslator(ABC):
         self.input_budget = max(4, self.max_positions // 2 - 2)
         self.eos_ids = {int(self.tokenizer.eos_token_id)}
         self.pad_id = int(self.tokenizer.pad_token_id)
+        self._excluded: list[int] | None = None  # see ``excluded_from_korean``
 
     def restricts_output(self, decoding: Decoding) -> bool:
         """Whether ``decoding`` runs over the Korean output tokens only: into Korean with a
@@ -202,12 +202,17 @@ class Seq2SeqTranslator(ABC):
         korean = self.korean_token is not None and decoding.forced_token == self.korean_token
         return self.restrict_korean and korean
 
-    @functools.cached_property
+    @property
     def excluded_from_korean(self) -> list[int]:
         """The ids decoding into Korean leaves out (see ``restricts_output``): those outside the
         Korean output tokens (:func:`korean_output_tokens`). Listed on first use, since reading a
         multilingual vocabulary (128,112 tokens for M2M100) takes a while and CTranslate2 has its
         own list (``vmap.txt``)."""
+        if self._excluded is None:
+            self._excluded = self._outside_korean()
+        return self._excluded
+
+    def _outside_korean(self) -> list[int]:
         if self.korean_token is None:
             return []
         size = int(getattr(self.config, "vocab_size", 0) or len(self.tokenizer))
