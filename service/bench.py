@@ -67,7 +67,7 @@ def build_model(directory: Path) -> Path:
     """Save a randomly initialised opus-mt-fr-en-shaped Marian model with a working tokenizer."""
     import sentencepiece as spm
     import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianConfig, MarianMTModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -83,27 +83,9 @@ def build_model(directory: Path) -> Path:
         minloglevel=2,
     )
     buffer.seek(0)
-    model_bytes = buffer.read()
+    write_marian_tokenizer(directory, buffer.read())
     buffer.close()
-    for name in ("source.spm", "target.spm"):
-        (directory / name).write_bytes(model_bytes)
-    processor = spm.SentencePieceProcessor(model_proto=model_bytes)
-    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
-    for i in range(processor.get_piece_size()):
-        vocab.setdefault(processor.id_to_piece(i), len(vocab))
     size = int(OPUS_MT_FR_EN["vocab_size"])
-    for i in range(size - 1 - len(vocab)):
-        vocab[f"▁w{i}"] = len(vocab)
-    vocab["<pad>"] = size - 1  # as in the published export: <pad> is the last id
-    (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        source_spm=str(directory / "source.spm"),
-        target_spm=str(directory / "target.spm"),
-        vocab=str(directory / "vocab.json"),
-        source_lang="fr",
-        target_lang="en",
-        model_max_length=512,
-    )
     config = MarianConfig(
         **OPUS_MT_FR_EN,
         pad_token_id=size - 1,
@@ -119,8 +101,37 @@ def build_model(directory: Path) -> Path:
         embeddings: Any = model.get_input_embeddings()
         embeddings.weight[size - 1] = 0.0
     model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
     return directory
+
+
+def write_marian_tokenizer(directory: Path, spm_model: bytes) -> None:
+    """Write the opus-mt-fr-en-shaped model's tokenizer: ``spm_model`` as both SentencePiece
+    models, its pieces first in a vocabulary padded to the model's size (``<pad>`` last, as in the
+    published export)."""
+    import sentencepiece as spm
+    from transformers import MarianTokenizer
+
+    for name in ("source.spm", "target.spm"):
+        (directory / name).write_bytes(spm_model)
+    processor = spm.SentencePieceProcessor(model_proto=spm_model)
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
+    for i in range(processor.get_piece_size()):
+        vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    size = int(OPUS_MT_FR_EN["vocab_size"])
+    filler = 0
+    while len(vocab) < size - 1:
+        vocab.setdefault(f"▁w{filler}", len(vocab))
+        filler += 1
+    vocab["<pad>"] = size - 1
+    (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    MarianTokenizer(
+        source_spm=str(directory / "source.spm"),
+        target_spm=str(directory / "target.spm"),
+        vocab=str(directory / "vocab.json"),
+        source_lang="fr",
+        target_lang="en",
+        model_max_length=512,
+    ).save_pretrained(directory)
 
 
 def make_inputs(config: BenchConfig, count: int, vocab_size: int) -> list[list[int]]:

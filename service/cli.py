@@ -607,14 +607,48 @@ def bench(
     output_tokens: Annotated[int, typer.Option("--output-tokens", min=1, help="Forced output length.")] = 40,
     latency_runs: Annotated[int, typer.Option("--latency-runs", min=1, help="Single-sentence runs.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    pipeline: Annotated[
+        bool,
+        typer.Option(
+            "--pipeline",
+            help="Whole dispatches through the service's pipeline (both routes, real-size random "
+            "models) against stock generate, sentence by sentence and batched.",
+        ),
+    ] = False,
+    dispatches: Annotated[
+        int, typer.Option("--dispatches", min=1, help="--pipeline: dispatches measured.")
+    ] = 6,
 ) -> None:
-    """Measure the service's engines against stock transformers generate (no download needed).
+    """Measure the service's engines against stock transformers generate (no download needed);
+    with --pipeline, whole dispatches through the pipeline (uses --beams, --device, --dispatches).
 
     Exit codes: 0 measured; 2 usage or configuration error."""
     from service.bench import BenchConfig, format_table, run_bench
 
     if device not in ("cpu", "cuda"):
         raise MtsError(f"--device must be cpu or cuda, not {device!r}")
+    engine_only = {
+        "--batch": (batch, 16),
+        "--sentences": (sentences, 64),
+        "--output-tokens": (output_tokens, 40),
+        "--latency-runs": (latency_runs, 10),
+    }
+    if pipeline and any(given != default for given, default in engine_only.values()):
+        given = ", ".join(name for name, (value, default) in engine_only.items() if value != default)
+        raise MtsError(f"{given}: not used with --pipeline (it takes --beams, --device and --dispatches)")
+    if pipeline:
+        from service.bench_pipeline import PipelineBenchConfig, format_pipeline_table, run_pipeline_bench
+
+        pipeline_report = run_pipeline_bench(
+            PipelineBenchConfig(device=device, dispatches=dispatches, beams=beams),
+            progress=lambda message: typer.echo(f"bench: {message}", err=True),
+        )
+        typer.echo(
+            json.dumps(pipeline_report, indent=2, ensure_ascii=False)
+            if as_json
+            else format_pipeline_table(pipeline_report)
+        )
+        return
     config = BenchConfig(
         device=device,
         batch=batch,

@@ -436,10 +436,11 @@ class Pipeline:
         ``on_segment``: called with (language, sentence index, segment) as each translated
         sentence is ready, language after language, before the bullets are written (plain text
         only: a formatted dispatch's sentences come in the result alone)."""
-        listener: ManyListener | None = (
-            None if on_segment is None else lambda lang, _, i, translated: on_segment(lang, i, translated)
-        )
-        return self.process_many([request], on_segment=listener)[0]
+        if on_segment is None:
+            return self.process_many([request])[0]
+        return self.process_many(
+            [request], on_segment=lambda lang, _, i, translated: on_segment(lang, i, translated)
+        )[0]
 
     def process_many(
         self,

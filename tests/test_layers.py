@@ -33,7 +33,8 @@ LAYERS: dict[str, int] = {
     "service.evaluation": 8,
     "service.bench": 8,
     "service.glossaries.bench": 9,
-    "service.cli": 9,
+    "service.bench_pipeline": 9,
+    "service.cli": 10,
 }
 # Caches that hold no model: compiled text rules, parsed files, settings, metric helpers.
 CACHES_ALLOWED = (
