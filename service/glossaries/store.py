@@ -50,6 +50,14 @@ CREATE TABLE IF NOT EXISTS glossary_entries (
 """
 
 
+def new_id() -> str:
+    """A random glossary id (96 bits, URL-safe) that never starts with "-", so that the command
+    line never takes it for an option (`mts glossary rm ID`, `--glossary-id ID`)."""
+    while (found := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return found
+
+
 class GlossaryNotFoundError(MtsError):
     """No glossary with this id for this API key (404 ``glossary_not_found``: whether it exists for
     another key is not revealed)."""
@@ -141,7 +149,7 @@ class GlossaryStore:
             raise GlossaryTooLargeError(
                 f"the glossary has {len(entries)} entries (the limit is {max_entries})"
             )
-        glossary_id = secrets.token_urlsafe(12)
+        glossary_id = new_id()
         created = time.time() if now is None else now
         counts = counts_of(entries)
         rows = [

@@ -152,3 +152,12 @@ def test_parse_refuses_more_entries_than_allowed() -> None:
         parse_entries("kind\tfr\ten\tko\n" + "term\ta\tb\tc\n" * 3, "tsv", where="up", max_entries=2)
     with pytest.raises(GlossaryTooLargeError, match="3 entries"):
         parse_entries('[{"fr": "a"}, {"fr": "b"}, {"fr": "c"}]', "json", where="up", max_entries=2)
+
+
+def test_an_id_never_starts_with_a_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line would take "-lAq…" for an option (`mts glossary rm ID`)."""
+    import secrets
+
+    drawn = iter(["-lAqSUZ5Z2dLAUqx", "-x", "kE3vQ9_a0bCdEfGh"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    assert add(open_store(tmp_path)) == "kE3vQ9_a0bCdEfGh"
