@@ -166,8 +166,6 @@ class Seq2SeqTranslator(ABC):
     """
 
     backend: str = "?"
-    # Batches the backend runs side by side (CTranslate2 on CPU: one per replica, one thread each).
-    replicas: int = 1
 
     def __init__(
         self,
@@ -377,15 +375,6 @@ class Seq2SeqTranslator(ABC):
             current.append(unit)
         if current:
             batches.append(current)
-        # Fewer batches than replicas would leave cores idle (one dispatch usually fits one
-        # batch): halve the largest until every replica has one.
-        while len(batches) < self.replicas:
-            largest = max(range(len(batches)), key=lambda i: len(batches[i]), default=None)
-            if largest is None or len(batches[largest]) < 2:
-                break
-            batch = batches.pop(largest)
-            half = (len(batch) + 1) // 2
-            batches[largest:largest] = [batch[:half], batch[half:]]
         return batches
 
     def _decoding(self, batch: list[_Unit], forced_token: str | None) -> Decoding:
