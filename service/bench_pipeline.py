@@ -55,6 +55,7 @@ from service.translation.seq2seq import (
     Decoding,
     Generated,
     Seq2SeqTranslator,
+    budget_batches,
     korean_output_tokens,
     vocabulary_by_id,
 )
@@ -152,24 +153,6 @@ def pick_dispatches(count: int, seed: int, root: Path | None = None) -> list[Ben
 def forced_length(source_tokens: int) -> int:
     """The output length forced for a source of ``source_tokens`` tokens (special tokens included)."""
     return max(2, math.ceil(OUTPUT_RATIO * source_tokens))
-
-
-def budget_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
-    """Indices of items grouped as the service batches them: longest first, each batch's padded
-    size (longest × count) within ``budget`` tokens (:meth:`Seq2SeqTranslator._batches`'s rule), so
-    the batched baseline runs the service's batches."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for index in order:
-        longest = lengths[current[0]] if current else lengths[index]
-        if current and longest * (len(current) + 1) > budget:
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    return batches
 
 
 # -- models ----------------------------------------------------------------------------------------

@@ -94,6 +94,23 @@ def korean_output_tokens(vocabulary: list[str], special: set[str]) -> list[str]:
     ]
 
 
+def budget_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
+    """Indices of items grouped longest first, each group's padded size (longest × count) within
+    ``budget`` tokens; an item over the budget alone is a group of its own."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = lengths[current[0]] if current else lengths[index]
+        if current and longest * (len(current) + 1) > budget:
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
 @dataclass(frozen=True)
 class Decoding:
     """Decoding settings of one generation call, the same meaning in every backend."""
@@ -364,18 +381,8 @@ class Seq2SeqTranslator(ABC):
 
     def _batches(self, units: list[_Unit]) -> list[list[_Unit]]:
         """Group units, longest first, so that padded batch size stays within the token budget."""
-        ordered = sorted(units, key=lambda u: u.n_tokens, reverse=True)
-        batches: list[list[_Unit]] = []
-        current: list[_Unit] = []
-        for unit in ordered:
-            longest = current[0].n_tokens if current else unit.n_tokens
-            if current and longest * (len(current) + 1) > self.batch_tokens:
-                batches.append(current)
-                current = []
-            current.append(unit)
-        if current:
-            batches.append(current)
-        return batches
+        groups = budget_batches([u.n_tokens for u in units], self.batch_tokens)
+        return [[units[i] for i in group] for group in groups]
 
     def _decoding(self, batch: list[_Unit], forced_token: str | None) -> Decoding:
         """The plain decoding settings of one batch: its longest piece's output bound."""
