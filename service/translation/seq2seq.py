@@ -94,9 +94,14 @@ def korean_output_tokens(vocabulary: list[str], special: set[str]) -> list[str]:
     ]
 
 
-def budget_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
+def budget_batches(lengths: Sequence[int], budget: int, *, at_least: int = 1) -> list[list[int]]:
     """Indices of items grouped longest first, each group's padded size (longest × count) within
-    ``budget`` tokens; an item over the budget alone is a group of its own."""
+    ``budget`` tokens; an item over the budget alone is a group of its own.
+
+    With fewer groups than ``at_least`` (a backend that runs that many batches side by side, and one
+    dispatch that fits one batch), the largest group is halved until there are enough, so that no
+    core idles.
+    """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
     batches: list[list[int]] = []
     current: list[int] = []
@@ -108,6 +113,13 @@ def budget_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
         current.append(index)
     if current:
         batches.append(current)
+    while len(batches) < at_least:
+        largest = max(range(len(batches)), key=lambda i: len(batches[i]), default=None)
+        if largest is None or len(batches[largest]) < 2:
+            break
+        batch = batches.pop(largest)
+        half = (len(batch) + 1) // 2
+        batches[largest:largest] = [batch[:half], batch[half:]]
     return batches
 
 
@@ -183,6 +195,8 @@ class Seq2SeqTranslator(ABC):
     """
 
     backend: str = "?"
+    # Batches the backend runs side by side (CTranslate2 on CPU: one per replica, one thread each).
+    replicas: int = 1
 
     def __init__(
         self,
@@ -381,7 +395,7 @@ class Seq2SeqTranslator(ABC):
 
     def _batches(self, units: list[_Unit]) -> list[list[_Unit]]:
         """Group units, longest first, so that padded batch size stays within the token budget."""
-        groups = budget_batches([u.n_tokens for u in units], self.batch_tokens)
+        groups = budget_batches([u.n_tokens for u in units], self.batch_tokens, at_least=self.replicas)
         return [[units[i] for i in group] for group in groups]
 
     def _decoding(self, batch: list[_Unit], forced_token: str | None) -> Decoding:

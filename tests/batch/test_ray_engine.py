@@ -52,6 +52,9 @@ def _settings(tiny_marian: Path, tiny_m2m100: Path, cache: Path) -> Settings:
         model_fr_ko=str(tiny_m2m100),
         num_beams=1,
         device="cpu",
+        # One CTranslate2 replica in the local worker and in each actor: a translator with more
+        # replicas splits small batches, and int8 output depends on which sentences share a batch.
+        threads=1,
         cache_path=cache,
     )
 

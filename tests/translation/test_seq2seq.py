@@ -97,6 +97,20 @@ def test_batches_respect_the_token_budget(marian: Seq2SeqTranslator) -> None:
         assert [u.n_tokens for u in batch] == sorted((u.n_tokens for u in batch), reverse=True)
 
 
+def test_a_single_batch_is_split_so_that_every_replica_runs_one(tiny_marian: Path, converted: Path) -> None:
+    """CTranslate2 runs a batch per replica side by side: one dispatch's few sentences, which fit
+    one batch, are halved so that no core idles; one replica (torch) keeps them together."""
+    texts = ["Le ministre est arrivé.", "Il repart jeudi.", "La réunion a duré deux heures.", "Fin."]
+    side_by_side = make("ctranslate2", tiny_marian, "marian", converted, num_beams=1, threads=2)
+    assert side_by_side.replicas == 2
+    units = side_by_side._units(texts)
+    assert sorted(len(b) for b in side_by_side._batches(units)) == [2, 2]
+    assert [len(b) for b in side_by_side._batches(units[:1])] == [1]
+    one = make("torch", tiny_marian, "marian", converted, num_beams=1)
+    assert one.replicas == 1 and [len(b) for b in one._batches(one._units(texts))] == [4]
+    assert all(t.text for t in side_by_side.translate(texts, "fr", "en"))
+
+
 def test_output_length_is_bounded_relative_to_input(
     marian: Seq2SeqTranslator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
