@@ -336,7 +336,10 @@ def process(
     ] = None,
     summarizer: Annotated[
         str | None,
-        typer.Option("--summarizer", help="extractive, seq2seq:<model> or instruct:<model>."),
+        typer.Option(
+            "--summarizer",
+            help="extractive, seq2seq:<model>, instruct:<model> or openai:<model> (MTS_LLM_URL).",
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Drop bullets not supported by the source.")
@@ -874,17 +877,30 @@ def eval_run(
         bool, typer.Option("--update-baseline", help="Rewrite the suite's baseline from this run.")
     ] = False,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for CIs.")] = 1000,
+    summarizer: Annotated[
+        str | None,
+        typer.Option(
+            "--summarizer",
+            help="Score this summarizer instead of each suite's own (e.g. openai:<model> with MTS_LLM_URL).",
+        ),
+    ] = None,
 ) -> None:
     """Run suites through the pipeline, score them, write reports, and optionally gate.
 
     Exit codes: 0 done (with --gate: no regression);
     1 a regression beyond the baseline's tolerance;
     2 usage or configuration error, or an unknown suite."""
+    import dataclasses
+
     from service.evaluation import run as evaluation
     from service.evaluation.suites import list_suites, load_suite
+    from service.summarization.registry import parse_summarizer
 
     settings = _settings()
     suites = [load_suite(suite_name)] if suite_name else list_suites()
+    if summarizer is not None:
+        parse_summarizer(summarizer)  # an unknown form is a usage error before anything runs
+        suites = [dataclasses.replace(suite, summarizer=summarizer) for suite in suites]
     regressions: list[str] = []
     for suite in suites:
         report = evaluation.run_suite(suite, settings, bootstrap=bootstrap)

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.errors import ConfigurationError
 from service.languages import KoreanStyle
 
 
@@ -91,13 +92,64 @@ class Settings(BaseSettings):
     )
     summarizer: str = Field(
         default="extractive",
-        description="Summarizer: extractive, seq2seq:<model> or instruct:<model>.",
+        description="Summarizer: extractive, seq2seq:<model>, instruct:<model> or openai:<model> "
+        "(a model of the MTS_LLM_URL server).",
     )
     bullets: int = Field(default=3, ge=3, le=5, description="Bullets per summary language (3 to 5).")
     auto_pull: bool = Field(
         default=True,
         description="Download a missing catalog/hub model on first use when the hub is reachable.",
     )
+
+    # -- an OpenAI-compatible LLM server (openai:<model>) -----------------------------------------
+    llm_url: str = Field(
+        default="",
+        description="Base URL of an OpenAI-compatible chat-completions server (vLLM, TGI, Ollama, "
+        "llama.cpp, `transformers serve`), e.g. `http://127.0.0.1:8000/v1`; needed by `openai:` models.",
+    )
+    llm_api_key: str = Field(
+        default="", repr=False, description="API key sent to the LLM server (Bearer); never logged."
+    )
+    llm_api_key_file: Path | None = Field(
+        default=None, description="File holding the LLM server's API key (e.g. a mounted secret)."
+    )
+    llm_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="One LLM request's time limit (the request's own deadline may cut it).",
+    )
+    llm_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of an LLM request that got 429, 5xx, a timeout or no connection.",
+    )
+    llm_concurrency: int = Field(
+        default=4, ge=1, le=256, description="LLM requests in flight at once from one process."
+    )
+    llm_stream: bool = Field(
+        default=True,
+        description="Stream LLM answers (a request nobody waits for any more is closed mid-answer).",
+    )
+    llm_json_schema: bool = Field(
+        default=True,
+        description="Send `response_format` with a JSON schema (off for servers that reject it; a server "
+        "answering 400 to it is asked again without it).",
+    )
+
+    def llm_key(self) -> str:
+        """The LLM server's API key: MTS_LLM_API_KEY, else the first line of MTS_LLM_API_KEY_FILE."""
+        if self.llm_api_key:
+            return self.llm_api_key
+        if self.llm_api_key_file is None:
+            return ""
+        try:
+            lines = self.llm_api_key_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"MTS_LLM_API_KEY_FILE: cannot read {self.llm_api_key_file}: {exc.strerror}"
+            ) from None
+        return lines[0].strip() if lines else ""
 
     # -- HTTP API ---------------------------------------------------------------------------------
     host: str = Field(default="127.0.0.1", description="Address `mts serve` listens on.")
@@ -154,6 +206,12 @@ class Settings(BaseSettings):
         description="Where rate limits, invalid-key counts and usage counters live: empty = in the "
         "process (one worker); `redis://[:password@]host:port/db` = a Redis every worker shares.",
     )
+
+    @field_validator("llm_api_key_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes an unset variable through as "": no file, not the current folder.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("store_url")
     @classmethod

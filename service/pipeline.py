@@ -21,7 +21,7 @@ from service.languages import SOURCE, TARGETS, display_name
 from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
 from service.quality.repair import SegmentChecker, korean_style
 from service.quality.support import check_bullet
-from service.summarization.base import Bullet, MalformedSummaryError, Summarizer
+from service.summarization.base import Bullet, Summarizer, SummaryUnavailableError
 from service.summarization.extractive import ExtractiveSummarizer
 from service.text.glossary import Glossary
 from service.text.langid import detect
@@ -568,7 +568,7 @@ class Pipeline:
         info: dict[str, Any] = {"requested": spec, "used": summarizer.name, "fallback_reason": None}
         try:
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
-        except MalformedSummaryError as exc:
+        except SummaryUnavailableError as exc:
             summarizer = ExtractiveSummarizer()
             info.update(used=summarizer.name, fallback_reason=str(exc))
             raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)

@@ -9,6 +9,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +92,25 @@ def tiny_causal_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_models import build_causal_lm
 
     return build_causal_lm(tmp_path_factory.mktemp("tiny") / "causal-lm")
+
+
+@pytest.fixture(scope="session")
+def llm_server(tiny_causal_lm: Path) -> Iterator[str]:
+    """The base URL (``…/v1``) of a real ``transformers serve`` serving the tiny causal LM."""
+    from llm_server import transformers_serve
+
+    with transformers_serve(tiny_causal_lm) as url:
+        yield url
+
+
+@pytest.fixture
+def llm_proxy(llm_server: str) -> Iterator[Any]:
+    """A recording, fault-injecting proxy in front of :func:`llm_server` (see tests/llm_server.py)."""
+    from llm_server import Proxy
+
+    proxy = Proxy(llm_server)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture(scope="session")

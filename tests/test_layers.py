@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "service.logging_setup": 2,
     "service.text": 2,
     "service.models": 2,
+    "service.llm": 2,
     "service.quality": 3,
     "service.formats": 3,
     "service.glossaries": 3,

@@ -81,6 +81,21 @@ class Metrics:
             "mts_inflight_requests", "Requests being processed.", registry=self.registry,
             multiprocess_mode="livesum",
         )  # fmt: skip
+        # Remote models (an OpenAI-compatible server): one count per HTTP request, retries included.
+        self.llm_requests = Counter(
+            "mts_llm_requests_total", "Requests to the LLM server by endpoint, model and outcome "
+            "(ok, http_<status>, timeout, connection, cancelled, bad_answer).",
+            ["endpoint", "model", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.llm_latency = Histogram(
+            "mts_llm_request_duration_seconds", "LLM server request latency by endpoint.", ["endpoint"],
+            registry=self.registry, buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        )  # fmt: skip
+        self.llm_tokens = Counter(
+            "mts_llm_tokens_total",
+            "Tokens the LLM server reported, by endpoint and kind (prompt or completion).",
+            ["endpoint", "kind"], registry=self.registry,
+        )  # fmt: skip
 
     def exposition(self) -> bytes:
         """The text /metrics answers: this app's registry, or every worker's values combined."""

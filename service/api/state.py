@@ -19,6 +19,7 @@ from service.api.security import FailureThrottle, RateLimiter
 from service.api.store import Store
 from service.config import Settings
 from service.errors import MtsError
+from service.llm.client import RemoteCall
 from service.runtime import Runtime
 from service.runtime.executor import CallStats
 from service.runtime.registry import Loaders
@@ -71,7 +72,7 @@ class ServiceState:
         # Set when model loading failed: the service will not become ready without a restart.
         self.failed = False
         self.reason = "starting"
-        self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call)
+        self.runtime = Runtime(settings, loaders=loaders, on_call=self._on_call, on_remote=self._on_remote)
         # Pipeline code (segmentation, checks, summaries) runs here and mostly waits on the
         # runtime's executor; bounded by max_inflight.
         self.workers = concurrent.futures.ThreadPoolExecutor(
@@ -119,6 +120,12 @@ class ServiceState:
         if stats.seconds > 0:
             self.metrics.tokens_per_second.labels(pair).set(tokens / stats.seconds)
         log.debug("model call", extra={"pair": pair, "segments": len(stats.items), "jobs": stats.jobs})
+
+    def _on_remote(self, call: RemoteCall) -> None:
+        self.metrics.llm_requests.labels(call.endpoint, call.model, call.outcome).inc()
+        self.metrics.llm_latency.labels(call.endpoint).observe(call.seconds)
+        self.metrics.llm_tokens.labels(call.endpoint, "prompt").inc(call.prompt_tokens)
+        self.metrics.llm_tokens.labels(call.endpoint, "completion").inc(call.completion_tokens)
 
     def warm_up(self) -> None:
         """Load every model the service's declared pairs and summarizer need (blocking)."""

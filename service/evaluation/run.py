@@ -17,6 +17,8 @@ from service.languages import CODES, TARGETS
 from service.models.store import is_ready, resolve
 from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
+from service.summarization.base import SummaryUnavailableError
+from service.summarization.extractive import ExtractiveSummarizer
 from service.text.entities import entity_in, extract_entities
 from service.text.glossary import Glossary, default_glossary
 from service.text.numbers import number_keys
@@ -38,6 +40,10 @@ class Report:
     summarizer: str = ""
     prompt: str | None = None
     dispatches: int = 0
+    # Dispatches whose summarizer gave no bullets and fell back to extractive, as the service does
+    # (the scores are of what it would deliver), and the first reason.
+    fallbacks: int = 0
+    fallback_reason: str | None = None
     # Quality flags raised, per language: {"segments": n, "flagged": m, "<flag>": count, ...}.
     flags: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -50,6 +56,8 @@ class Report:
             "dispatches": self.dispatches,
             "summarizer": self.summarizer,
             "prompt": self.prompt,
+            "fallbacks": self.fallbacks,
+            "fallback_reason": self.fallback_reason,
             "models": self.models,
             # Keyed by name, so each entry leaves its `metric` out.
             "metrics": {
@@ -72,6 +80,14 @@ class Report:
         lines += [
             f"- dispatches: {self.dispatches}",
             f"- summarizer: {self.summarizer}" + (f" (prompt {self.prompt})" if self.prompt else ""),
+            *(
+                [
+                    f"- fell back to extractive on {self.fallbacks} of {self.dispatches} dispatches: "
+                    f"{self.fallback_reason}"
+                ]
+                if self.fallbacks
+                else []
+            ),
             f"- models: {json.dumps(self.models, ensure_ascii=False)}",
             "",
             "| metric | value | 95% CI | better | signature |",
@@ -265,7 +281,12 @@ def _score_french_summaries(
     try:
         for dispatch in dispatches:
             n = max(3, min(5, len(dispatch.bullets.get("fr", [])) or 3))
-            bullets = summarizer.summarize(dispatch.source, "fr", n)
+            try:
+                bullets = summarizer.summarize(dispatch.source, "fr", n)
+            except SummaryUnavailableError as exc:
+                report.fallbacks += 1
+                report.fallback_reason = report.fallback_reason or str(exc)
+                bullets = ExtractiveSummarizer().summarize(dispatch.source, "fr", n)
             all_bullets.append(bullets)
             verdicts += [check_bullet(b, "fr", dispatch.source).supported for b in bullets]
     finally:
@@ -293,6 +314,10 @@ def _score_pipeline(
             results.append(runtime.pipeline.process(request))
     finally:
         runtime.close()
+    for result in results:
+        if result.summarizer.get("fallback_reason"):
+            report.fallbacks += 1
+            report.fallback_reason = report.fallback_reason or result.summarizer["fallback_reason"]
     first = results[0]
     report.models = ModelsOut.of(first).model_dump(mode="json")
     report.prompt = first.prompt

@@ -17,6 +17,7 @@ from typing import Any
 from service.config import Settings
 from service.errors import ConfigurationError
 from service.languages import SOURCE, TARGETS
+from service.llm.client import RemoteCall
 from service.pipeline import Pipeline
 from service.quality.flags import Thresholds
 from service.quality.repair import SegmentChecker, check_style
@@ -145,11 +146,12 @@ class Runtime:
         loaders: Loaders | None = None,
         wrap_translator: Callable[[Translator], Translator] | None = None,
         on_call: Callable[[CallStats], None] | None = None,
+        on_remote: Callable[[RemoteCall], None] | None = None,
         families: Callable[[str, Settings], Any] = family_of,
     ) -> None:
         self.settings = settings
         self.plan = LanguagePlan(settings, families)
-        self.registry = ModelRegistry(settings, loaders)
+        self.registry = ModelRegistry(settings, loaders, on_remote)
         self.executor = Executor(
             max_queue=settings.max_queue,
             call_items=CALL_ITEMS,
@@ -172,7 +174,9 @@ class Runtime:
         role = self.plan.summarizer_role(spec)
         summarizer = self.executor.run(lambda: self.registry.summarizer(parsed, role))
         if role is None:
-            return summarizer  # extractive: no model, nothing to run on the inference thread
+            # Extractive (no model) or remote (a server runs it: calls wait on the network in the
+            # caller's thread, under its request's deadline, not on the inference thread).
+            return summarizer
         return ExecutedSummarizer(summarizer, self.executor)
 
     def checker(self, glossary: Glossary | None = None, style: str | None = None) -> SegmentChecker:
@@ -204,6 +208,8 @@ class Runtime:
         self.checker()  # a bad glossary fails before anything else
         for role in self.required_models(langs, summarizer, summaries=summaries):
             self.registry.locate(role)
+        if summaries and self.plan.summarizer(summarizer).kind == "openai":
+            self.registry.endpoint()  # MTS_LLM_URL is set and well-formed (the server may be down)
 
     def warm(
         self,
@@ -235,8 +241,10 @@ class Runtime:
             self.summarizer(summarizer)
 
     def close(self) -> None:
-        """Stop the inference thread (work still waiting fails with a clear error)."""
+        """Stop the inference thread (work still waiting fails with a clear error) and close the
+        remote endpoint's connections."""
         self.executor.close()
+        self.registry.close()
 
 
 __all__ += ["ModelRole", "Route", "SummarizerSpec"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.config import Settings
+from service.llm.client import ChatEndpoint, RemoteCall, endpoint_from_settings
 from service.models.checks import check_export
 from service.models.families import Family, detect_family
 from service.models.info import ModelInfo
@@ -72,9 +73,16 @@ class LoadedModel:
 class ModelRegistry:
     """Loads each configured model once per process and says what is loaded."""
 
-    def __init__(self, settings: Settings, loaders: Loaders | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        loaders: Loaders | None = None,
+        on_remote: Callable[[RemoteCall], None] | None = None,
+    ) -> None:
         self.settings = settings
         self._loaders = loaders or Loaders()
+        self._on_remote = on_remote
+        self._endpoint: ChatEndpoint | None = None
         self._lock = threading.RLock()
         self._translators: dict[str, tuple[Translator, list[ModelRole]]] = {}
         self._summarizers: dict[str, tuple[Summarizer, list[ModelRole]]] = {}
@@ -115,16 +123,36 @@ class ModelRegistry:
             return steps[0]
         return PivotTranslator(steps[0], steps[1], via=route.steps[0].tgt)
 
+    def endpoint(self) -> ChatEndpoint:
+        """The client of the MTS_LLM_URL server, shared by every remote model of the process (one
+        concurrency limit); a ConfigurationError when the setting is missing or malformed."""
+        with self._lock:
+            if self._endpoint is None:
+                self._endpoint = endpoint_from_settings(self.settings, self._on_remote)
+            return self._endpoint
+
     def summarizer(self, parsed: SummarizerSpec, role: ModelRole | None) -> Summarizer:
         """The loaded summarizer of a summarizer setting (loaded on first use)."""
         with self._lock:
             if parsed.text not in self._summarizers:
-                spec = self.locate(role) if role is not None else None
-                self._summarizers[parsed.text] = (
-                    self._loaders.summarizer(parsed, spec, self.settings),
-                    [role] if role is not None else [],
-                )
+                summarizer: Summarizer
+                if parsed.kind == "openai":
+                    from service.summarization.endpoint import EndpointSummarizer
+
+                    assert parsed.remote is not None
+                    summarizer = EndpointSummarizer(parsed.remote, self.endpoint())
+                else:
+                    spec = self.locate(role) if role is not None else None
+                    summarizer = self._loaders.summarizer(parsed, spec, self.settings)
+                self._summarizers[parsed.text] = (summarizer, [role] if role is not None else [])
             return self._summarizers[parsed.text][0]
+
+    def close(self) -> None:
+        """Close the remote endpoint's connections (local models need nothing)."""
+        with self._lock:
+            if self._endpoint is not None:
+                self._endpoint.close()
+                self._endpoint = None
 
     def loaded(self) -> list[LoadedModel]:
         """Every model loaded so far, with the roles it serves, its backend and device."""

@@ -45,5 +45,10 @@ class Bullet:
     flags: tuple[str, ...] = ()  # the segment flags that apply to a bullet (service.quality.flags)
 
 
-class MalformedSummaryError(Exception):
-    """A summarizer could not produce well-formed bullets; the pipeline falls back to extractive."""
+class SummaryUnavailableError(Exception):
+    """A summarizer gave no bullets (its answer stayed malformed, its server is down); the pipeline
+    falls back to extractive and reports the message as the ``fallback_reason``."""
+
+
+class MalformedSummaryError(SummaryUnavailableError):
+    """A summarizer could not produce well-formed bullets."""

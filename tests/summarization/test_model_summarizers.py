@@ -109,11 +109,17 @@ def test_runtime_resolves_summarizer_names(tiny_bart: Path) -> None:
         runtime.close()
 
 
-@pytest.mark.parametrize("kind", ["extractive", "seq2seq", "instruct"])
+@pytest.mark.parametrize("kind", ["extractive", "seq2seq", "instruct", "openai"])
 def test_summarizer_kinds_declare_the_languages_of_their_classes(kind: str) -> None:
+    from service.summarization.endpoint import EndpointSummarizer
     from service.summarization.instruct import InstructSummarizer as Instruct
 
-    classes = {"extractive": ExtractiveSummarizer, "seq2seq": Seq2SeqSummarizer, "instruct": Instruct}
+    classes = {
+        "extractive": ExtractiveSummarizer,
+        "seq2seq": Seq2SeqSummarizer,
+        "instruct": Instruct,
+        "openai": EndpointSummarizer,
+    }
     parsed = parse_summarizer("extractive" if kind == "extractive" else f"{kind}:some/model")
     assert parsed.input_lang == classes[kind].input_lang
     assert parsed.output_langs == classes[kind].output_langs
