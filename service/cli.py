@@ -229,6 +229,9 @@ def version_lines() -> Iterator[str]:
     width = max((len(role.env) for role in roles), default=0)
     yield "models:"
     for role in roles:
+        if role.remote is not None:
+            yield f"  {role.env:<{width}}  {role.remote} (a model of the LLM server at MTS_LLM_URL)"
+            continue
         try:
             model = resolve(role.ref, settings)
         except MtsError as exc:
@@ -832,7 +835,12 @@ def models_pull(
     else:
         from service.runtime.plan import LanguagePlan
 
-        refs = [role.ref for role in LanguagePlan(settings).configured_models()]
+        refs = []
+        for role in LanguagePlan(settings).configured_models():
+            if role.remote is not None:
+                typer.echo(f"{role.ref}: a model of the LLM server (MTS_LLM_URL), nothing to pull")
+            else:
+                refs.append(role.ref)
     for ref in refs:
         model = resolve(ref, settings)
         if model.is_local_dir:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
 
     model_fr_en: str = Field(
         default="opus-mt-fr-en",
-        description="French→English model: catalog name, hub id (optionally id@revision) or local directory.",
+        description="French→English model: catalog name, hub id (optionally id@revision), local directory, "
+        "or openai:<model> (a model of the MTS_LLM_URL server).",
     )
     model_fr_ko: str = Field(
         default="m2m100_418M",

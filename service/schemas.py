@@ -38,20 +38,29 @@ class ModelRef(BaseModel):
     """A model behind an output, with its exact revision."""
 
     id: str = Field(description="Hub id or local path of the model.", examples=["Helsinki-NLP/opus-mt-fr-en"])
-    revision: str = Field(description="Exact commit of the weights, or `local`.", examples=["local"])
+    revision: str = Field(
+        description="Exact commit of the weights, `local`, or `remote` for a model of an LLM server.",
+        examples=["local"],
+    )
     # Absent rather than null when unknown; the output schema says so.
     backend: Annotated[str | None, WithJsonSchema({"type": "string"}, mode="serialization")] = Field(
         default=None,
         exclude_if=_is_none,
         description="What ran a translation model: `ctranslate2-<compute type>` or `torch-<dtype>`; "
-        "absent for other models.",
+        "`openai@<server>` for a model of an LLM server; absent for other models.",
         examples=["ctranslate2-int8"],
+    )
+    prompt: Annotated[str | None, WithJsonSchema({"type": "string"}, mode="serialization")] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="`id@version` of the prompt an LLM server's model was given; absent for other models.",
+        examples=["translate-sentences@1"],
     )
 
     @classmethod
     def of(cls, info: ModelInfo) -> ModelRef:
         """The reference to a model that produced output."""
-        return cls(id=info.id, revision=info.revision, backend=info.backend or None)
+        return cls(id=info.id, revision=info.revision, backend=info.backend or None, prompt=info.prompt)
 
 
 class SegmentOut(BaseModel):

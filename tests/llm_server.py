@@ -39,6 +39,18 @@ def answers() -> list[str]:
     ]
 
 
+def sentences_asked(body: dict[str, Any]) -> list[str]:
+    """The numbered sentences of a translation request (prompts/translate-sentences.j2)."""
+    content = body["messages"][-1]["content"]
+    fenced = content.split("<<<SENTENCES\n", 1)[1].split("\nSENTENCES>>>", 1)[0]
+    return [line.split(". ", 1)[1] for line in fenced.splitlines() if line.strip()]
+
+
+def stand_in(sentence: str) -> str:
+    """What the proxy's ``translate`` action answers for a sentence: recognisably that sentence."""
+    return f"[{sentence}]"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,11 +118,15 @@ class Proxy:
     ``status:<code>`` answers that status with an OpenAI-style error (``status:429:<s>`` adds a
     ``Retry-After``); ``refuse-schema`` answers 400 as a server without ``response_format`` does;
     ``answer:<text>`` forwards, then replaces the model's text with ``<text>`` in the server's own
-    format; ``hang`` sends nothing and waits for the client to close."""
+    format; ``hang`` sends nothing and waits for the client to close. For translation requests,
+    ``translate`` forwards and answers each numbered sentence with a stand-in translation
+    (:func:`stand_in`), ``merge`` the same with the first two sentences merged into one.
+    ``default`` is the action once the script is used up."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.script: list[str] = []
+        self.default = "pass"
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -124,7 +140,7 @@ class Proxy:
 
     def next_action(self) -> str:
         with self._lock:
-            return self.script.pop(0) if self.script else "pass"
+            return self.script.pop(0) if self.script else self.default
 
     def close(self) -> None:
         self._server.shutdown()
@@ -165,6 +181,12 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 return
             if action == "hang":
                 self._hang(seen)
+                return
+            if action in ("translate", "merge"):
+                translations = [stand_in(s) for s in sentences_asked(body)]
+                if action == "merge" and len(translations) > 1:
+                    translations[:2] = [f"{translations[0]} {translations[1]}"]
+                self._forward(body, seen, json.dumps({"translations": translations}, ensure_ascii=False))
                 return
             replacement = action[len("answer:") :] if action.startswith("answer:") else None
             self._forward(body, seen, replacement)

@@ -43,7 +43,7 @@ CACHES_ALLOWED = (
     "service.formats",
     "service.evaluation",
     "service.config",
-    "service.summarization.prompts",
+    "service.llm.prompts",
 )
 
 

@@ -20,7 +20,9 @@ from service.errors import (
     UnsupportedLanguagePairError,
 )
 from service.glossaries import GlossaryNotFoundError, GlossaryTooLargeError, TooManyGlossariesError
+from service.llm.client import EndpointError
 from service.runtime.executor import ExecutorClosedError, JobTooLargeError, QueueFullError
+from service.translation.endpoint import TranslationUnavailableError
 from service.work import WorkCancelledError
 
 # Exception type -> (HTTP status, error type, Retry-After seconds or None)
@@ -42,6 +44,8 @@ ERROR_MAP: list[tuple[type[Exception], int, str, int | None]] = [
     (ExecutorClosedError, 503, "shutting_down", 5),
     (RequestTimeoutError, 504, "timeout", None),
     (WorkCancelledError, 504, "timeout", None),
+    (TranslationUnavailableError, 502, "llm_unavailable", None),
+    (EndpointError, 502, "llm_unavailable", None),
     (ModelNotAvailableError, 503, "model_not_available", None),
     (BrokenModelError, 503, "model_broken", None),
     (ConfigurationError, 503, "configuration", None),

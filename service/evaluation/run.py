@@ -14,6 +14,7 @@ from service.evaluation.fidelity import paragraphs, reference_cases
 from service.evaluation.metrics import Score, summary_scores, translation_scores
 from service.evaluation.suites import Dispatch, Suite
 from service.languages import CODES, TARGETS
+from service.llm.client import remote_model
 from service.models.store import is_ready, resolve
 from service.quality.flags import segment_flags
 from service.quality.support import check_bullet
@@ -190,6 +191,8 @@ def missing_models(suite: Suite, settings: Settings) -> list[str]:
         if not ref:
             missing.append(f"MTS_{field_name.upper()} (unset)")
             continue
+        if remote_model(ref) is not None:
+            continue  # a model of the LLM server: nothing on disk (a server that is down fails the run)
         try:
             ready = is_ready(resolve(ref, settings))
         except MtsError:

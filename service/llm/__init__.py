@@ -1,1 +1,2 @@
-"""Remote models: OpenAI-compatible chat-completions servers the service talks to over HTTP."""
+"""Instruction-tuned language models: the prompts they are given (``prompts/``), and the client of
+the OpenAI-compatible servers that run them remotely."""

@@ -39,7 +39,14 @@ if TYPE_CHECKING:
 
     from service.config import Settings
 
-__all__ = ["ChatEndpoint", "Completion", "EndpointError", "RemoteCall", "endpoint_from_settings"]
+__all__ = [
+    "ChatEndpoint",
+    "Completion",
+    "EndpointError",
+    "RemoteCall",
+    "endpoint_from_settings",
+    "remote_model",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,15 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 WATCH_INTERVAL_S = 0.05
+
+
+REMOTE_PREFIX = "openai:"
+
+
+def remote_model(ref: str) -> str | None:
+    """The model name of a reference to a model of the LLM server (``openai:<model>``), else None."""
+    text = ref.strip()
+    return text[len(REMOTE_PREFIX) :].strip() or None if text.startswith(REMOTE_PREFIX) else None
 
 
 class EndpointError(MtsError):
@@ -160,6 +176,7 @@ class ChatEndpoint:
         self.name = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         self.timeout_s = timeout_s
         self.retries = retries
+        self.concurrency = concurrency
         self.stream = stream
         self.json_schema = json_schema
         self._on_call = on_call

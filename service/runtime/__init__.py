@@ -57,6 +57,8 @@ class RoutedTranslator:
         self.route = route
         self._registry = registry
         self._executor = executor
+        # Every model of the route is a model of the LLM server.
+        self.remote = all(step.model.remote is not None for step in route.steps)
 
     def _inner(self) -> Translator:
         return self._registry.route_translator(self.route)
@@ -66,13 +68,17 @@ class RoutedTranslator:
         """The route's models (loading them first, on the inference thread, if they are not yet).
 
         Once loaded, asking needs no model call, so it does not queue behind other requests' work."""
-        if all(self._registry.is_loaded(step.model) for step in self.route.steps):
+        if self.remote or all(self._registry.is_loaded(step.model) for step in self.route.steps):
             return self._inner().models
         return self._executor.run(self._inner).models
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate on the route's models; calls from concurrent requests are merged."""
         self._check_pair(src, tgt)
+        if self.remote:
+            # An LLM server batches for itself: its calls wait on the network in the caller's
+            # thread, under its request's deadline, not on the local models' inference thread.
+            return self._inner().translate(texts, src, tgt)
         result: list[Translation] = self._executor.call(
             ("translate", src, tgt), texts, lambda items: self._inner().translate(items, src, tgt)
         )
@@ -82,6 +88,8 @@ class RoutedTranslator:
         """Up to ``n`` distinct translations per text, best first (the first is what
         :meth:`translate` gives); a route without n-best lists gives the single translation."""
         self._check_pair(src, tgt)
+        if self.remote:
+            return [[t] for t in self.translate(texts, src, tgt)]
 
         def run(items: list[str]) -> list[list[Translation]]:
             inner = self._inner()
@@ -96,6 +104,8 @@ class RoutedTranslator:
         """Word alignments of (source, translation) pairs from the route's models; empty ones when
         the route's translator cannot align."""
         self._check_pair(src, tgt)
+        if self.remote:
+            return [() for _ in pairs]  # an LLM server gives no cross-attention to align with
 
         def run(items: list[tuple[str, str]]) -> list[Alignment]:
             inner = self._inner()
@@ -228,6 +238,8 @@ class Runtime:
             checker.check(WARMUP_TEXT[SOURCE], WARMUP_TEXT[lang], SOURCE, lang)
         for route in self.plan.routes_needed(langs, summarizer, summaries=summaries):
             checkpoint()
+            if all(step.model.remote is not None for step in route.steps):
+                continue  # an LLM server's model: nothing to load here, and the server may start later
             if progress is not None:
                 progress(f"loading the {route.src}→{route.tgt} model")
             self.executor.run(

@@ -32,7 +32,8 @@ class ModelStatus(BaseModel):
     )
     licence: str = Field(description="Licence, with a warning where commercial use is not allowed.")
     status: str = Field(
-        description="`present`, `missing`, or `error: …` for a reference that cannot resolve."
+        description="`present`, `missing`, `remote` (a model of the LLM server), or `error: …` for a "
+        "reference that cannot resolve."
     )
     size_mb: float | None = Field(
         description="Size on disk when present, else the download size (approximate)."
@@ -123,6 +124,17 @@ def _describe(runtime: Runtime) -> ModelsReport:
     rows: list[ModelStatus] = []
     seen: set[str] = set()
     for ref, role in [(e.name, None) for e in CATALOG] + [(r.ref, r) for r in configured]:
+        if role is not None and role.remote is not None:
+            running = [m for m in loaded if role in m.roles]
+            rows.append(
+                ModelStatus(
+                    name=ref, id=role.remote, revision="remote", family="llm", licence="see the model card",
+                    status="remote", size_mb=None, used_by=[role.env],
+                    note="a model of the LLM server at MTS_LLM_URL", loaded=bool(running),
+                    backend=running[0].backend if running else None,
+                )
+            )  # fmt: skip
+            continue
         try:
             model = resolve(ref, settings)
         except MtsError as exc:

@@ -21,6 +21,7 @@ from typing import Literal
 from service.config import Settings
 from service.errors import ConfigurationError, MtsError, UnsupportedLanguagePairError
 from service.languages import CODES, SOURCE, TARGETS
+from service.llm.client import remote_model
 from service.models.catalog import catalog_entry
 from service.models.families import FAMILIES, Family, detect_family
 from service.models.store import resolve
@@ -49,6 +50,11 @@ class ModelRole:
     def env(self) -> str:
         """The environment variable of the setting (for messages that say how to fix things)."""
         return f"MTS_{self.setting.upper()}"
+
+    @property
+    def remote(self) -> str | None:
+        """The model name when the setting names a model of the LLM server (``openai:<model>``)."""
+        return remote_model(self.ref)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,10 @@ class Route:
 
 
 def family_of(ref: str, settings: Settings) -> Family | None:
-    """The seq2seq family of a model reference, without loading it (None when unknown yet)."""
+    """The seq2seq family of a model reference, without loading it (None when unknown yet, or a
+    model of the LLM server)."""
+    if remote_model(ref) is not None:
+        return None
     entry = catalog_entry(ref.partition("@")[0])
     if entry is not None:
         return entry.family if entry.family in FAMILIES else None
@@ -167,7 +176,8 @@ class LanguagePlan:
         )
 
     def configured_models(self) -> list[ModelRole]:
-        """Every model the settings name (translation models, then the summarizer's)."""
+        """Every model the settings name (translation models, then the summarizer's); a model of
+        the LLM server among them has ``remote`` set (nothing to pull or find on disk)."""
         roles = [role for setting in TRANSLATION_SETTINGS if (role := self._role(setting)) is not None]
         summary_model = self.summarizer_role(None)
         return roles + ([summary_model] if summary_model is not None else [])

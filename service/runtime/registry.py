@@ -95,6 +95,12 @@ class ModelRegistry:
         with self._lock:
             if role in self._specs:
                 return self._specs[role]
+            if role.remote is not None:
+                # A model of the LLM server: nothing on disk; the server's URL must be set.
+                endpoint = self.endpoint()
+                info = ModelInfo(role.remote, "remote", f"openai@{endpoint.name}")
+                self._specs[role] = ModelSpec(role, Path(role.ref), info, None)
+                return self._specs[role]
             path, info = locate(role.ref, self.settings, role.env)
             family: Family | None = None
             if role.task == "translation":
@@ -110,7 +116,14 @@ class ModelRegistry:
             spec = self.locate(role)
             key = str(spec.path)
             if key not in self._translators:
-                self._translators[key] = (self._loaders.translator(spec, self.settings), [])
+                translator: Translator
+                if role.remote is not None:
+                    from service.translation.endpoint import EndpointTranslator
+
+                    translator = EndpointTranslator(role.remote, self.endpoint())
+                else:
+                    translator = self._loaders.translator(spec, self.settings)
+                self._translators[key] = (translator, [])
             translator, roles = self._translators[key]
             if role not in roles:
                 roles.append(role)

@@ -10,16 +10,13 @@ with the reason.
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
-
 from service.languages import CODES
+from service.llm.answers import read_string_list, string_list_schema
 from service.llm.client import ChatEndpoint, EndpointError
+from service.llm.prompts import PromptTemplate, load_prompt
 from service.models.info import ModelInfo
 from service.summarization.base import MalformedSummaryError, SummaryUnavailableError
 from service.summarization.bullets import is_well_formed, parse_bullets
-from service.summarization.prompts import PromptTemplate, load_prompt
 
 PROMPT_ID = "summarize-bullets-json"
 # Room for n one-sentence bullets and the JSON around them (Korean takes more tokens per sentence).
@@ -28,42 +25,15 @@ REMINDER = (
     'Your answer was not the JSON object asked for. Answer again with only {{"bullets": [...]}} '
     "holding exactly {n} strings, one sentence each."
 )
-_FENCE = re.compile(r"^\s*```(?:json)?\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
-
-
-def bullets_schema(n: int) -> dict[str, Any]:
-    """The JSON schema of an answer with exactly ``n`` bullets."""
-    return {
-        "type": "object",
-        "properties": {
-            "bullets": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "minItems": n,
-                "maxItems": n,
-            }
-        },
-        "required": ["bullets"],
-        "additionalProperties": False,
-    }
 
 
 def read_bullets(answer: str, n: int) -> list[str] | None:
-    """The ``n`` bullets of a JSON answer ``{"bullets": [...]}`` (a Markdown code fence around it is
-    accepted), cleaned like any model's bullets; None when the answer is not that object, or holds
-    fewer than ``n`` distinct non-empty bullets, or more than ``n + 1``."""
-    text = answer.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
+    """The ``n`` bullets of a JSON answer ``{"bullets": [...]}``, cleaned like any model's bullets;
+    None when the answer is not that object, or holds fewer than ``n`` distinct non-empty bullets,
+    or more than ``n + 1``."""
+    lines = read_string_list(answer, "bullets")
+    if lines is None:
         return None
-    items = data.get("bullets") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        return None
-    lines = [" ".join(item.split()) for item in items]
     listed = "\n".join(f"- {line}" for line in lines if line)
     if not listed or not is_well_formed(listed, n):
         return None
@@ -81,7 +51,7 @@ class EndpointSummarizer:
         self.model = model
         self.endpoint = endpoint
         self.prompt = prompt or load_prompt(PROMPT_ID)
-        self.info = ModelInfo(model, "remote", f"openai@{endpoint.name}")
+        self.info = ModelInfo(model, "remote", f"openai@{endpoint.name}", prompt=self.prompt.ref)
 
     @property
     def models(self) -> list[ModelInfo]:
@@ -96,7 +66,7 @@ class EndpointSummarizer:
     def summarize(self, document: str, lang: str, n: int) -> list[str]:
         """``n`` bullets in ``lang``; SummaryUnavailableError when the server gives none usable."""
         messages = self.prompt.render(document=document, language=lang, n_bullets=n)
-        schema = bullets_schema(n)
+        schema = string_list_schema("bullets", n)
         budget = TOKENS_PER_BULLET * n
         try:
             answer = self.endpoint.chat(self.model, messages, max_tokens=budget, schema=schema).text

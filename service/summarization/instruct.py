@@ -13,11 +13,11 @@ from typing import Any
 
 from service.errors import BrokenModelError
 from service.languages import CODES
+from service.llm.prompts import PromptTemplate, load_prompt
 from service.models.info import ModelInfo
 from service.models.loading import load_model, pick_device
 from service.summarization.base import MalformedSummaryError
 from service.summarization.bullets import is_well_formed, parse_bullets
-from service.summarization.prompts import PromptTemplate, load_prompt
 
 PROMPT_ID = "summarize-bullets"
 # Room for n one-sentence bullets (Korean takes more tokens per sentence than English).

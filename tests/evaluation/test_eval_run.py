@@ -167,3 +167,14 @@ def test_missing_baseline_is_a_clear_error(tmp_path: Path) -> None:
         evaluation.gate(report, tmp_path / "none.json")
     evaluation.update_baseline(report, tmp_path / "new.json")
     assert evaluation.gate(report, tmp_path / "new.json") == []
+
+
+def test_a_model_of_the_llm_server_is_never_missing(tmp_path: Path) -> None:
+    """A suite needs its models on disk, except those an LLM server runs (the server is tried when
+    the suite runs)."""
+    from service.config import Settings
+    from service.evaluation.run import missing_models
+
+    suite = load_suite("full")
+    settings = Settings(models_dir=tmp_path, model_fr_en=str(tmp_path / "absent"), model_fr_ko="openai:qwen")
+    assert missing_models(suite, settings) == [f"MTS_MODEL_FR_EN ({tmp_path / 'absent'})"]

@@ -23,7 +23,12 @@ def test_process_summarizes_through_the_server(
     data = assert_exit_follows_review(run("process", "--json", "--summarizer", spec, str(SAMPLE), env=env))
     assert data["summarizer"]["used"] == spec and data["summarizer"]["fallback_reason"] is None
     assert data["models"]["summarizer"] == [
-        {"id": str(tiny_causal_lm), "revision": "remote", "backend": f"openai@{llm_proxy.origin}"}
+        {
+            "id": str(tiny_causal_lm),
+            "revision": "remote",
+            "backend": f"openai@{llm_proxy.origin}",
+            "prompt": "summarize-bullets-json@1",
+        }
     ]
     assert data["prompt"] == "summarize-bullets-json@1"
     assert {lang: [b["text"] for b in bullets] for lang, bullets in data["summaries"].items()} == GOOD

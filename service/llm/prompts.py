@@ -12,7 +12,7 @@ error, never an empty string silently sent to a model.
 ``prompts/versions.lock`` records, for every prompt, the version and the sha256 of its file. A
 prompt whose text changes must get a new ``version`` so that outputs recorded with ``id@version``
 stay traceable to the exact text that produced them; :func:`check_lock` (run by the test suite)
-enforces this, and ``python -m service.summarization.prompts --update-lock`` rewrites the lock.
+enforces this, and ``python -m service.llm.prompts --update-lock`` rewrites the lock.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ __all__ = [
 
 PROMPT_SUFFIX = ".j2"
 LOCK_FILENAME = "versions.lock"
-UPDATE_LOCK_COMMAND = "python -m service.summarization.prompts --update-lock"
+UPDATE_LOCK_COMMAND = "python -m service.llm.prompts --update-lock"
 
 INPUT_TYPES = ("str", "int", "list[str]")
 ROLES = ("system", "user")
@@ -439,9 +439,9 @@ def update_lock(directory: Path | None = None) -> Path:
 
 
 def main(argv: Sequence[str] | None = None, *, out: Callable[[str], object] = print) -> int:
-    """``python -m service.summarization.prompts``: list prompts, check or update the lock."""
+    """``python -m service.llm.prompts``: list prompts, check or update the lock."""
     parser = argparse.ArgumentParser(
-        prog="python -m service.summarization.prompts", description="Prompt templates and their version lock."
+        prog="python -m service.llm.prompts", description="Prompt templates and their version lock."
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--update-lock", action="store_true", help=f"rewrite {LOCK_FILENAME}")

@@ -1,5 +1,6 @@
-"""/v1/dispatches with an openai:<model> summarizer against a real ``transformers serve`` (through the
-recording proxy): the bullets come from the server, a 503 is retried, and /metrics counts it all."""
+"""The API with an LLM server (through the recording proxy in front of a real ``transformers serve``):
+openai:<model> bullets, a 503 retried, the requests counted in /metrics, and a translation route
+whose server is down."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from llm_server import GOOD, Proxy, answers
+from llm_server import GOOD, Proxy, answers, free_port
 
 
 @pytest.mark.slow
@@ -44,3 +45,22 @@ def test_dispatches_route_uses_the_server_and_counts_its_requests(
         line for line in metrics.splitlines() if line.startswith("mts_llm_tokens_total") and "prompt" in line
     ]
     assert prompt_tokens and float(prompt_tokens[0].rsplit(" ", 1)[1]) > 0
+
+
+def test_a_translation_route_through_a_server_that_is_down_is_502(
+    make_client: Callable[..., TestClient], tiny_causal_lm: Path
+) -> None:
+    """The service starts and is ready without the server (it may start later); a request that needs
+    it gets 502 with the reason, not a 500, and the English route still works."""
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    client = make_client(model_fr_ko=f"openai:{tiny_causal_lm}", llm_url=url, llm_retries=0)
+    response = client.post("/v1/translate", json={"text": "Le ministre est arrivé.", "target": "ko"})
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["type"] == "llm_unavailable" and "cannot connect" in error["message"]
+    assert (
+        client.post("/v1/translate", json={"text": "Le ministre est arrivé.", "target": "en"}).status_code
+        == 200
+    )
+    models = client.get("/v1/models").json()["models"]
+    assert any(m["status"] == "remote" and m["used_by"] == ["MTS_MODEL_FR_KO"] for m in models)
