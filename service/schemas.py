@@ -54,7 +54,7 @@ class ModelRef(BaseModel):
         default=None,
         exclude_if=_is_none,
         description="`id@version` of the prompt an LLM server's model was given; absent for other models.",
-        examples=["translate-sentences@1"],
+        examples=["translate-sentences@2"],
     )
 
     @classmethod

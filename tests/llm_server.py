@@ -46,8 +46,20 @@ def sentences_asked(body: dict[str, Any]) -> list[str]:
     return [line.split(". ", 1)[1] for line in fenced.splitlines() if line.strip()]
 
 
-def stand_in(sentence: str) -> str:
-    """What the proxy's ``translate`` action answers for a sentence: recognisably that sentence."""
+def glossary_asked(body: dict[str, Any]) -> dict[str, str]:
+    """The glossary a translation request gives (``found → required`` lines), if any."""
+    content = body["messages"][0]["content"]
+    if "<<<GLOSSARY\n" not in content:
+        return {}
+    fenced = content.split("<<<GLOSSARY\n", 1)[1].split("\nGLOSSARY>>>", 1)[0]
+    return dict(line.split(" → ", 1) for line in fenced.splitlines() if " → " in line)
+
+
+def stand_in(sentence: str, terms: dict[str, str] | None = None) -> str:
+    """What the proxy's ``translate`` action answers for a sentence: recognisably that sentence, with
+    the glossary's terms written as the request says (as a model that follows it would)."""
+    for found, required in (terms or {}).items():
+        sentence = sentence.replace(found, required)
     return f"[{sentence}]"
 
 
@@ -183,7 +195,8 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 self._hang(seen)
                 return
             if action in ("translate", "merge"):
-                translations = [stand_in(s) for s in sentences_asked(body)]
+                terms = glossary_asked(body)
+                translations = [stand_in(s, terms) for s in sentences_asked(body)]
                 if action == "merge" and len(translations) > 1:
                     translations[:2] = [f"{translations[0]} {translations[1]}"]
                 self._forward(body, seen, json.dumps({"translations": translations}, ensure_ascii=False))

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from service.errors import MtsError
 from service.quality.flags import Thresholds, number_diff, segment_flags
-from service.quality.terms import enforce_terms, missing_terms
+from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary
 from service.text.korean_numbers import press_numbers
 from service.text.numbers import extract_numbers
@@ -120,6 +120,11 @@ class SegmentChecker:
     thresholds: Thresholds = field(default_factory=Thresholds)
     enforce_terms: bool = True
     style: str | None = None
+
+    def required_terms(self, source: str, src: str, tgt: str) -> list[tuple[str, str]]:
+        """The glossary terms of ``source`` with the form each must take in ``tgt`` (none when terms
+        are not enforced)."""
+        return required_terms(self.glossary, source, src, tgt) if self.enforce_terms else []
 
     def needs_alignment(self, source: str, output: str, src: str, tgt: str) -> bool:
         """True when enforcing terms on this output would use its word alignment."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from service.text.glossary import Glossary, GlossaryEntry, GlossaryMatch
 from service.text.particles import attach, split_particle
 
-__all__ = ["MAX_RUN_WORDS", "TermRepair", "enforce_terms", "missing_terms"]
+__all__ = ["MAX_RUN_WORDS", "TermRepair", "enforce_terms", "missing_terms", "required_terms"]
 
 MAX_RUN_WORDS = 6
 """The most target words one term's rendering may span and still be replaced."""
@@ -75,6 +75,15 @@ def _counts(glossary: Glossary, text: str, lang: str) -> dict[frozenset[str], in
 
 def _source_terms(glossary: Glossary, source: str, src: str, tgt: str) -> list[GlossaryMatch]:
     return [m for m in glossary.find(source, src) if m.entry.forms(tgt)]
+
+
+def required_terms(glossary: Glossary, source: str, src: str, tgt: str) -> list[tuple[str, str]]:
+    """The glossary terms of ``source`` and the ``tgt`` form each must take, as (found, required)
+    pairs, once each, in text order: what a translator that takes instructions is told."""
+    pairs: dict[tuple[str, str], None] = {}
+    for match in _source_terms(glossary, source, src, tgt):
+        pairs[(match.text, match.entry.forms(tgt)[0])] = None
+    return list(pairs)
 
 
 def missing_terms(glossary: Glossary, source: str, output: str, src: str, tgt: str) -> list[GlossaryEntry]:

@@ -32,6 +32,7 @@ from service.translation.base import (
     Alignment,
     ModelInfo,
     NBestTranslator,
+    TermTranslator,
     Translation,
     Translator,
 )
@@ -83,6 +84,18 @@ class RoutedTranslator:
             ("translate", src, tgt), texts, lambda items: self._inner().translate(items, src, tgt)
         )
         return result
+
+    def translate_terms(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]
+    ) -> list[Translation]:
+        """Translate, telling a route's LLM server each text's glossary terms; a seq2seq route
+        translates as usual (its terms are enforced afterwards, by alignment)."""
+        if self.remote:
+            self._check_pair(src, tgt)
+            inner = self._inner()
+            if isinstance(inner, TermTranslator):
+                return inner.translate_terms(texts, src, tgt, terms)
+        return self.translate(texts, src, tgt)
 
     def translate_n(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[Translation]]:
         """Up to ``n`` distinct translations per text, best first (the first is what

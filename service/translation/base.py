@@ -8,7 +8,15 @@ from typing import Protocol, runtime_checkable
 
 from service.models.info import ModelInfo
 
-__all__ = ["Aligner", "Alignment", "ModelInfo", "NBestTranslator", "Translation", "Translator"]
+__all__ = [
+    "Aligner",
+    "Alignment",
+    "ModelInfo",
+    "NBestTranslator",
+    "TermTranslator",
+    "Translation",
+    "Translator",
+]
 
 # Word alignment of one sentence pair: (source word, target word) index pairs, where the words of a
 # text are ``text.split()`` (whitespace-separated). A target word may align to several source words
@@ -46,6 +54,19 @@ class Aligner(Protocol):
 
     def align(self, pairs: Sequence[tuple[str, str]], src: str, tgt: str) -> list[Alignment]:
         """One alignment per (source, translation) pair, in order; empty where none is available."""
+        ...
+
+
+@runtime_checkable
+class TermTranslator(Protocol):
+    """Takes instructions: can be told, for each text, the glossary terms it holds and the form each
+    must take in the translation (an LLM is told them in its prompt; a seq2seq model has its terms
+    enforced afterwards, by alignment)."""
+
+    def translate_terms(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]
+    ) -> list[Translation]:
+        """Translate each text, writing each of its (found, required) terms in the required form."""
         ...
 
 

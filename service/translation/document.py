@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
-from service.translation.base import Aligner, Alignment, ModelInfo, Translation, Translator
+from service.translation.base import Aligner, Alignment, ModelInfo, TermTranslator, Translation, Translator
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def translate_documents(
     checked: list[tuple[str, tuple[str, ...]]] = []
     for start, end in _runs(len(flat), progressive=on_segment is not None):
         sources = flat[start:end]
-        part = translator.translate(sources, src, tgt)
+        part = _translate(sources, src, tgt, translator, checker)
         part_checked = check_translations(sources, part, src, tgt, translator, checker)
         translated += part
         checked += part_checked
@@ -141,6 +141,18 @@ def translate_documents(
         )
         offset = end
     return results
+
+
+def _translate(
+    sources: list[str], src: str, tgt: str, translator: Translator, checker: SegmentChecker | None
+) -> list[Translation]:
+    """The translator's translations; one that takes instructions is told each sentence's glossary
+    terms (the checker's), so they need no repair afterwards."""
+    if checker is not None and isinstance(translator, TermTranslator):
+        terms = [checker.required_terms(source, src, tgt) for source in sources]
+        if any(terms):
+            return translator.translate_terms(sources, src, tgt, terms)
+    return translator.translate(sources, src, tgt)
 
 
 def _runs(count: int, *, progressive: bool) -> list[tuple[int, int]]:

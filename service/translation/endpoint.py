@@ -85,6 +85,13 @@ class EndpointTranslator:
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate each text (empty ones stay empty); the groups go to the server side by side, up
         to the endpoint's concurrency limit, each under this work's deadline and cancellation."""
+        return self.translate_terms(texts, src, tgt, [() for _ in texts])
+
+    def translate_terms(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]
+    ) -> list[Translation]:
+        """:meth:`translate`, with each group's prompt listing the glossary terms of its sentences
+        and the form each must take."""
         todo = [i for i, text in enumerate(texts) if text.strip()]
         size = self.sentences_per_request
         groups = [todo[i : i + size] for i in range(0, len(todo), size)]
@@ -93,7 +100,8 @@ class EndpointTranslator:
             return results
 
         def run(group: list[int]) -> list[str]:
-            return self._group([" ".join(texts[i].split()) for i in group], src, tgt)
+            glossary = dict.fromkeys(f"{found} → {required}" for i in group for found, required in terms[i])
+            return self._group([" ".join(texts[i].split()) for i in group], src, tgt, list(glossary))
 
         if len(groups) == 1:
             done = [run(groups[0])]
@@ -108,14 +116,14 @@ class EndpointTranslator:
                 results[index] = Translation(output, None)
         return results
 
-    def _group(self, sentences: list[str], src: str, tgt: str) -> list[str]:
+    def _group(self, sentences: list[str], src: str, tgt: str, terms: list[str]) -> list[str]:
         """The translations of one group; a misaligned answer has each sentence asked for singly."""
-        out = self._ask(sentences, src, tgt)
+        out = self._ask(sentences, src, tgt, terms)
         if out is not None:
             return out
         singles = []
         for sentence in sentences:
-            single = self._ask([sentence], src, tgt) if len(sentences) > 1 else None
+            single = self._ask([sentence], src, tgt, terms) if len(sentences) > 1 else None
             if single is None:
                 raise TranslationUnavailableError(
                     f"openai:{self.model} gave no usable {src}→{tgt} translation of a sentence "
@@ -124,8 +132,10 @@ class EndpointTranslator:
             singles.extend(single)
         return singles
 
-    def _ask(self, sentences: list[str], src: str, tgt: str) -> list[str] | None:
-        messages = self.prompt.render(sentences=sentences, source_language=src, target_language=tgt)
+    def _ask(self, sentences: list[str], src: str, tgt: str, terms: list[str]) -> list[str] | None:
+        messages = self.prompt.render(
+            sentences=sentences, source_language=src, target_language=tgt, terms=terms
+        )
         # Generous: about one token per source character, plus the JSON around each translation.
         budget = 64 + sum(len(s) + 16 for s in sentences)
         try:

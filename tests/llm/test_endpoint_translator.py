@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llm_server import Proxy, free_port, sentences_asked, stand_in
+from llm_server import Proxy, free_port, glossary_asked, sentences_asked, stand_in
 from test_cli import assert_exit_follows_review, assert_one_line_error, run
 
 from service.config import Settings
@@ -107,14 +107,19 @@ def test_the_pipeline_keeps_order_paragraphs_and_flags(
     # The paragraph structure of the source.
     assert korean.text.count("\n\n") == sample_text.strip().count("\n\n")
     # The checks of any translator: the stand-ins are French, so Korean sentences come back
-    # flagged untranslated, and a glossary term they lack cannot be written in without alignment.
+    # flagged untranslated.
     flags = {flag for s in korean.segments for flag in s.flags}
-    assert {"untranslated", "term_not_applied"} <= flags
+    assert "untranslated" in flags
+    # The glossary's terms were in the prompt of the sentences holding them, and the answers that
+    # followed it need no repair: no term is left unapplied.
+    glossaries = [glossary_asked(s.body) for s in llm_proxy.seen]
+    assert any(g.get("Corée du Sud") == "한국" for g in glossaries)
+    assert "term_not_applied" not in flags
     model = korean.models[0]
     assert (model.id, model.revision, model.prompt) == (
         str(tiny_causal_lm),
         "remote",
-        "translate-sentences@1",
+        "translate-sentences@2",
     )
     # The English bullets were translated into Korean through the server too.
     assert result.summaries["ko"] and all(b.text.startswith("[") for b in result.summaries["ko"])
@@ -129,7 +134,7 @@ def test_process_through_the_server_and_when_it_is_down(
     llm_proxy.default = "translate"
     env = models_env | {"MTS_MODEL_FR_KO": f"openai:{tiny_causal_lm}", "MTS_LLM_URL": llm_proxy.url}
     data = assert_exit_follows_review(run("process", "--json", "--langs", "ko", str(SAMPLE), env=env))
-    assert data["models"]["translation"]["ko"][0]["prompt"] == "translate-sentences@1"
+    assert data["models"]["translation"]["ko"][0]["prompt"] == "translate-sentences@2"
     assert all(s["translation"].startswith("[") for s in data["translations"]["ko"]["segments"])
 
     down = env | {"MTS_LLM_URL": f"http://127.0.0.1:{free_port()}/v1", "MTS_LLM_RETRIES": "0"}

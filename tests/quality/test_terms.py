@@ -10,7 +10,7 @@ import pytest
 from tiny_models import seq2seq_translator
 
 from service.quality.repair import SegmentChecker
-from service.quality.terms import enforce_terms, missing_terms
+from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary, glossary_from_mapping
 from service.text.numbers import extract_numbers
 from service.translation.base import Aligner, Translation
@@ -238,3 +238,23 @@ def test_the_term_lands_on_the_word_the_model_attends_to(
     )
     assert text.split() == ["Zorblax", *english[1:]]
     assert "term_not_applied" not in flags
+
+
+def test_required_terms_are_what_a_translator_taking_instructions_is_told() -> None:
+    glossary = glossary_from_mapping(
+        [
+            {"kind": "person", "fr": "Yoon Suk Yeol", "en": "Yoon Suk Yeol", "ko": "윤석열"},
+            {"kind": "place", "fr": "Corée du Sud|la Corée du Sud", "en": "South Korea", "ko": "한국"},
+            {"kind": "term", "fr": "Assemblée nationale", "en": "National Assembly"},
+        ]
+    )
+    source = "Yoon Suk Yeol a quitté la Corée du Sud, puis Yoon Suk Yeol est revenu à l'Assemblée nationale."
+    assert required_terms(glossary, source, "fr", "ko") == [
+        ("Yoon Suk Yeol", "윤석열"),
+        ("la Corée du Sud", "한국"),  # the longest form found
+    ]
+    assert required_terms(glossary, source, "fr", "en")[-1] == ("Assemblée nationale", "National Assembly")
+    assert SegmentChecker(glossary).required_terms(source, "fr", "ko") == required_terms(
+        glossary, source, "fr", "ko"
+    )
+    assert SegmentChecker(glossary, enforce_terms=False).required_terms(source, "fr", "ko") == []
