@@ -58,8 +58,9 @@ class RoutedTranslator:
         self.route = route
         self._registry = registry
         self._executor = executor
-        # Every model of the route is a model of the LLM server.
+        # Every model of the route is a model of the LLM server; it is told the glossary terms.
         self.remote = all(step.model.remote is not None for step in route.steps)
+        self.takes_terms = self.remote
 
     def _inner(self) -> Translator:
         return self._registry.route_translator(self.route)

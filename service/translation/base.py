@@ -61,7 +61,10 @@ class Aligner(Protocol):
 class TermTranslator(Protocol):
     """Takes instructions: can be told, for each text, the glossary terms it holds and the form each
     must take in the translation (an LLM is told them in its prompt; a seq2seq model has its terms
-    enforced afterwards, by alignment)."""
+    enforced afterwards, by alignment). A wrapper that may hold either kind says which it holds in
+    ``takes_terms``; when False, :meth:`translate_terms` is :meth:`Translator.translate`."""
+
+    takes_terms: bool
 
     def translate_terms(
         self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]

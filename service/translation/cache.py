@@ -22,7 +22,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from service.models.info import ModelInfo
-from service.translation.base import Aligner, Alignment, NBestTranslator, Translation, Translator
+from service.translation.base import (
+    Aligner,
+    Alignment,
+    NBestTranslator,
+    TermTranslator,
+    Translation,
+    Translator,
+)
 
 # Decoding rules that change what the same model writes, by target language: a translation cached
 # before one of them was introduced is not served after it. Korean output keeps to the Korean
@@ -92,11 +99,20 @@ class TranslationCache:
         return db
 
     @staticmethod
-    def key(models: Sequence[ModelInfo], src: str, tgt: str, sentence: str) -> str:
-        """The cache key of one sentence."""
-        chain = "|".join(f"{m.id}@{m.revision}" + (f"/{m.backend}" if m.backend else "") for m in models)
+    def key(
+        models: Sequence[ModelInfo], src: str, tgt: str, sentence: str, terms: Sequence[tuple[str, str]] = ()
+    ) -> str:
+        """The cache key of one sentence (with the glossary terms an LLM was told, which change what
+        it writes, and the prompt it was given)."""
+        chain = "|".join(
+            f"{m.id}@{m.revision}"
+            + (f"/{m.backend}" if m.backend else "")
+            + (f"#{m.prompt}" if m.prompt else "")
+            for m in models
+        )
         target = f"{tgt}/{DECODING[tgt]}" if tgt in DECODING else tgt
-        return hashlib.sha256(f"{chain}\n{src}\n{target}\n{normalize(sentence)}".encode()).hexdigest()
+        told = "".join(f"\n{found}\t{required}" for found, required in terms)
+        return hashlib.sha256(f"{chain}\n{src}\n{target}\n{normalize(sentence)}{told}".encode()).hexdigest()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
         """The cached translations among ``keys`` (none once the cache is unusable)."""
@@ -153,26 +169,63 @@ class CachingTranslator:
         """The wrapped translator's models."""
         return self.inner.models
 
+    @property
+    def takes_terms(self) -> bool:
+        """Whether the wrapped translator is told glossary terms (see TermTranslator)."""
+        return isinstance(self.inner, TermTranslator) and self.inner.takes_terms
+
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Cached translations where available; the rest translated in one call and stored."""
+        return self._cached(texts, src, tgt, None)
+
+    def translate_terms(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]
+    ) -> list[Translation]:
+        """:meth:`translate`, the glossary terms passed on to a wrapped translator that takes them
+        (and kept in the cache key: they change what it writes)."""
+        if not self.takes_terms:
+            return self.translate(texts, src, tgt)
+        return self._cached(texts, src, tgt, terms)
+
+    def _cached(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]] | None
+    ) -> list[Translation]:
+        told = terms if terms is not None else [() for _ in texts]
         if not self.cache.usable:
-            return self.inner.translate(texts, src, tgt)
-        keys = [TranslationCache.key(self.models, src, tgt, t) if t.strip() else "" for t in texts]
+            return self._inner(texts, src, tgt, terms)
+        keys = [
+            TranslationCache.key(self.models, src, tgt, t, sentence_terms) if t.strip() else ""
+            for t, sentence_terms in zip(texts, told, strict=True)
+        ]
         found = self.cache.get_many([k for k in keys if k])
         missing = list(dict.fromkeys(k for k in keys if k and k not in found))
         first_text: dict[str, str] = {}
-        for key, text in zip(keys, texts, strict=True):
+        first_terms: dict[str, Sequence[tuple[str, str]]] = {}
+        for key, text, sentence_terms in zip(keys, texts, told, strict=True):
             if key in missing:
                 first_text.setdefault(key, text)
+                first_terms.setdefault(key, sentence_terms)
         if self.cache.usable:
             self.cache.hits += sum(1 for k in keys if k and k in found)
             self.cache.misses += sum(1 for k in keys if k and k not in found)
         if missing:
-            fresh = self.inner.translate([first_text[k] for k in missing], src, tgt)
+            fresh = self._inner(
+                [first_text[k] for k in missing],
+                src,
+                tgt,
+                None if terms is None else [first_terms[k] for k in missing],
+            )
             pairs = list(zip(missing, fresh, strict=True))
             self.cache.put_many(pairs)
             found.update(pairs)
         return [found[k] if k else Translation("", None) for k in keys]
+
+    def _inner(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]] | None
+    ) -> list[Translation]:
+        if terms is not None and isinstance(self.inner, TermTranslator):
+            return self.inner.translate_terms(texts, src, tgt, terms)
+        return self.inner.translate(texts, src, tgt)
 
     def translate_n(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[Translation]]:
         """Alternatives from the wrapped translator (not cached: they are asked for rarely); the

@@ -148,7 +148,7 @@ def _translate(
 ) -> list[Translation]:
     """The translator's translations; one that takes instructions is told each sentence's glossary
     terms (the checker's), so they need no repair afterwards."""
-    if checker is not None and isinstance(translator, TermTranslator):
+    if checker is not None and isinstance(translator, TermTranslator) and translator.takes_terms:
         terms = [checker.required_terms(source, src, tgt) for source in sources]
         if any(terms):
             return translator.translate_terms(sources, src, tgt, terms)

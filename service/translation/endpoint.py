@@ -62,6 +62,7 @@ class EndpointTranslator:
     """Translates sentences with a model of an OpenAI-compatible server, keeping their order."""
 
     device = None  # nothing local: the server decides
+    takes_terms = True  # told in the prompt
 
     def __init__(
         self,

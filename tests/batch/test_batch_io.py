@@ -123,6 +123,57 @@ def test_cache_translates_repeated_sentences_once_and_persists(tmp_path: Path) -
     assert other.seen == ["Deux.", "Deux."]
 
 
+class TermTakingTranslator(CountingTranslator):
+    """Told glossary terms, like an LLM route: writes each required form over the found one."""
+
+    takes_terms = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[Sequence[tuple[str, str]]] = []
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("llm", "remote", "openai@http://127.0.0.1:8000", prompt="translate-sentences@2")]
+
+    def translate_terms(
+        self, texts: Sequence[str], src: str, tgt: str, terms: Sequence[Sequence[tuple[str, str]]]
+    ) -> list[Translation]:
+        self.told.extend(terms)
+        out = []
+        for translation, pairs in zip(self.translate(texts, src, tgt), terms, strict=True):
+            text = translation.text
+            for found, required in pairs:
+                text = text.replace(found.upper(), required)
+            out.append(Translation(text, translation.score))
+        return out
+
+
+def test_cache_passes_terms_on_and_keys_by_them(tmp_path: Path) -> None:
+    cache = TranslationCache(tmp_path / "cache.sqlite3")
+    inner = TermTakingTranslator()
+    cached = CachingTranslator(inner, cache)
+    assert cached.takes_terms
+    terms = [[("Séoul", "서울")], []]
+    assert [t.text for t in cached.translate_terms(["À Séoul.", "Fin."], "fr", "ko", terms)] == [
+        "À 서울.",
+        "FIN.",
+    ]
+    assert inner.told == terms
+    # The same sentence told other terms, or none, is another entry; told the same, a hit.
+    assert [t.text for t in cached.translate(["À Séoul."], "fr", "ko")] == ["À SÉOUL."]
+    cached.translate_terms(["À Séoul."], "fr", "ko", [[("Séoul", "서울")]])
+    assert inner.seen == ["À Séoul.", "Fin.", "À Séoul."] and cache.hits == 1
+    # A translator that is not told terms (a seq2seq route) translates as usual, keyed as before.
+    plain = CachingTranslator(CountingTranslator(), cache)
+    assert not plain.takes_terms
+    assert [t.text for t in plain.translate_terms(["À Séoul."], "fr", "ko", [[("Séoul", "서울")]])] == [
+        "À SÉOUL."
+    ]
+    key = TranslationCache.key(plain.models, "fr", "ko", "À Séoul.")
+    assert cache.get_many([key])[key].text == "À SÉOUL."
+
+
 def test_directory_pattern_chooses_the_files_and_never_readme_or_hidden_ones(tmp_path: Path) -> None:
     for name in ("a.txt", "2025/b.txt", "c.md", "README.md", "README.txt", "docs/readme.txt", ".x.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
