@@ -389,7 +389,7 @@ def force_lengths(translator: Seq2SeqTranslator) -> Seq2SeqTranslator:
 # -- measurements (each in a fresh process) -------------------------------------------------------
 
 
-def _settings(paths: dict[str, str], config: PipelineBenchConfig) -> Settings:
+def bench_settings(paths: dict[str, str], config: PipelineBenchConfig) -> Settings:
     """The service's settings over the benchmark models; every setting that changes speed is
     named, so no MTS_ variable of the caller's environment does."""
     return Settings(
@@ -443,7 +443,7 @@ def measure_service(paths: dict[str, str], texts: list[str], config: PipelineBen
         loaded.append(force_lengths(translator))
         return translator
 
-    runtime = Runtime(_settings(paths, config), loaders=Loaders(translator=load))
+    runtime = Runtime(bench_settings(paths, config), loaders=Loaders(translator=load))
     try:
         runtime.warm(TARGETS)
         for translator in loaded:  # counted from the first timed dispatch on
@@ -504,7 +504,7 @@ def _streamed(runtime: Any, texts: list[str]) -> dict[str, Any]:
     }
 
 
-def _stock_models(paths: dict[str, str], device: str) -> dict[str, tuple[Any, Any]]:
+def stock_models(paths: dict[str, str], device: str) -> dict[str, tuple[Any, Any]]:
     """Both routes' tokenizer and float32 model, loaded as stock ``transformers`` loads them."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -525,11 +525,32 @@ def _stock_models(paths: dict[str, str], device: str) -> dict[str, tuple[Any, An
     return models
 
 
-def _language_kwargs(tokenizer: Any, lang: str) -> dict[str, Any]:
+def language_kwargs(tokenizer: Any, lang: str) -> dict[str, Any]:
     """A multilingual model's forced target-language token (``generate``'s ``forced_bos_token_id``)."""
     if hasattr(tokenizer, "get_lang_id"):
         return {"forced_bos_token_id": tokenizer.get_lang_id(lang)}
     return {}
+
+
+def stock_generate(
+    tokenizer: Any, model: Any, lang: str, group: list[str], beams: int, device: str
+) -> tuple[list[str], int]:
+    """One stock ``generate`` call over ``group`` (padded), every output forced to the length of the
+    longest source's; the decoded texts and the tokens generated."""
+    import torch
+
+    inputs = tokenizer(group, return_tensors="pt", padding=True).to(device)
+    # Within the position table, as the service bounds it.
+    length = min(forced_length(int(inputs["input_ids"].shape[1])), model.config.max_position_embeddings - 2)
+    with torch.inference_mode():
+        output = model.generate(
+            **inputs,
+            num_beams=beams,
+            min_new_tokens=length,
+            max_new_tokens=length,
+            **language_kwargs(tokenizer, lang),
+        )
+    return list(tokenizer.batch_decode(output, skip_special_tokens=True)), len(group) * length
 
 
 def measure_stock(
@@ -537,11 +558,9 @@ def measure_stock(
 ) -> dict[str, Any]:
     """Stock ``generate`` over each dispatch's sentences, both routes: one sentence at a time
     (``pipeline("translation")``'s steps) or in the service's token-budget batches."""
-    import torch
-
     from service.text.segment import segment
 
-    models = _stock_models(paths, config.device)
+    models = stock_models(paths, config.device)
     budget = int(Settings.model_fields["batch_tokens"].default)
     generated = 0
 
@@ -554,21 +573,7 @@ def measure_stock(
         else:
             groups = [[sentence] for sentence in sentences]
         for group in groups:
-            inputs = tokenizer(group, return_tensors="pt", padding=True).to(config.device)
-            # Within the position table, as the service bounds it.
-            length = min(
-                forced_length(int(inputs["input_ids"].shape[1])), model.config.max_position_embeddings - 2
-            )
-            with torch.inference_mode():
-                output = model.generate(
-                    **inputs,
-                    num_beams=config.beams,
-                    min_new_tokens=length,
-                    max_new_tokens=length,
-                    **_language_kwargs(tokenizer, lang),
-                )
-            tokenizer.batch_decode(output, skip_special_tokens=True)
-            generated += len(group) * length
+            generated += stock_generate(tokenizer, model, lang, group, config.beams, config.device)[1]
 
     for lang in TARGETS:  # warm-up: first-call allocations, kernels, caches
         translate(lang, [segment(texts[0])[0].text])
@@ -709,7 +714,7 @@ def run_pipeline_bench(
         progress("building a random model with the m2m100_418M architecture")
         fr_ko = build.fr_ko(work / "m2m100_418M", corpus, shares[-1])
         paths = {"fr_en": str(fr_en), "fr_ko": str(fr_ko), "work": str(work)}
-        settings = _settings(paths, config)
+        settings = bench_settings(paths, config)
         korean_sweep: dict[str, Any] | None = None
         variants: list[tuple[float, dict[str, str]]] = []
         if ct2:

@@ -624,24 +624,67 @@ def bench(
     dispatches: Annotated[
         int, typer.Option("--dispatches", min=1, help="--pipeline: dispatches measured.")
     ] = 6,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="The HTTP API under concurrent clients (real-size random models) against a plain "
+            "FastAPI app calling stock generate per sentence.",
+        ),
+    ] = False,
+    clients: Annotated[int, typer.Option("--clients", min=1, help="--serve: concurrent clients.")] = 16,
+    requests: Annotated[int, typer.Option("--requests", min=1, help="--serve: requests per client.")] = 1,
+    lead: Annotated[
+        int,
+        typer.Option(
+            "--lead", min=0, help="--serve: the first N sentences of a dispatch per request (0: all)."
+        ),
+    ] = 3,
 ) -> None:
     """Measure the service's engines against stock transformers generate (no download needed);
-    with --pipeline, whole dispatches through the pipeline (uses --beams, --device, --dispatches).
+    with --pipeline, whole dispatches through the pipeline (uses --beams, --device, --dispatches);
+    with --serve, the HTTP API under load against a plain FastAPI peer (uses --beams, --device,
+    --clients, --requests, --lead).
 
     Exit codes: 0 measured; 2 usage or configuration error."""
     from service.bench import BenchConfig, format_table, run_bench
 
     if device not in ("cpu", "cuda"):
         raise MtsError(f"--device must be cpu or cuda, not {device!r}")
+    if pipeline and serve:
+        raise MtsError("--pipeline and --serve are two benchmarks: choose one")
     engine_only = {
         "--batch": (batch, 16),
         "--sentences": (sentences, 64),
         "--output-tokens": (output_tokens, 40),
         "--latency-runs": (latency_runs, 10),
     }
-    if pipeline and any(given != default for given, default in engine_only.values()):
-        given = ", ".join(name for name, (value, default) in engine_only.items() if value != default)
-        raise MtsError(f"{given}: not used with --pipeline (it takes --beams, --device and --dispatches)")
+    mode = "--pipeline" if pipeline else "--serve" if serve else None
+    not_for_mode = dict(engine_only)
+    if mode != "--pipeline":
+        not_for_mode["--dispatches"] = (dispatches, 6)
+    if mode != "--serve":
+        not_for_mode |= {"--clients": (clients, 16), "--requests": (requests, 1), "--lead": (lead, 3)}
+    if mode is None:
+        not_for_mode = {k: v for k, v in not_for_mode.items() if k not in engine_only}
+    unused = [name for name, (value, default) in not_for_mode.items() if value != default]
+    if unused:
+        raise MtsError(
+            f"{', '.join(unused)}: not used {f'with {mode}' if mode else 'without --pipeline or --serve'}"
+        )
+    if serve:
+        from service.bench_serve import ServeBenchConfig, format_serve_table, run_serve_bench
+
+        serve_report = run_serve_bench(
+            ServeBenchConfig(device=device, clients=clients, requests=requests, sentences=lead, beams=beams),
+            progress=lambda message: typer.echo(f"bench: {message}", err=True),
+        )
+        typer.echo(
+            json.dumps(serve_report, indent=2, ensure_ascii=False)
+            if as_json
+            else format_serve_table(serve_report)
+        )
+        return
     if pipeline:
         from service.bench_pipeline import PipelineBenchConfig, format_pipeline_table, run_pipeline_bench
 

@@ -35,7 +35,8 @@ LAYERS: dict[str, int] = {
     "service.bench": 8,
     "service.glossaries.bench": 9,
     "service.bench_pipeline": 9,
-    "service.cli": 10,
+    "service.bench_serve": 10,
+    "service.cli": 11,
 }
 # Caches that hold no model: compiled text rules, parsed files, settings, metric helpers.
 CACHES_ALLOWED = (
