@@ -621,11 +621,24 @@ class Pipeline:
             if lang in written:
                 result[lang] = written[lang]
             elif written[native]:
-                translator = self.models.translator(native, lang)
-                result[lang] = [t.text for t in translator.translate(written[native], native, lang)]
+                result[lang] = self._translate_bullets(written[native], native, lang, translations)
             else:
                 result[lang] = []
         return result
+
+    def _translate_bullets(
+        self, bullets: list[str], src: str, tgt: str, translations: dict[str, DocumentTranslation]
+    ) -> list[str]:
+        """The bullets in ``tgt``. A bullet that is one of the dispatch's own sentences (extractive
+        bullets often are) takes that sentence's translation, already checked and repaired, so
+        the bullet agrees with the translation and the model is not run twice on it."""
+        done = translations.get(tgt)
+        known = {s.source: s.translation for s in done.segments} if done is not None and src == SOURCE else {}
+        todo = list(dict.fromkeys(b for b in bullets if b not in known))
+        if todo:
+            translator = self.models.translator(src, tgt)
+            known |= dict(zip(todo, (t.text for t in translator.translate(todo, src, tgt)), strict=True))
+        return [known[b] for b in bullets]
 
 
 def _in_language(on_segment: ManyListener | None, lang: str) -> SegmentListener | None:

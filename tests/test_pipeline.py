@@ -150,6 +150,28 @@ def test_bullets_written_in_english_are_translated_to_the_other_languages(sample
     assert result["prompt"] == "scripted@1"
 
 
+def test_a_bullet_that_is_a_sentence_of_the_dispatch_takes_its_checked_translation() -> None:
+    text = (
+        "Le ministre est arrivé à Séoul mardi. Il a rencontré 300 personnes. La réunion a duré deux heures."
+    )
+    bullets = [
+        "Le ministre est arrivé à Séoul mardi.",
+        "Le ministre a vu 300 personnes.",
+        "Il a rencontré 300 personnes.",
+    ]
+    pipeline, models = make_pipeline(ScriptedSummarizer(bullets))
+    result = pipeline.process(DispatchRequest(text=text, summarizer="scripted", langs=("en", "ko")))
+    for lang in ("en", "ko"):
+        segments = {s.source: s.translation for s in result.translations[lang].segments}
+        assert [b.text for b in result.summaries[lang]] == [
+            segments[bullets[0]],
+            f"[{lang}] {bullets[1]}",
+            segments[bullets[2]],
+        ]
+        # The dispatch's sentences in one call; then only the bullet that is none of them.
+        assert models.fakes[("fr", lang)].calls[-1] == [bullets[1]]
+
+
 def test_unsupported_bullets_are_marked_and_strict_drops_them(sample_text: str) -> None:
     bullets = [
         "La Corée du Sud et l'UE ont tenu leur premier dialogue sur la sécurité spatiale.",

@@ -54,14 +54,19 @@ def test_a_streamed_dispatch_sends_each_sentence_then_the_whole_answer(
     names = [name for name, _ in found]
     assert names == ["segment"] * (2 * SENTENCES) + ["result"]
     result, unstreamed = found[-1][1], plain.json()
-    # The same answer; a real model's scores may differ in the last digits, as the sentences went
-    # to it in other batches.
+    # The same answer, but for the model's output: the sentences went to it in other batches, and
+    # an int8 model's text and scores depend on which sentences share a batch. Bullets that are
+    # sentences of the dispatch take their translation, so only the French ones are the same.
     assert set(result) == set(unstreamed)
-    assert result["summaries"] == unstreamed["summaries"] and result["source"] == unstreamed["source"]
+    assert (
+        result["summaries"]["fr"] == unstreamed["summaries"]["fr"]
+        and result["source"] == unstreamed["source"]
+    )
     for lang in ("en", "ko"):
         assert [s["source"] for s in result["translations"][lang]["segments"]] == [
             s["source"] for s in unstreamed["translations"][lang]["segments"]
         ]
+        assert len(result["summaries"][lang]) == len(unstreamed["summaries"][lang])
     # English sentences first, in order, then Korean; each as the result holds it.
     segments = [data for _, data in found[:-1]]
     assert [(s["lang"], s["index"]) for s in segments] == [

@@ -66,7 +66,9 @@ def test_every_id_once_with_errors_duplicates_and_carried_fields(settings: Setti
     assert set(good["translations"]) == {"en"} and len(good["summaries"]["fr"]) == 3
     assert (summary.total, summary.done, summary.failed, summary.duplicates) == (23, 22, 2, 1)
     assert warnings == ["duplicate id 'yna-0003' in the input: only its first record is used"]
-    assert summary.cache_hit_rate is not None and summary.cache_hit_rate > 0.3, "the pool repeats sentences"
+    # The pool's sentences repeat from one model call to the next (bullets that are sentences of
+    # their dispatch take its translation, without a lookup).
+    assert summary.cache_hit_rate is not None and summary.cache_hit_rate > 0.1, "the pool repeats sentences"
 
     again = run_batch(source, output, settings, BatchOptions(langs=("en",)), quiet=True)
     assert (again.done, again.resumed) == (0, 22)
