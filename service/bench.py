@@ -288,6 +288,17 @@ def engines_for(device: str) -> list[str]:
     return engines
 
 
+def check_device(device: str) -> None:
+    """A benchmark's ``--device``: cpu, or cuda where a CUDA device is available."""
+    if device not in ("cpu", "cuda"):
+        raise MtsError(f"--device must be cpu or cuda, not {device!r}")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigurationError("--device cuda, but no CUDA device is available")
+
+
 def run_bench(
     config: BenchConfig,
     progress: Callable[[str], None] = lambda _: None,
@@ -297,11 +308,7 @@ def run_bench(
 
     ``build`` writes the model directory (the opus-mt-fr-en-shaped model unless a test passes a
     smaller one)."""
-    if config.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ConfigurationError("--device cuda, but no CUDA device is available")
+    check_device(config.device)
     if config.batch < 1 or config.beams < 1 or config.sentences < config.batch:
         raise MtsError("--batch and --beams must be at least 1, and --sentences at least --batch")
     with tempfile.TemporaryDirectory(prefix="mts-bench-") as tmp:

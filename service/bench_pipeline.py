@@ -45,9 +45,16 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from service.bench import build_model, describe_device, engines_for, peak_rss_mb, write_marian_tokenizer
+from service.bench import (
+    build_model,
+    check_device,
+    describe_device,
+    engines_for,
+    peak_rss_mb,
+    write_marian_tokenizer,
+)
 from service.config import Settings
-from service.errors import ConfigurationError, MtsError
+from service.errors import MtsError
 from service.evaluation.suites import eval_dir, load_dispatch
 from service.languages import SOURCE, TARGETS
 from service.translation.base import Alignment
@@ -692,13 +699,7 @@ def run_pipeline_bench(
     ``ratios`` are the service's dispatches per minute over each baseline's. ``builders`` write the
     model directories (the real architectures unless a test passes small ones); ``root`` is where
     samples/ and eval/ are (the repository)."""
-    if config.device not in ("cpu", "cuda"):
-        raise MtsError(f"--device must be cpu or cuda, not {config.device!r}")
-    if config.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ConfigurationError("--device cuda, but no CUDA device is available")
+    check_device(config.device)
     if config.beams < 1 or not config.kept_shares or not all(0 < s <= 1 for s in config.kept_shares):
         raise MtsError("--beams must be at least 1, and every kept share between 0 and 1")
     build = builders or Builders()

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from service.bench import describe_device
+from service.bench import check_device, describe_device
 from service.bench_pipeline import (
     Builders,
     PipelineBenchConfig,
@@ -41,7 +41,7 @@ from service.bench_pipeline import (
     stock_generate,
     stock_models,
 )
-from service.errors import ConfigurationError, MtsError
+from service.errors import MtsError
 from service.languages import TARGETS
 
 START_TIMEOUT_S = 600.0
@@ -267,13 +267,7 @@ def run_serve_bench(
     root: Path | None = None,
 ) -> dict[str, Any]:
     """Build the models, load the service and then the peer with the same requests, and compare."""
-    if config.device not in ("cpu", "cuda"):
-        raise MtsError(f"--device must be cpu or cuda, not {config.device!r}")
-    if config.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ConfigurationError("--device cuda, but no CUDA device is available")
+    check_device(config.device)
     if config.clients < 1 or config.requests < 1 or config.sentences < 0 or config.beams < 1:
         raise MtsError("--clients, --requests and --beams must be at least 1, --sentences at least 0")
     build = builders or Builders()

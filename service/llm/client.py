@@ -247,19 +247,15 @@ class ChatEndpoint:
                     _sleep(wait)
                     attempt += 1
 
-    def _slot(self) -> Any:
-        """Wait for one of the ``concurrency`` request slots, giving up when the work dies."""
-        endpoint = self
-
-        class _Held:
-            def __enter__(self) -> None:
-                while not endpoint._slots.acquire(timeout=WATCH_INTERVAL_S):
-                    checkpoint()
-
-            def __exit__(self, *exc: object) -> None:
-                endpoint._slots.release()
-
-        return _Held()
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        """Hold one of the ``concurrency`` request slots; waiting for it stops when the work dies."""
+        while not self._slots.acquire(timeout=WATCH_INTERVAL_S):
+            checkpoint()
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def _attempt(self, model: str, body: dict[str, Any]) -> Completion:
         import httpx

@@ -58,9 +58,8 @@ class RoutedTranslator:
         self.route = route
         self._registry = registry
         self._executor = executor
-        # Every model of the route is a model of the LLM server; it is told the glossary terms.
-        self.remote = all(step.model.remote is not None for step in route.steps)
-        self.takes_terms = self.remote
+        # A route on the LLM server is told the glossary terms (TermTranslator).
+        self.takes_terms = route.remote
 
     def _inner(self) -> Translator:
         return self._registry.route_translator(self.route)
@@ -70,14 +69,14 @@ class RoutedTranslator:
         """The route's models (loading them first, on the inference thread, if they are not yet).
 
         Once loaded, asking needs no model call, so it does not queue behind other requests' work."""
-        if self.remote or all(self._registry.is_loaded(step.model) for step in self.route.steps):
+        if self.route.remote or all(self._registry.is_loaded(step.model) for step in self.route.steps):
             return self._inner().models
         return self._executor.run(self._inner).models
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
         """Translate on the route's models; calls from concurrent requests are merged."""
         self._check_pair(src, tgt)
-        if self.remote:
+        if self.route.remote:
             # An LLM server batches for itself: its calls wait on the network in the caller's
             # thread, under its request's deadline, not on the local models' inference thread.
             return self._inner().translate(texts, src, tgt)
@@ -91,7 +90,7 @@ class RoutedTranslator:
     ) -> list[Translation]:
         """Translate, telling a route's LLM server each text's glossary terms; a seq2seq route
         translates as usual (its terms are enforced afterwards, by alignment)."""
-        if self.remote:
+        if self.route.remote:
             self._check_pair(src, tgt)
             inner = self._inner()
             if isinstance(inner, TermTranslator):
@@ -102,7 +101,7 @@ class RoutedTranslator:
         """Up to ``n`` distinct translations per text, best first (the first is what
         :meth:`translate` gives); a route without n-best lists gives the single translation."""
         self._check_pair(src, tgt)
-        if self.remote:
+        if self.route.remote:
             return [[t] for t in self.translate(texts, src, tgt)]
 
         def run(items: list[str]) -> list[list[Translation]]:
@@ -118,7 +117,7 @@ class RoutedTranslator:
         """Word alignments of (source, translation) pairs from the route's models; empty ones when
         the route's translator cannot align."""
         self._check_pair(src, tgt)
-        if self.remote:
+        if self.route.remote:
             return [() for _ in pairs]  # an LLM server gives no cross-attention to align with
 
         def run(items: list[tuple[str, str]]) -> list[Alignment]:
@@ -252,7 +251,7 @@ class Runtime:
             checker.check(WARMUP_TEXT[SOURCE], WARMUP_TEXT[lang], SOURCE, lang)
         for route in self.plan.routes_needed(langs, summarizer, summaries=summaries):
             checkpoint()
-            if all(step.model.remote is not None for step in route.steps):
+            if route.remote:
                 continue  # an LLM server's model: nothing to load here, and the server may start later
             if progress is not None:
                 progress(f"loading the {route.src}→{route.tgt} model")

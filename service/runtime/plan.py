@@ -84,6 +84,11 @@ class Route:
         """The models of the route, in the order they are applied."""
         return tuple(step.model for step in self.steps)
 
+    @property
+    def remote(self) -> bool:
+        """Whether every model of the route is a model of the LLM server (nothing runs here)."""
+        return all(step.model.remote is not None for step in self.steps)
+
 
 def family_of(ref: str, settings: Settings) -> Family | None:
     """The seq2seq family of a model reference, without loading it (None when unknown yet, or a

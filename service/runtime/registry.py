@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.config import Settings
-from service.llm.client import ChatEndpoint, RemoteCall, endpoint_from_settings
+from service.errors import ConfigurationError
+from service.llm.client import REMOTE_PREFIX, ChatEndpoint, RemoteCall, endpoint_from_settings
 from service.models.checks import check_export
 from service.models.families import Family, detect_family
 from service.models.info import ModelInfo
@@ -95,6 +96,11 @@ class ModelRegistry:
         with self._lock:
             if role in self._specs:
                 return self._specs[role]
+            if role.remote is None and role.ref.strip().startswith(REMOTE_PREFIX):
+                raise ConfigurationError(
+                    f"{role.env}: {REMOTE_PREFIX} needs the server's name of the model, "
+                    f"e.g. {REMOTE_PREFIX}qwen2.5-7b-instruct"
+                )
             if role.remote is not None:
                 # A model of the LLM server: nothing on disk; the server's URL must be set.
                 endpoint = self.endpoint()

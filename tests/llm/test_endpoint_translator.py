@@ -142,3 +142,20 @@ def test_process_through_the_server_and_when_it_is_down(
     assert_one_line_error(proc, "openai:", "cannot connect")
     info = run("models", "list", env=env)
     assert info.returncode == 0 and "remote" in info.stdout, info.stderr
+
+
+def test_an_openai_route_without_a_model_name_is_one_clear_error(tiny_marian: Path, tmp_path: Path) -> None:
+    from service.errors import ConfigurationError
+
+    settings = Settings(
+        model_fr_en=str(tiny_marian),
+        model_fr_ko="openai: ",
+        llm_url="http://127.0.0.1:9/v1",
+        models_dir=tmp_path,
+    )
+    runtime = Runtime(settings)
+    try:
+        with pytest.raises(ConfigurationError, match=r"^MTS_MODEL_FR_KO: openai: needs the server's name"):
+            runtime.check_available(("ko",), summaries=False)
+    finally:
+        runtime.close()
