@@ -8,6 +8,7 @@ tests skip, or fail when `CI` is set.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -77,7 +78,12 @@ def test_swagger_ui_renders_every_operation_offline(
         # An operation opens and shows its request body's fields (Swagger UI's own code at work).
         translate.locator(".opblock-summary").click()
         translate.locator(".opblock-body").wait_for(timeout=10_000)
+        # The body's example is rendered after the body itself: read until it shows (10 s at most).
+        deadline = time.monotonic() + 10
         shown = translate.inner_text()
+        while any(f'"{f}"' not in shown for f in translate_fields) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+            shown = translate.inner_text()
         assert translate_fields
         assert [f for f in translate_fields if f'"{f}"' not in shown] == []
         page.wait_for_load_state("networkidle")
