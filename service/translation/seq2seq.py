@@ -49,6 +49,8 @@ ALIGNMENT_HEAD = 0
 # One cross-attention matrix: a row per target token (the attention while the model predicts that
 # token from the ones before it), a column per source token.
 AttentionMatrix = list[list[float]]
+# One batch to align: each pair's input ids and forced target ids.
+AttentionJob = tuple[list[list[int]], list[list[int]]]
 
 
 # Decoding into Korean with a multilingual model only needs the tokens Korean news text is written
@@ -283,6 +285,15 @@ class Seq2SeqTranslator(ABC):
         token included) over its input and return the cross-attention (:data:`ALIGNMENT_LAYER`,
         :data:`ALIGNMENT_HEAD`): one row per target token, one column per input token."""
 
+    def attention_many(self, jobs: list[AttentionJob]) -> list[list[AttentionMatrix]]:
+        """:meth:`attention` over several (inputs, targets) batches, stopping between them once
+        nobody waits for the work; a backend that can run batches side by side overrides this."""
+        results = []
+        for inputs, targets in jobs:
+            checkpoint()
+            results.append(self.attention(inputs, targets))
+        return results
+
     def generate_many(self, jobs: list[tuple[list[list[int]], Decoding]]) -> list[list[Generated]]:
         """Generate several batches, stopping between them once nobody waits for the work
         (:func:`service.work.checkpoint`); a backend that can run batches side by side overrides this."""
@@ -350,9 +361,9 @@ class Seq2SeqTranslator(ABC):
                 if job is not None:
                     units.append(job[0])
                     prepared[index] = job[1:]
-            for batch in self._batches(units):
-                checkpoint()
-                matrices = self.attention([u.ids for u in batch], [prepared[u.index][0] for u in batch])
+            batches = self._batches(units)
+            jobs = [([u.ids for u in batch], [prepared[u.index][0] for u in batch]) for batch in batches]
+            for batch, matrices in zip(batches, self.attention_many(jobs), strict=True):
                 for unit, matrix in zip(batch, matrices, strict=True):
                     _, src_words, tgt_words = prepared[unit.index]
                     n_src = len(pairs[unit.index][0].split())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tiny_models import build_attending_marian, seq2seq_translator, single_pieces
@@ -22,6 +23,7 @@ from tiny_models import build_attending_marian, seq2seq_translator, single_piece
 from service.models.info import ModelInfo
 from service.summarization.base import Summarizer
 from service.translation.base import Aligner, Translation
+from service.translation.ct2 import CT2Translator
 from service.translation.seq2seq import Seq2SeqTranslator
 
 BACKENDS = ["torch", "ctranslate2"]
@@ -97,6 +99,33 @@ def test_both_backends_align_alike_on_a_batch(attending: dict[str, Path], conver
     expected = [tuple((i, i) for i in range(k)) for k in (5, 2, 4, 1)]
     assert torch_tr.align(pairs, "fr", "en") == expected
     assert fast.align(pairs, "fr", "en") == expected
+
+
+def test_alignment_batches_go_to_every_replica_and_come_back_in_order(
+    attending: dict[str, Path], converted: Path
+) -> None:
+    """With three CTranslate2 replicas the pairs go out as three batches, submitted together
+    (``asynchronous``); each pair still gets its own alignment."""
+    fast = CT2Translator(
+        attending["diagonal"], INFO, "marian", models_dir=converted, device="cpu", compute_type="float32",
+        threads=3,
+    )  # fmt: skip
+    french = single_pieces(fast, target=False, count=5)
+    english = single_pieces(fast, target=True, count=5)
+    lengths = (5, 2, 4, 1, 3)
+    pairs = [(" ".join(french[:k]), " ".join(english[:k])) for k in lengths]
+    submitted: list[dict[str, Any]] = []
+    model = fast.model
+
+    class Recording:
+        def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(kwargs)
+            return model.translate_batch(*args, **kwargs)
+
+    fast.model = Recording()
+    assert fast.align(pairs, "fr", "en") == [tuple((i, i) for i in range(k)) for k in lengths]
+    assert len(submitted) == 3
+    assert all(options["asynchronous"] for options in submitted)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

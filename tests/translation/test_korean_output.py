@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from service.translation.base import ModelInfo
 from service.translation.cache import TranslationCache
@@ -130,3 +133,51 @@ def test_korean_translations_cached_before_the_restriction_are_not_served() -> N
 
     assert TranslationCache.key(models, "fr", "ko", "Bonjour.") != before("ko")
     assert TranslationCache.key(models, "fr", "en", "Bonjour.") == before("en")
+
+
+class _Calls:
+    """The CTranslate2 translator of a CT2Translator, recording the options of each call."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.options: list[dict[str, Any]] = []
+
+    def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
+        self.options.append(kwargs)
+        return self.model.translate_batch(*args, **kwargs)
+
+
+def test_alignment_into_korean_runs_over_the_korean_tokens_with_the_same_attention(
+    tiny_m2m100: Path, tmp_path: Path
+) -> None:
+    """Cross-attention over a forced target does not depend on the output projection: over the
+    Korean output tokens only (when the target holds no other) and ended at the target's end, it
+    is the attention of the whole-vocabulary forced decoding, row for row."""
+    translator = CT2Translator(
+        tiny_m2m100, INFO, "m2m100", models_dir=tmp_path, device="cpu", compute_type="float32"
+    )
+    translator._set_languages("fr", "ko")
+    excluded = set(translator.excluded_from_korean)
+    special = {int(i) for i in translator.tokenizer.all_special_ids}
+    kept = [i for i in range(len(translator._ids)) if i not in excluded and i not in special]
+    korean = int(translator.tokenizer.convert_tokens_to_ids("__ko__"))
+    inputs = [translator.encode(s) for s in SENTENCES[:2]]
+    inside = [[korean, *kept[10:19]], [korean, *kept[30:34]]]
+    outside = [[korean, *kept[10:14], sorted(excluded)[40], *kept[14:16]], [korean, *kept[30:34]]]
+    calls = _Calls(translator.model)
+    translator.model = calls
+    for targets, restricted in ((inside, True), (outside, False)):
+        matrices = translator.attention(inputs, targets)
+        assert calls.options[-1]["use_vmap"] is restricted
+        whole = calls.model.translate_batch(
+            [translator.tokenizer.convert_ids_to_tokens(ids) for ids in inputs],
+            target_prefix=[translator.tokenizer.convert_ids_to_tokens(t) for t in targets],
+            beam_size=1,
+            max_decoding_length=max(len(t) for t in targets) + 1,
+            return_attention=True,
+        )
+        for matrix, ids, target, result in zip(matrices, inputs, targets, whole, strict=True):
+            expected = [row[: len(ids)] for row in result.attention[0][: len(target)]]
+            assert len(matrix) == len(target)
+            for got, want in zip(matrix, expected, strict=True):
+                assert got == pytest.approx(want, abs=1e-5)
