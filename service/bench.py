@@ -20,7 +20,7 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -104,25 +104,35 @@ def build_model(directory: Path) -> Path:
     return directory
 
 
-def write_marian_tokenizer(directory: Path, spm_model: bytes) -> None:
+MARIAN_FILLER = "\u2581w{}"
+
+
+def marian_vocabulary(pieces: Sequence[str]) -> dict[str, int]:
+    """The vocab.json of the opus-mt-fr-en-shaped model: ``pieces`` first, then fillers
+    (:data:`MARIAN_FILLER`) up to the model's size, ``<pad>`` last (as in the published export)."""
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
+    for piece in pieces:
+        vocab.setdefault(piece, len(vocab))
+    size = int(OPUS_MT_FR_EN["vocab_size"])
+    filler = 0
+    while len(vocab) < size - 1:
+        vocab.setdefault(MARIAN_FILLER.format(filler), len(vocab))
+        filler += 1
+    vocab["<pad>"] = size - 1
+    return vocab
+
+
+def write_marian_tokenizer(directory: Path, spm_model: bytes, vocab: dict[str, int] | None = None) -> None:
     """Write the opus-mt-fr-en-shaped model's tokenizer: ``spm_model`` as both SentencePiece
-    models, its pieces first in a vocabulary padded to the model's size (``<pad>`` last, as in the
-    published export)."""
+    models and ``vocab`` (by default :func:`marian_vocabulary` of all its pieces)."""
     import sentencepiece as spm
     from transformers import MarianTokenizer
 
     for name in ("source.spm", "target.spm"):
         (directory / name).write_bytes(spm_model)
-    processor = spm.SentencePieceProcessor(model_proto=spm_model)
-    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
-    for i in range(processor.get_piece_size()):
-        vocab.setdefault(processor.id_to_piece(i), len(vocab))
-    size = int(OPUS_MT_FR_EN["vocab_size"])
-    filler = 0
-    while len(vocab) < size - 1:
-        vocab.setdefault(f"▁w{filler}", len(vocab))
-        filler += 1
-    vocab["<pad>"] = size - 1
+    if vocab is None:
+        processor = spm.SentencePieceProcessor(model_proto=spm_model)
+        vocab = marian_vocabulary([processor.id_to_piece(i) for i in range(processor.get_piece_size())])
     (directory / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     MarianTokenizer(
         source_spm=str(directory / "source.spm"),

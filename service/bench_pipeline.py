@@ -50,6 +50,7 @@ from service.bench import (
     check_device,
     describe_device,
     engines_for,
+    marian_vocabulary,
     peak_rss_mb,
     write_marian_tokenizer,
 )
@@ -165,15 +166,23 @@ def forced_length(source_tokens: int) -> int:
 # -- models ----------------------------------------------------------------------------------------
 
 
-def train_sentencepiece(texts: Sequence[str], pieces: int = SPM_PIECES) -> bytes:
-    """A unigram SentencePiece model trained on ``texts`` (up to ``pieces`` pieces)."""
+def train_sentencepiece(texts: Sequence[str], pieces: int = SPM_PIECES, symbols: Sequence[str] = ()) -> bytes:
+    """A unigram SentencePiece model trained on ``texts`` (up to ``pieces`` pieces), with
+    ``symbols`` as whole pieces besides (user-defined: text that holds one encodes it as one piece).
+
+    The vocabulary's fillers go in as ``symbols``: the random models mostly output fillers, and a
+    translation decoded from them must encode back into as many pieces as were generated, as a
+    trained model's output does, or the service's alignment of that translation (glossary terms)
+    would cost several times what it costs with a real model. Trained pieces are the same either
+    way, since no filler occurs in the texts."""
     import sentencepiece as spm
 
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter([line for text in texts for line in text.splitlines() if line.strip()]),
         model_writer=buffer,
-        vocab_size=pieces,
+        vocab_size=pieces + len(symbols),
+        user_defined_symbols=list(symbols),
         model_type="unigram",
         character_coverage=1.0,
         hard_vocab_limit=False,
@@ -187,6 +196,18 @@ def _pieces(model: bytes) -> list[str]:
 
     processor = spm.SentencePieceProcessor(model_proto=model)
     return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def m2m100_fillers(vocab_size: int) -> list[str]:
+    """Every filler a vocabulary of ``vocab_size`` may hold at any kept share: the SentencePiece
+    model of the m2m100_418M-shaped model holds them all, so the share variants share it."""
+    return [pattern.format(i) for pattern in (KEPT_FILLER, LEFT_OUT_FILLER) for i in range(vocab_size)]
+
+
+def _trained_pieces(model: bytes, vocab_size: int) -> list[str]:
+    """The pieces of ``model`` but the fillers of :func:`m2m100_fillers`."""
+    fillers = set(m2m100_fillers(vocab_size))
+    return [piece for piece in _pieces(model) if piece not in fillers]
 
 
 def _fill(vocab: dict[str, int], size: int, pattern: str, count: int | None = None) -> None:
@@ -207,8 +228,17 @@ def build_opus_mt_fr_en(directory: Path, texts: Sequence[str]) -> Path:
     pieces as with the real one (the ``mts bench`` tokenizer, which only needs to load, splits
     French into single letters)."""
     build_model(directory)
-    write_marian_tokenizer(directory, train_sentencepiece(texts))
+    write_opus_mt_tokenizer(directory, texts)
     return directory
+
+
+def write_opus_mt_tokenizer(directory: Path, texts: Sequence[str]) -> None:
+    """The opus-mt-fr-en-shaped model's tokenizer, its SentencePiece model trained on ``texts``
+    with the vocabulary's fillers as whole pieces."""
+    pieces = _pieces(train_sentencepiece(texts))
+    vocab = marian_vocabulary(pieces)
+    fillers = [token for token in vocab if token not in set(pieces) and token != "<pad>"]
+    write_marian_tokenizer(directory, train_sentencepiece(texts, symbols=fillers), vocab)
 
 
 def m2m100_config(architecture: dict[str, Any] = M2M100_418M) -> Any:
@@ -266,10 +296,10 @@ def build_m2m100_418m(
     from transformers import M2M100ForConditionalGeneration
 
     directory.mkdir(parents=True, exist_ok=True)
-    model_bytes = train_sentencepiece(texts)
-    (directory / "sentencepiece.bpe.model").write_bytes(model_bytes)
     size = int(architecture["vocab_size"])
-    vocab = m2m100_vocabulary(_pieces(model_bytes), size, kept_share)
+    model_bytes = train_sentencepiece(texts, symbols=m2m100_fillers(size))
+    (directory / "sentencepiece.bpe.model").write_bytes(model_bytes)
+    vocab = m2m100_vocabulary(_trained_pieces(model_bytes, size), size, kept_share)
     _m2m100_tokenizer(directory, vocab, int(architecture["max_position_embeddings"]))
     torch.manual_seed(0)
     M2M100ForConditionalGeneration(m2m100_config(architecture)).save_pretrained(directory)
@@ -299,7 +329,9 @@ def share_variant(base: Path, converted: Path, directory: Path, converted_dir: P
     config = json.loads((base / "config.json").read_text(encoding="utf-8"))
     max_positions = int(config["max_position_embeddings"])
     vocab = m2m100_vocabulary(
-        _pieces((base / "sentencepiece.bpe.model").read_bytes()), config["vocab_size"], share
+        _trained_pieces((base / "sentencepiece.bpe.model").read_bytes(), config["vocab_size"]),
+        config["vocab_size"],
+        share,
     )
     tokenizer = _m2m100_tokenizer(directory, vocab, max_positions)
     vocabulary = vocabulary_by_id(int(config["vocab_size"]), tokenizer)

@@ -7,6 +7,7 @@ import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import assert_one_line_error, run
@@ -88,6 +89,42 @@ def test_the_built_m2m100_tokenizer_has_the_real_language_ids(tmp_path: Path) ->
     assert ids[0] == tokenizer.get_lang_id("fr") and ids[-1] == 2
     assert tokenizer.unk_token_id not in ids
     assert bp.kept_tokens(directory) == round(0.25 * 16384)
+
+
+def _round_trip(tokenizer: Any, ids: list[int]) -> list[int]:
+    return list(tokenizer(text_target=tokenizer.decode(ids), add_special_tokens=False)["input_ids"])
+
+
+def test_output_of_fillers_encodes_back_into_the_same_pieces(tmp_path: Path) -> None:
+    """A random model mostly outputs the vocabulary's fillers; decoded and encoded again (as the
+    service aligns a translation), they must give back as many pieces as were generated, as a
+    trained model's output does, or alignment would cost several times its real cost."""
+    from transformers import AutoTokenizer
+
+    texts = [d.text for d in bp.candidate_dispatches()]
+    m2m = AutoTokenizer.from_pretrained(
+        str(bp.build_m2m100_418m(tmp_path / "m2m", texts, 0.25, architecture=TINY_M2M100))
+    )
+    m2m.tgt_lang = "ko"
+    (tmp_path / "marian").mkdir()
+    bp.write_opus_mt_tokenizer(tmp_path / "marian", texts)
+    marian = AutoTokenizer.from_pretrained(str(tmp_path / "marian"))
+    for tokenizer, fillers in (
+        (m2m, ["▁k5", "▁ж17", "▁k300", "▁ж4000"]),
+        (marian, ["▁w5", "▁w70", "▁w9000"]),
+    ):
+        vocab = tokenizer.get_vocab()
+        words = [vocab[word] for word in ("▁Séoul", "▁le")]
+        ids = [vocab[filler] for filler in fillers] + words + [vocab[fillers[0]]]
+        assert _round_trip(tokenizer, ids) == ids
+    # French text encodes as before the fillers were added: none of them is in it.
+    french = segment(texts[0])[0].text
+    plain = bp.train_sentencepiece(texts)
+    import sentencepiece as spm
+
+    assert marian.convert_ids_to_tokens(marian(french)["input_ids"])[:-1] == spm.SentencePieceProcessor(
+        model_proto=plain
+    ).encode(french, out_type=str)
 
 
 def test_dispatches_are_the_projects_own_and_drawn_with_the_seed() -> None:
