@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.errors import ConfigurationError
-from service.languages import KoreanStyle
+from service.languages import ROUTES, KoreanStyle
 
 
 def _default_models_dir() -> Path:
@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     )
     batch_tokens: int = Field(
         default=2048, ge=16, description="Token budget of one generation batch (source tokens, padded)."
+    )
+    route_beams: str = Field(
+        default="",
+        description="Beam width by route, over MTS_NUM_BEAMS: `fr-ko=2` or `fr-en=4,fr-ko=2` "
+        "(routes fr-en, fr-ko, en-ko; 1 to 16).",
+    )
+    route_batch_tokens: str = Field(
+        default="",
+        description="Batch token budget by route, over MTS_BATCH_TOKENS: `fr-ko=1024` (at least 16).",
     )
     cache_path: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "mts" / "translations.sqlite3",
@@ -342,6 +351,28 @@ class Settings(BaseSettings):
             raise ValueError("an empty entry in the comma-separated list")
         return value
 
+    @field_validator("route_beams")
+    @classmethod
+    def _route_beams_parse(cls, value: str) -> str:
+        parse_by_route(value, 1, 16)
+        return value
+
+    @field_validator("route_batch_tokens")
+    @classmethod
+    def _route_batch_tokens_parse(cls, value: str) -> str:
+        parse_by_route(value, 16, None)
+        return value
+
+    @property
+    def beams_by_route(self) -> dict[tuple[str, str], int]:
+        """MTS_ROUTE_BEAMS by (source, target)."""
+        return parse_by_route(self.route_beams, 1, 16)
+
+    @property
+    def batch_tokens_by_route(self) -> dict[tuple[str, str], int]:
+        """MTS_ROUTE_BATCH_TOKENS by (source, target)."""
+        return parse_by_route(self.route_batch_tokens, 16, None)
+
     @field_validator("low_confidence")
     @classmethod
     def _thresholds_parse(cls, value: str) -> str:
@@ -362,6 +393,27 @@ def _keys(value: str) -> list[str]:
     if any(not k.isprintable() or " " in k for k in keys):
         raise ValueError("a key holds spaces or control characters")
     return keys
+
+
+def parse_by_route(value: str, low: int, high: int | None) -> dict[tuple[str, str], int]:
+    """``fr-ko=2`` or ``fr-en=4,fr-ko=2``: a whole number from ``low`` to ``high`` per route
+    (:data:`ROUTES`); ValueError names a bad part."""
+    found: dict[tuple[str, str], int] = {}
+    names = ", ".join(f"{src}-{tgt}" for src, tgt in ROUTES)
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        name, sep, number = part.partition("=")
+        route = tuple(name.strip().lower().split("-"))
+        if not sep or route not in ROUTES:
+            raise ValueError(f"{part!r}: expected route=number with a route among {names}")
+        try:
+            count = int(number)
+        except ValueError:
+            raise ValueError(f"not a whole number in {part!r}") from None
+        if count < low or (high is not None and count > high):
+            bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise ValueError(f"{part!r}: the number must be {bound}")
+        found[(route[0], route[1])] = count
+    return found
 
 
 def parse_low_confidence(value: str) -> tuple[float | None, dict[str, float]]:

@@ -31,6 +31,9 @@ CODES: tuple[str, ...] = tuple(LANGUAGES)
 SOURCE = "fr"
 #: The languages dispatches are translated into (and summarized in, besides French).
 TARGETS: tuple[str, ...] = ("en", "ko")
+#: The translation routes, each with its own model setting (MTS_MODEL_FR_EN…); en→ko is the
+#: second step of a pivot from French.
+ROUTES: tuple[tuple[str, str], ...] = (("fr", "en"), ("fr", "ko"), ("en", "ko"))
 #: The registers Korean output is written in: ``news`` (한다체, "~했다", as Korean news is written)
 #: and ``polite`` (합니다체, "~했습니다").
 KoreanStyle = Literal["news", "polite"]

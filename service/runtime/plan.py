@@ -20,7 +20,7 @@ from typing import Literal
 
 from service.config import Settings
 from service.errors import ConfigurationError, MtsError, UnsupportedLanguagePairError
-from service.languages import CODES, SOURCE, TARGETS
+from service.languages import CODES, ROUTES, SOURCE, TARGETS
 from service.llm.client import remote_model
 from service.models.catalog import catalog_entry
 from service.models.families import FAMILIES, Family, detect_family
@@ -30,11 +30,7 @@ from service.summarization.registry import SummarizerSpec, parse_summarizer
 
 AUTO = "auto"
 # The settings that name translation models, and the pair each is configured for.
-TRANSLATION_SETTINGS: dict[str, tuple[str, str]] = {
-    "model_fr_en": ("fr", "en"),
-    "model_fr_ko": ("fr", "ko"),
-    "model_en_ko": ("en", "ko"),
-}
+TRANSLATION_SETTINGS: dict[str, tuple[str, str]] = {f"model_{src}_{tgt}": (src, tgt) for src, tgt in ROUTES}
 PIVOT = "en"
 
 

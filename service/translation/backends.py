@@ -48,6 +48,8 @@ def load_translator(path: Path, info: ModelInfo, family: Family, settings: Setti
                 num_beams=settings.num_beams,
                 batch_tokens=settings.batch_tokens,
                 threads=threads,
+                route_beams=settings.beams_by_route,
+                route_batch_tokens=settings.batch_tokens_by_route,
             )
         except MtsError as exc:
             if backend == "ctranslate2" or isinstance(exc, UnsupportedComputeTypeError):
@@ -59,7 +61,8 @@ def load_translator(path: Path, info: ModelInfo, family: Family, settings: Setti
     # fallback warning.
     translator = HFSeq2SeqTranslator(
         path, info, family, device=device, num_beams=settings.num_beams,
-        batch_tokens=settings.batch_tokens, threads=threads,
+        batch_tokens=settings.batch_tokens, threads=threads, route_beams=settings.beams_by_route,
+        route_batch_tokens=settings.batch_tokens_by_route,
     )  # fmt: skip
     if fallback_reason is not None:
         log.warning("CTranslate2 backend unavailable for %s, using torch: %s", info.id, fallback_reason)

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +227,8 @@ class CT2Translator(Seq2SeqTranslator):
         batch_tokens: int = 2048,
         threads: int = 0,
         restrict_korean: bool = True,
+        route_beams: Mapping[tuple[str, str], int] | None = None,
+        route_batch_tokens: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         ct2 = ctranslate2_module()
         super().__init__(
@@ -235,6 +238,8 @@ class CT2Translator(Seq2SeqTranslator):
             num_beams=num_beams,
             batch_tokens=batch_tokens,
             restrict_korean=restrict_korean,
+            route_beams=route_beams,
+            route_batch_tokens=route_batch_tokens,
         )
         self.device = ct2_device(device)
         self.compute_type = resolve_compute_type(compute_type, self.device)

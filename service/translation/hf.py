@@ -6,6 +6,7 @@ supported) with a token budget four times the CPU one, since a GPU is only busy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,25 @@ class HFSeq2SeqTranslator(Seq2SeqTranslator):
         batch_tokens: int = 2048,
         threads: int = 0,
         restrict_korean: bool = True,
+        route_beams: Mapping[tuple[str, str], int] | None = None,
+        route_batch_tokens: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         import torch
 
         self.device = pick_device(device)
         on_gpu = self.device.startswith("cuda")
-        budget = batch_tokens * (GPU_BATCH_FACTOR if on_gpu else 1)
+        factor = GPU_BATCH_FACTOR if on_gpu else 1
         super().__init__(
-            path, info, family, num_beams=num_beams, batch_tokens=budget, restrict_korean=restrict_korean
+            path,
+            info,
+            family,
+            num_beams=num_beams,
+            batch_tokens=batch_tokens * factor,
+            restrict_korean=restrict_korean,
+            route_beams=route_beams,
+            route_batch_tokens={
+                route: tokens * factor for route, tokens in (route_batch_tokens or {}).items()
+            },
         )
         if not on_gpu:
             set_cpu_threads(threads)

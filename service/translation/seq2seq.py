@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,8 @@ class Seq2SeqTranslator(ABC):
         num_beams: int = 4,
         batch_tokens: int = 2048,
         restrict_korean: bool = True,
+        route_beams: Mapping[tuple[str, str], int] | None = None,
+        route_batch_tokens: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         self.path = path
         self.family = FAMILIES[family]
@@ -217,6 +219,11 @@ class Seq2SeqTranslator(ABC):
         self.restrict_korean = restrict_korean
         self.num_beams = num_beams
         self.batch_tokens = batch_tokens
+        # Per (source, target) route, over the two above (MTS_ROUTE_BEAMS, MTS_ROUTE_BATCH_TOKENS):
+        # one model may serve several routes, so each call picks its route's.
+        self.route_beams = dict(route_beams or {})
+        self.route_batch_tokens = dict(route_batch_tokens or {})
+        self._beams, self._budget = num_beams, batch_tokens
         self.tokenizer, self.config = load_tokenizer(path, info)
         self._info = info
         # The tokenizer's language settings are per-instance state: one call at a time.
@@ -373,6 +380,9 @@ class Seq2SeqTranslator(ABC):
     # -- internals ---------------------------------------------------------------------------
 
     def _set_languages(self, src: str, tgt: str) -> None:
+        """Set the tokenizer's languages and the route's beam width and batch budget for this call."""
+        self._beams = self.route_beams.get((src, tgt), self.num_beams)
+        self._budget = self.route_batch_tokens.get((src, tgt), self.batch_tokens)
         if self.family.lang_token is None:
             return
         for lang in (src, tgt):
@@ -406,13 +416,13 @@ class Seq2SeqTranslator(ABC):
 
     def _batches(self, units: list[_Unit]) -> list[list[_Unit]]:
         """Group units, longest first, so that padded batch size stays within the token budget."""
-        groups = budget_batches([u.n_tokens for u in units], self.batch_tokens, at_least=self.replicas)
+        groups = budget_batches([u.n_tokens for u in units], self._budget, at_least=self.replicas)
         return [[units[i] for i in group] for group in groups]
 
     def _decoding(self, batch: list[_Unit], forced_token: str | None) -> Decoding:
         """The plain decoding settings of one batch: its longest piece's output bound."""
         max_new = min(max(u.max_new_tokens for u in batch), self.max_positions - 2)
-        return Decoding(num_beams=self.num_beams, max_new_tokens=max_new, forced_token=forced_token)
+        return Decoding(num_beams=self._beams, max_new_tokens=max_new, forced_token=forced_token)
 
     def _run(self, units: list[_Unit], tgt: str, *, retry: bool) -> None:
         batches = self._batches(units)
