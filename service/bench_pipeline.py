@@ -199,8 +199,9 @@ def _pieces(model: bytes) -> list[str]:
 
 
 def m2m100_fillers(vocab_size: int) -> list[str]:
-    """Every filler a vocabulary of ``vocab_size`` may hold at any kept share: the SentencePiece
-    model of the m2m100_418M-shaped model holds them all, so the share variants share it."""
+    """Every filler a vocabulary of ``vocab_size`` may hold at any kept share. The SentencePiece
+    model holds those of its own vocabulary; a share variant, which reuses it, is only used to
+    translate (its other fillers are never encoded again)."""
     return [pattern.format(i) for pattern in (KEPT_FILLER, LEFT_OUT_FILLER) for i in range(vocab_size)]
 
 
@@ -297,9 +298,11 @@ def build_m2m100_418m(
 
     directory.mkdir(parents=True, exist_ok=True)
     size = int(architecture["vocab_size"])
-    model_bytes = train_sentencepiece(texts, symbols=m2m100_fillers(size))
+    pieces = _pieces(train_sentencepiece(texts))
+    vocab = m2m100_vocabulary(pieces, size, kept_share)
+    fillers = set(m2m100_fillers(size))
+    model_bytes = train_sentencepiece(texts, symbols=[token for token in vocab if token in fillers])
     (directory / "sentencepiece.bpe.model").write_bytes(model_bytes)
-    vocab = m2m100_vocabulary(_trained_pieces(model_bytes, size), size, kept_share)
     _m2m100_tokenizer(directory, vocab, int(architecture["max_position_embeddings"]))
     torch.manual_seed(0)
     M2M100ForConditionalGeneration(m2m100_config(architecture)).save_pretrained(directory)

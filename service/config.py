@@ -373,6 +373,19 @@ class Settings(BaseSettings):
         """MTS_ROUTE_BATCH_TOKENS by (source, target)."""
         return parse_by_route(self.route_batch_tokens, 16, None)
 
+    @property
+    def decoding_by_route(self) -> dict[str, dict[str, int]]:
+        """Each route's beam width and batch token budget in effect: ``{"fr-ko": {"beams": 4,
+        "batch_tokens": 2048}, ...}``."""
+        beams, budgets = self.beams_by_route, self.batch_tokens_by_route
+        return {
+            f"{src}-{tgt}": {
+                "beams": beams.get((src, tgt), self.num_beams),
+                "batch_tokens": budgets.get((src, tgt), self.batch_tokens),
+            }
+            for src, tgt in ROUTES
+        }
+
     @field_validator("low_confidence")
     @classmethod
     def _thresholds_parse(cls, value: str) -> str:

@@ -38,6 +38,8 @@ class Report:
     skipped: str | None = None
     metrics: dict[str, Score] = field(default_factory=dict)  # by name (the score's ``metric``)
     models: dict[str, Any] = field(default_factory=dict)  # service.schemas.ModelsOut, JSON-ready
+    # Each route's beam width and batch budget (Settings.decoding_by_route), when it translated.
+    decoding: dict[str, dict[str, int]] = field(default_factory=dict)
     summarizer: str = ""
     prompt: str | None = None
     dispatches: int = 0
@@ -60,6 +62,7 @@ class Report:
             "fallbacks": self.fallbacks,
             "fallback_reason": self.fallback_reason,
             "models": self.models,
+            "decoding": self.decoding,
             # Keyed by name, so each entry leaves its `metric` out.
             "metrics": {
                 name: m.model_dump(mode="json", exclude={"metric"})
@@ -90,6 +93,7 @@ class Report:
                 else []
             ),
             f"- models: {json.dumps(self.models, ensure_ascii=False)}",
+            *([f"- decoding: {json.dumps(self.decoding)}"] if self.decoding else []),
             "",
             "| metric | value | 95% CI | better | signature |",
             "| --- | ---: | --- | --- | --- |",
@@ -325,6 +329,7 @@ def _score_pipeline(
     report.models = ModelsOut.of(first).model_dump(mode="json")
     report.prompt = first.prompt
     if "translation" in suite.tasks:
+        report.decoding = settings.decoding_by_route
         for lang in suite.translation_languages:
             hyps: list[str] = []
             refs: list[str] = []

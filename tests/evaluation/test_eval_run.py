@@ -178,3 +178,38 @@ def test_a_model_of_the_llm_server_is_never_missing(tmp_path: Path) -> None:
     suite = load_suite("full")
     settings = Settings(models_dir=tmp_path, model_fr_en=str(tmp_path / "absent"), model_fr_ko="openai:qwen")
     assert missing_models(suite, settings) == [f"MTS_MODEL_FR_EN ({tmp_path / 'absent'})"]
+
+
+def test_a_translation_suite_records_each_routes_decoding(
+    tmp_path: Path, tiny_marian_fast: Path, tiny_m2m100: Path
+) -> None:
+    """A report names the beam width and batch budget each route translated with, so runs with
+    other MTS_ROUTE_BEAMS are told apart (how a route's beam is chosen on real models)."""
+    import shutil
+
+    import yaml
+
+    from service.evaluation.suites import eval_dir
+
+    data = tmp_path / "data"
+    data.mkdir()
+    first = sorted((eval_dir() / "data" / "yonhap-fr").glob("*.yaml"))[0]
+    shutil.copy(first, data / first.name)
+    spec = yaml.safe_load((eval_dir() / "suites" / "full.yaml").read_text(encoding="utf-8"))
+    spec.update(data="data", tasks=["translation"])
+    (tmp_path / "full.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    settings = Settings(
+        model_fr_en=str(tiny_marian_fast),
+        model_fr_ko=str(tiny_m2m100),
+        models_dir=tmp_path / "models",
+        route_beams="fr-ko=1",
+        num_beams=2,
+    )
+    report = evaluation.run_suite(load_suite(str(tmp_path / "full.yaml")), settings, bootstrap=0)
+    assert report.skipped is None and report.dispatches == 1
+    assert report.as_dict()["decoding"] == {
+        "fr-en": {"beams": 2, "batch_tokens": 2048},
+        "fr-ko": {"beams": 1, "batch_tokens": 2048},
+        "en-ko": {"beams": 2, "batch_tokens": 2048},
+    }
+    assert '- decoding: {"fr-en": {"beams": 2' in report.markdown()
