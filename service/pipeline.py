@@ -34,6 +34,7 @@ from service.translation.document import (
     SegmentListener,
     rebuild_layout,
     translate_documents,
+    translate_documents_and,
 )
 from service.translation.markup import FormattedTranslation, translate_blocks
 from service.work import checkpoint
@@ -490,11 +491,21 @@ class Pipeline:
             if formatted
             else [r.text for r in requests]
         )
+        # Bullets picked from the French text are known before any translation: those that are
+        # not sentences of the dispatch go into each language's translation call, sharing its
+        # batches, instead of making a model call of their own once the dispatch is translated.
+        ahead = (
+            [self._bullets_ahead(r, texts[i]) for i, r in enumerate(requests)]
+            if first.translations and not formatted
+            else [[] for _ in requests]
+        )
+        extra = list(dict.fromkeys(b for bullets in ahead for b in bullets))
+        bullet_translations: list[dict[str, dict[str, str]]] = [{} for _ in requests]
         for lang in langs if first.translations else ():
             checkpoint()
             t0 = time.perf_counter()
-            documents = (
-                [
+            if formatted:
+                documents = [
                     f.document
                     for f in self.translate_files(
                         [r.text.encode("utf-8") for r in requests],
@@ -504,16 +515,19 @@ class Pipeline:
                         style=first.style,
                     )
                 ]
-                if formatted
-                else translate_documents(
+            else:
+                documents, extra_done = translate_documents_and(
                     texts,
+                    extra,
                     SOURCE,
                     lang,
                     self.models.translator(SOURCE, lang),
                     checker,
                     on_segment=_in_language(on_segment, lang),
                 )
-            )
+                done = {b: t.text for b, t in zip(extra, extra_done, strict=True)}
+                for i, bullets in enumerate(ahead):
+                    bullet_translations[i][lang] = {b: done[b] for b in bullets}
             share = _ms(t0) / len(requests)
             for i, document in enumerate(documents):
                 translations[i][lang] = document
@@ -537,6 +551,7 @@ class Pipeline:
                     translations[i],
                     strict=request.strict,
                     checker=checker,
+                    ahead=bullet_translations[i],
                 )
                 timings[i]["summarize"] = _ms(own_start)
             timings[i]["total"] = round(batch_ms / len(requests) + _ms(own_start), 1)
@@ -563,15 +578,16 @@ class Pipeline:
         *,
         strict: bool,
         checker: SegmentChecker,
+        ahead: dict[str, dict[str, str]] | None = None,
     ) -> tuple[dict[str, list[Bullet]], dict[str, Any], str | None]:
         summarizer = self.models.summarizer(spec)
         info: dict[str, Any] = {"requested": spec, "used": summarizer.name, "fallback_reason": None}
         try:
-            raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
+            raw = self._write_bullets(summarizer, text, n, bullet_langs, translations, ahead)
         except SummaryUnavailableError as exc:
             summarizer = ExtractiveSummarizer()
             info.update(used=summarizer.name, fallback_reason=str(exc))
-            raw = self._write_bullets(summarizer, text, n, bullet_langs, translations)
+            raw = self._write_bullets(summarizer, text, n, bullet_langs, translations, ahead)
         info["models"] = list(summarizer.models)
         summaries: dict[str, list[Bullet]] = {}
         glossary = checker.glossary
@@ -592,6 +608,19 @@ class Pipeline:
             summaries[lang] = [b for b in checked if b.supported] if strict else checked
         return summaries, info, summarizer.prompt_ref
 
+    def _bullets_ahead(self, request: DispatchRequest, text: str) -> list[str]:
+        """The bullets of ``request`` that are not sentences of ``text``, when its summarizer is
+        the extractive one: it picks them from the French text alone, at no cost, so they are
+        known before translating (a model summarizer is run once, after the translations)."""
+        if not request.summaries:
+            return []
+        summarizer = self.models.summarizer(request.summarizer or self.settings.summarizer)
+        if not isinstance(summarizer, ExtractiveSummarizer):
+            return []
+        n = request.bullets if request.bullets is not None else self.settings.bullets
+        sentences = {s.text for s in segment(text)}
+        return [b for b in summarizer.summarize(text, SOURCE, n) if b not in sentences]
+
     def _document_in(self, lang: str, text: str, translations: dict[str, DocumentTranslation]) -> str:
         if lang == SOURCE:
             return text
@@ -607,6 +636,7 @@ class Pipeline:
         n: int,
         bullet_langs: tuple[str, ...],
         translations: dict[str, DocumentTranslation],
+        ahead: dict[str, dict[str, str]] | None = None,
     ) -> dict[str, list[str]]:
         document = self._document_in(summarizer.input_lang, text, translations)
         native = _native(frozenset(summarizer.output_langs))
@@ -621,19 +651,30 @@ class Pipeline:
             if lang in written:
                 result[lang] = written[lang]
             elif written[native]:
-                result[lang] = self._translate_bullets(written[native], native, lang, translations)
+                result[lang] = self._translate_bullets(
+                    written[native], native, lang, translations, (ahead or {}).get(lang, {})
+                )
             else:
                 result[lang] = []
         return result
 
     def _translate_bullets(
-        self, bullets: list[str], src: str, tgt: str, translations: dict[str, DocumentTranslation]
+        self,
+        bullets: list[str],
+        src: str,
+        tgt: str,
+        translations: dict[str, DocumentTranslation],
+        ahead: dict[str, str],
     ) -> list[str]:
         """The bullets in ``tgt``. A bullet that is one of the dispatch's own sentences (extractive
         bullets often are) takes that sentence's translation, already checked and repaired, so
-        the bullet agrees with the translation and the model is not run twice on it."""
+        the bullet agrees with the translation and the model is not run twice on it; one
+        translated with the dispatch (``ahead``: French bullets known before it was translated)
+        takes that translation."""
         done = translations.get(tgt)
         known = {s.source: s.translation for s in done.segments} if done is not None and src == SOURCE else {}
+        if src == SOURCE:
+            known |= ahead
         todo = list(dict.fromkeys(b for b in bullets if b not in known))
         if todo:
             translator = self.models.translator(src, tgt)

@@ -18,6 +18,7 @@ from service.summarization.base import MalformedSummaryError, Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
 from service.summarization.registry import parse_summarizer
 from service.text.glossary import Glossary, default_glossary
+from service.text.segment import segment
 from service.translation.base import Translation, Translator
 
 
@@ -170,6 +171,32 @@ def test_a_bullet_that_is_a_sentence_of_the_dispatch_takes_its_checked_translati
         ]
         # The dispatch's sentences in one call; then only the bullet that is none of them.
         assert models.fakes[("fr", lang)].calls[-1] == [bullets[1]]
+
+
+def test_extractive_bullets_that_are_no_sentence_of_the_dispatch_are_translated_with_it() -> None:
+    """The extractive summarizer's bullets are known before translating: one that is not a
+    sentence of the dispatch (the first, without its dateline) goes into the dispatch's own
+    translation call (streamed: with its last sentences), and no call follows."""
+    text = (
+        "SÉOUL, 3 mars (Yonhap) -- Le ministre est arrivé à Séoul mardi. Il a rencontré 300 "
+        "personnes. La réunion a duré deux heures. Un accord sera signé en avril."
+    )
+    sentences = [s.text for s in segment(text)]
+    bullets = ExtractiveSummarizer().summarize(text, "fr", 3)
+    extra = [b for b in bullets if b not in sentences]
+    assert extra == ["Le ministre est arrivé à Séoul mardi."]
+    for streamed in (False, True):
+        pipeline, models = make_pipeline(ExtractiveSummarizer())
+        request = DispatchRequest(text=text, summarizer="extractive", langs=("en", "ko"))
+        result = pipeline.process(request, (lambda *_: None) if streamed else None)
+        for lang in ("en", "ko"):
+            calls = models.fakes[("fr", lang)].calls
+            assert [t for call in calls for t in call] == [*sentences, *extra], (streamed, calls)
+            assert calls[-1][-1] == extra[-1] and len(calls[-1]) > len(extra)  # no call of its own
+            segments = {s.source: s.translation for s in result.translations[lang].segments}
+            assert [b.text for b in result.summaries[lang]] == [
+                segments.get(b, f"[{lang}] {b}") for b in bullets
+            ]
 
 
 def test_unsupported_bullets_are_marked_and_strict_drops_them(sample_text: str) -> None:

@@ -115,14 +115,36 @@ def translate_documents(
     With ``on_segment``, the sentences go to the translator in growing runs (1, 2, 4, 8… in text
     order) and each checked sentence is handed to ``on_segment`` as its run completes, so the first
     ones arrive long before the last; the documents returned hold the same segments."""
+    return translate_documents_and(texts, (), src, tgt, translator, checker, on_segment=on_segment)[0]
+
+
+def translate_documents_and(
+    texts: list[str],
+    extra: Sequence[str],
+    src: str,
+    tgt: str,
+    translator: Translator,
+    checker: SegmentChecker | None = None,
+    *,
+    on_segment: SegmentListener | None = None,
+) -> tuple[list[DocumentTranslation], list[Translation]]:
+    """:func:`translate_documents`, and the ``extra`` sentences (the bullets of an extractive
+    summary that are not sentences of the dispatch) translated in the same call, after the
+    documents' last sentences, as the translator gives them (no repairs, no flags)."""
     segmented = [segment(text) for text in texts]
     places = [(t, i) for t, sentences in enumerate(segmented) for i in range(len(sentences))]
     flat = [segmented[t][i].text for t, i in places]
     translated: list[Translation] = []
     checked: list[tuple[str, tuple[str, ...]]] = []
-    for start, end in _runs(len(flat), progressive=on_segment is not None):
+    runs = _runs(len(flat), progressive=on_segment is not None) or [(0, 0)]
+    extra_translated: list[Translation] = []
+    for start, end in runs:
         sources = flat[start:end]
-        part = _translate(sources, src, tgt, translator, checker)
+        added = list(extra) if end == len(flat) else []
+        if not sources and not added:
+            continue
+        whole = _translate(sources + added, src, tgt, translator, checker)
+        part, extra_translated = whole[: len(sources)], whole[len(sources) :]
         part_checked = check_translations(sources, part, src, tgt, translator, checker)
         translated += part
         checked += part_checked
@@ -140,7 +162,7 @@ def translate_documents(
             _assemble(text, src, tgt, sentences, translated[offset:end], checked[offset:end], translator)
         )
         offset = end
-    return results
+    return results, extra_translated
 
 
 def _translate(
