@@ -18,7 +18,7 @@ from pathlib import Path
 from service.config import Settings
 from service.errors import MtsError
 from service.models.families import Family
-from service.models.loading import cpu_threads, pick_device
+from service.models.loading import cpu_threads, limit_malloc_arenas, pick_device
 from service.translation.base import ModelInfo
 from service.translation.seq2seq import Seq2SeqTranslator
 
@@ -33,6 +33,7 @@ def load_translator(path: Path, info: ModelInfo, family: Family, settings: Setti
     backend = settings.backend
     device = _device(settings)
     threads = cpu_threads(settings.threads, settings.workers)
+    limit_malloc_arenas(settings.malloc_arenas)
     fallback_reason: MtsError | None = None
     if backend in ("ctranslate2", "auto"):
         from service.translation.ct2 import CT2Translator, UnsupportedComputeTypeError
