@@ -432,6 +432,8 @@ def parse_by_route(value: str, low: int, high: int | None) -> dict[tuple[str, st
         if count < low or (high is not None and count > high):
             bound = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise ValueError(f"{part!r}: the number must be {bound}")
+        if (route[0], route[1]) in found:
+            raise ValueError(f"{name.strip()} is named twice")
         found[(route[0], route[1])] = count
     return found
 

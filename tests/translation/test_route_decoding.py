@@ -38,6 +38,7 @@ def test_route_settings_parse() -> None:
         ("route_beams", "fr-ko=17", "the number must be from 1 to 16"),
         ("route_beams", "fr-ko=deux", "not a whole number in 'fr-ko=deux'"),
         ("route_batch_tokens", "fr-ko=8", "'fr-ko=8': the number must be at least 16"),
+        ("route_beams", "fr-ko=2,FR-KO=3", "FR-KO is named twice"),
     ],
 )
 def test_a_bad_route_setting_is_refused_with_its_part(field: str, value: str, message: str) -> None:
@@ -81,4 +82,5 @@ def test_each_route_of_one_model_decodes_with_its_own_beam_and_budget(
     assert {decoding.num_beams for _, decoding in korean} == {1}
     assert [size for size, _ in korean] == [1, 1, 1]
     assert {decoding.num_beams for _, decoding in calls} == {2}  # the model's own (beam 2)
-    assert sum(size for size, _ in calls) == 3 and len(calls) == max(1, translator.replicas)
+    # One batch per replica (CTranslate2 has one per core), never more than the three sentences.
+    assert sum(size for size, _ in calls) == 3 and len(calls) == min(3, max(1, translator.replicas))
