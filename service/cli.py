@@ -677,26 +677,18 @@ def bench(
 
         serve_report = run_serve_bench(
             ServeBenchConfig(device=device, clients=clients, requests=requests, sentences=lead, beams=beams),
-            progress=lambda message: typer.echo(f"bench: {message}", err=True),
+            progress=_bench_progress,
         )
-        typer.echo(
-            json.dumps(serve_report, indent=2, ensure_ascii=False)
-            if as_json
-            else format_serve_table(serve_report)
-        )
+        typer.echo(_bench_output(serve_report, as_json, format_serve_table))
         return
     if pipeline:
         from service.bench_pipeline import PipelineBenchConfig, format_pipeline_table, run_pipeline_bench
 
         pipeline_report = run_pipeline_bench(
             PipelineBenchConfig(device=device, dispatches=dispatches, beams=beams),
-            progress=lambda message: typer.echo(f"bench: {message}", err=True),
+            progress=_bench_progress,
         )
-        typer.echo(
-            json.dumps(pipeline_report, indent=2, ensure_ascii=False)
-            if as_json
-            else format_pipeline_table(pipeline_report)
-        )
+        typer.echo(_bench_output(pipeline_report, as_json, format_pipeline_table))
         return
     config = BenchConfig(
         device=device,
@@ -706,8 +698,17 @@ def bench(
         target_tokens=output_tokens,
         latency_runs=latency_runs,
     )
-    report = run_bench(config, progress=lambda message: typer.echo(f"bench: {message}", err=True))
-    typer.echo(json.dumps(report, indent=2) if as_json else format_table(report))
+    report = run_bench(config, progress=_bench_progress)
+    typer.echo(_bench_output(report, as_json, format_table))
+
+
+def _bench_progress(message: str) -> None:
+    typer.echo(f"bench: {message}", err=True)
+
+
+def _bench_output(report: dict[str, Any], as_json: bool, table: Callable[[dict[str, Any]], str]) -> str:
+    """A benchmark's report as JSON (``--json``) or as its table."""
+    return json.dumps(report, indent=2, ensure_ascii=False) if as_json else table(report)
 
 
 def _glossary_store() -> GlossaryStore:
