@@ -33,7 +33,7 @@ from typing import Any
 
 from service.evaluation.suites import HALVES, Dispatch, Suite
 from service.languages import TARGETS
-from service.quality.flags import segment_flags
+from service.quality.flags import korean_name_ends, segment_flags
 from service.text.entities import fold
 from service.text.glossary import Glossary
 from service.text.numbers import NumberMention, extract_numbers
@@ -145,6 +145,9 @@ def swap_name(output: str, lang: str, glossary: Glossary, rng: random.Random | N
     swaps: list[tuple[int, int, str]] = []
     for match in glossary.find(output, lang):
         if match.entry.kind not in NAME_KINDS:
+            continue
+        # A name inside another Korean word is none ("부산" in "부산물", by-product).
+        if lang == "ko" and not korean_name_ends(output, match.end, match.entry.kind == "place"):
             continue
         here = fold(match.text)
         same_kind = [

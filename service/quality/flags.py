@@ -171,7 +171,16 @@ _UNIT_CONVERSIONS: tuple[tuple[re.Pattern[str], Decimal, str], ...] = (
     (re.compile(r"\s?(?:m[eé]gapixels?|Mpx)\b", re.IGNORECASE), Decimal(10**6), ""),
     (re.compile(r"\s?points?\s+de\s+base\b", re.IGNORECASE), Decimal("0.01"), "%"),
     (re.compile(r"[\s-]?basis[\s-]points?\b", re.IGNORECASE), Decimal("0.01"), "%"),
+    # "146 millièmes" → "0.146 seconds" (yna-fr2-69), as "quatre millièmes" in words already is.
+    (re.compile(r"\s+milli[eè]mes?\b", re.IGNORECASE), Decimal("0.001"), ""),
+    (re.compile(r"\s+centi[eè]mes?\b", re.IGNORECASE), Decimal("0.01"), ""),
+    (re.compile(r"\s+dixi[eè]mes?\b", re.IGNORECASE), Decimal("0.1"), ""),
 )
+# "a gagné le 500 m en 40.987": a race time in seconds written with a dot, which French copy
+# otherwise uses between thousands (yna-fr2-69). After "en", with under 60 before the dot and
+# three digits after, the number is read both ways; the decimal reading is the same digits.
+_FR_RACE_TIME = re.compile(r"[1-5]?\d\.\d{3}")
+_FR_BEFORE_TIME = re.compile(r"\ben\s+$")
 
 
 def _converted(text: str, lang: str) -> dict[int, set[str]]:
@@ -180,6 +189,12 @@ def _converted(text: str, lang: str) -> dict[int, set[str]]:
     for mention in extract_numbers(text, lang):
         if mention.kind != "number":
             continue
+        if (
+            lang == "fr"
+            and _FR_RACE_TIME.fullmatch(mention.text)
+            and _FR_BEFORE_TIME.search(text, max(0, mention.start - 6), mention.start)
+        ):
+            found.setdefault(mention.start, set()).update({mention.text, f"{mention.text}s"})
         for pattern, factor, suffix in _UNIT_CONVERSIONS:
             if pattern.match(text, mention.end):
                 value = Decimal(mention.value) * factor
@@ -321,12 +336,21 @@ def _counts_in_words_missing(
 _COUNTED = frozenset({"number", "percent", "ordinal", "designator"})
 
 
+_EN_SMALL = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_SMALL_RE = re.compile(rf"\b(?:{'|'.join(_EN_SMALL)})\b", re.IGNORECASE)
+
+
 def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> list[NumberMention]:
     """Mentions of the source whose value the output gives fewer times ("20 ans ... 20 ans" →
     "20 years ... years"): the last ones of each value, beyond the output's count."""
     output_counts: dict[str, int] = {}
     for m in extract_numbers(output, tgt):
         output_counts[_bare(m.value)] = output_counts.get(_bare(m.value), 0) + 1
+    if tgt == "en":
+        # English spells out one to nine ("2 heures" → "two hours" beside "Hwasal-2", yna-fr2-77).
+        for word in _EN_SMALL_RE.findall(output):
+            value = str(_EN_SMALL.index(word.lower()) + 1)
+            output_counts[value] = output_counts.get(value, 0) + 1
     by_value: dict[str, list[NumberMention]] = {}
     for m in extract_numbers(source, src):
         if m.kind in _COUNTED:
@@ -438,7 +462,33 @@ def number_diff(
         months = [m for m in added if re.fullmatch(r"--\d\d", m.value)]
         if months and len(months) <= relative:
             added = [m for m in added if m not in months]
+        # "en juin" → "같은 달" where the month was named before (yna-fr2-85): a month alone may be
+        # left out, as many as the output has words for the same month.
+        same_month = len(_KO_SAME_MONTH.findall(output))
+        months = [m for m in dropped if re.fullmatch(r"--\d\d", m.value)]
+        if months and len(months) <= same_month:
+            dropped = [m for m in dropped if m not in months]
+        # "des naissances du trimestre" → "2분기 출생아" (yna-fr2-85): Korean names the quarter the
+        # French leaves to the context, as many as the source has such quarters.
+        quarters = len(_FR_CONTEXT_QUARTER.findall(source)) if src == "fr" else 0
+        named = [m for m in added if m.value in ("1", "2", "3", "4") and _KO_QUARTER.match(output, m.end)]
+        if named and len(named) <= quarters:
+            added = [m for m in added if m not in named]
+    # "occupe la 1re place du classement" → "tops the standings" / "선두" (yna-fr2-69).
+    if src == "fr" and _TOP_RE.get(tgt, _NEVER).search(output):
+        dropped = [m for m in dropped if not (m.value == "1" and _FR_FIRST_PLACE.match(source, m.end))]
     return dropped, added
+
+
+_KO_SAME_MONTH = re.compile(r"같은\s?달|이달|그달|당월")
+_FR_CONTEXT_QUARTER = re.compile(r"\b(?:du|ce|le|au)\s+trimestre\b", re.IGNORECASE)
+_KO_QUARTER = re.compile(r"\s?분기")
+_FR_FIRST_PLACE = re.compile(r"\s+(?:place|rang|position)\b", re.IGNORECASE)
+_NEVER = re.compile(r"(?!)")
+_TOP_RE = {
+    "en": re.compile(r"\b(?:tops?|topped|topping|atop|leads?|leading|No\. 1)\b"),
+    "ko": re.compile(r"선두"),
+}
 
 
 # Kinds whose glossary entries a faithful translation always renders. Places, organizations and
@@ -479,20 +529,41 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "chine": ("chin", "pekin", "sino"),
     "japon": ("japon", "tokyo", "nippon"),
     "russie": ("russ", "moscou"),
-    "peninsule coreenne": ("core",),
+    "peninsule coreenne": ("core", "peninsule"),  # "la péninsule" → "한반도" (yna-fr2-87)
+    # "au large de la côte est" → "동해상" (yna-fr2-71): the sea off a Korean coast.
+    "mer de l'est": ("cote est",),
+    "mer jaune": ("cote ouest",),
 }
 
+# Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
+# "한반도 남서부", yna-fr2-87): the wider place renders the missing one.
+_KO_WIDER: dict[str, str] = {"coree du sud": "peninsule coreenne"}
 
-# What may follow a Korean name inside its word: particles and the copula.
-_KO_PARTICLE_RE = re.compile(
-    r"(?:은|는|이|가|을|를|의|에|와|과|도|로|으로|에서|에게|께|만|까지|부터|보다|처럼|측|이다|이며|이고|이자|엔)?"
-    r"(?![\uac00-\ud7a3])"
+# What may follow a Korean name inside its word: particles, two of them ("울산에서는", "제주시에서도",
+# yna-fr2-83, -87), and the copula.
+_KO_PARTICLES = (
+    r"(?:(?:에서|에게|으로|로|까지|부터|보다|처럼|와|과|에|께)?(?:은|는|이|가|을|를|의|도|만)?"
+    r"|측|이다|이며|이고|이자|엔)"
+)
+_KO_PARTICLE_RE = re.compile(rf"{_KO_PARTICLES}(?![\uac00-\ud7a3])")
+# And after a Korean place name: a suffix that makes it a city, port, station, people or kind
+# ("부산항", "서울시", "한국형", "한국인"), then particles; "부산물" (by-product) is no Busan
+# (yna-fr2-75).
+_KO_PLACE_SUFFIX_RE = re.compile(
+    r"(?:시|도|군|구|읍|면|항|역|공항|지역|지방|권|발|행|시청|시장|시민|도민|해역|앞바다|상|산|만|섬|대|형|인|계|식|팀)"
+    rf"{_KO_PARTICLES}(?![\uac00-\ud7a3])"
 )
 
 
 def _whole_word(text: str, end: int, lang: str) -> bool:
-    """True when a name ending at ``end`` ends its word (Korean: but for a particle)."""
+    """True when a name ending at ``end`` ends its word (Korean: but for particles)."""
     return lang != "ko" or _KO_PARTICLE_RE.match(text, end) is not None
+
+
+def korean_name_ends(text: str, end: int, place: bool) -> bool:
+    """True when a Korean name ending at ``end`` is a word of its own: particles may follow it,
+    and a place's suffix ("부산항", "한국형"), but not the rest of another word ("부산물")."""
+    return _whole_word(text, end, "ko") or (place and _KO_PLACE_SUFFIX_RE.match(text, end) is not None)
 
 
 def _longer_of(entry: GlossaryEntry, others: set[GlossaryEntry], tgt: str) -> bool:
@@ -539,6 +610,10 @@ _IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
     "etats unis": ("americano ",),
     # "le programme européen SAFE" → "the EU's SAFE program" (hard-numbers yna-fr2-37).
     "union europeenne": ("europeen",),
+    # "la 22e Assemblée" → "the 22nd National Assembly" (yna-fr2-73).
+    "assemblee nationale": ("assemblee",),
+    # "le comité de politique monétaire" → "the BOK's monetary policy board" (yna-fr2-81).
+    "banque de coree": ("comite de politique monetaire",),
 }
 
 
@@ -557,6 +632,16 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     in_output = {m.entry for m in output_matches}
     # Names found as whole words: "하이브" in "하이브리드" (hybrid) or "기아" in "기아나" is no name.
     whole_words = {m.entry for m in output_matches if _whole_word(output, m.end, tgt)}
+    # Korean places: whole words or with a place suffix ("부산항", not "부산물"); and a province
+    # written before the place it locates ("충남 태안", yna-fr2-71) adds no place.
+    ko_places = {m.entry for m in output_matches if tgt != "ko" or korean_name_ends(output, m.end, True)}
+    locators = {
+        m.entry
+        for m in output_matches
+        if tgt == "ko"
+        and any("Province" in form for form in m.entry.forms("en"))
+        and re.match(r" [\uac00-\ud7a3]", output[m.end : m.end + 2])
+    }
     # The dateline's city is always written out ("(서울=연합뉴스)", "SEOUL, March 12 (Yonhap)").
     dateline = _DATELINE.match(source)
     if dateline:
@@ -576,7 +661,9 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         copied = any(fold(form) in folded_output for form in entry.forms(src))
         if entry.kind in _ALWAYS_RENDERED or copied or (tgt == "en" and entry.kind in _RENDERED_IN_ENGLISH):
             problems.append(entry)
-        elif _METONYMS.get(fold(entry.fr[0])) not in by_name:
+        elif _METONYMS.get(fold(entry.fr[0])) not in by_name and not (
+            tgt == "ko" and _KO_WIDER.get(fold(entry.fr[0])) in by_name
+        ):
             missing_places.append(entry)
     kinds = {e.kind for e in missing_places}
     stands_for = {_METONYMS.get(fold(e.fr[0])) for e in in_source}
@@ -585,7 +672,9 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     extra = [
         e
         for e in in_output - in_source
-        if fold(e.fr[0]) not in stands_for and not any(form in fold(e.target(tgt)) for form in missing_forms)
+        if e in ko_places
+        and fold(e.fr[0]) not in stands_for
+        and not any(form in fold(e.target(tgt)) for form in missing_forms)
     ]
     if any(e.kind in kinds for e in extra):
         problems.extend(missing_places)
@@ -604,7 +693,7 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         # Korean names the organization a French "le ministère", "la banque centrale" leaves
         # implicit (통일부, 한은); English names a place or organization only when the source does.
         if (
-            e.kind == "place"
+            (e.kind == "place" and e in ko_places and e not in locators)
             or (tgt == "en" and e.kind != "term")
             # Korean never names a person, party or company the source does not, unless it is
             # a longer name of one the source gives ("Samsung" → "삼성전자").

@@ -416,12 +416,23 @@ _FR_DAY_MONTH_RE = re.compile(
     r"(?:\s+(?P<year>\d{4}))?(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
-# "16 sept (Yonhap)", "3 janv 2025": an abbreviation without its dot is a month only before the
-# dateline's "(Yonhap)" or a year ("sept" is also seven).
+# "16 sept (Yonhap)", "3 janv 2025", "les 11 et 12 sept, ...": an abbreviation without its dot
+# that is also a word ("sept" is also seven) is a month after a day only before the dateline's
+# "(Yonhap)", a year, or punctuation that ends the date (hard-numbers yna-fr2-83: "les 11 et 12
+# sept, avait attiré"; "12 sept joueurs" is no date).
 _FR_DOTLESS_MONTHS = dict(FRENCH_MONTH_ABBREVIATIONS)
 _FR_DOTLESS_DATE_RE = re.compile(
-    rf"(?<![\d.,])(?P<d1>1er|\d{{1,2}})\s+(?P<month>{_alternation(_FR_DOTLESS_MONTHS)})"
-    r"(?=\s*\(|\s+\d{4}(?!\d))(?:\s+(?P<year>\d{4}))?",
+    r"(?<![\d.,])(?P<d1>1er|\d{1,2})"
+    r"(?:(?:\s*[-–]\s*|\s+(?:et|au|à|ou)\s+)(?P<d2>\d{1,2}))?"
+    rf"\s+(?P<month>{_alternation(_FR_DOTLESS_MONTHS)})"
+    r"(?=\s*[(,;:)]|\s+\d{4}(?!\d)|\s*$)(?:\s+(?P<year>\d{4}))?",
+    re.IGNORECASE,
+)
+# "sorti en janv.", "fin oct.", "depuis déc.": an abbreviation with its dot is a month alone after
+# a word that introduces one (hard-numbers yna-fr2-79: "sorti en janv. (6,1 millions)").
+_FR_BARE_ABBREVIATION_RE = re.compile(
+    r"(?:(?<=\ben )|(?<=\bfin )|(?<=\bdébut )|(?<=\bdebut )|(?<=\bdepuis )|(?<=\bmi-))"
+    rf"(?P<month>{_alternation(_FR_MONTH_ABBREVIATIONS)})(?!\w)",
     re.IGNORECASE,
 )
 _FR_MONTH_YEAR_RE = re.compile(
@@ -486,8 +497,10 @@ _EN_MAY_CONTEXT_RE = re.compile(
     re.IGNORECASE,
 )
 
-# "12일" is a date; "12일간", "3일 동안", "7일 안에" are durations.
-_KO_DAY_END = r"일(?!간|째|\s*동안|\s*만에|\s*(?:안에|이내|내에|내로))"
+# "12일" is a date; "12일간", "3일 동안", "7일 안에", "26일 만에" / "26일 만이다" (26 days after,
+# hard-numbers yna-fr2-77) are durations.
+_KO_AFTER = r"\s*만(?:에|이|의|인|(?![\uac00-\ud7a3]))"
+_KO_DAY_END = rf"일(?!간|째|\s*동안|{_KO_AFTER}|\s*(?:안에|이내|내에|내로))"
 _KO_DATE_RE = re.compile(
     r"(?<![\d.,])(?:(?P<year>\d{4})년\s*)?(?P<month>\d{1,2})월"
     rf"(?:\s*(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END})?"
@@ -500,7 +513,7 @@ _KO_DOTTED_DATE_RE = re.compile(
 _KO_DOT_DATE_RE = re.compile(
     r"(?<![\d.,·])(?P<month>\d{1,2})·(?P<d1>\d{1,2})(?![\d·]|\s?[위등차번명개호기단층대강세선조억만천백%])"
 )
-_KO_YEAR_RE = re.compile(r"(?<![\d.,])(?P<year>\d{4})년(?!간|째|\s*동안|\s*만에)")
+_KO_YEAR_RE = re.compile(rf"(?<![\d.,])(?P<year>\d{{4}})년(?!간|째|\s*동안|{_KO_AFTER})")
 _KO_DAY_RE = re.compile(rf"(?<![\d.,])(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END}")
 _KO_MONTH_RANGE_RE = re.compile(r"(?<![\d.,])(?P<m1>\d{1,2})\s*[~～∼\-–]\s*(?P<m2>\d{1,2})월")  # "1∼8월"
 _ISO_DATE_RE = re.compile(r"(?<![\w.,\-])(?P<year>\d{4})-(?P<month>\d{2})-(?P<d1>\d{2})(?![\w\-])")
@@ -519,6 +532,8 @@ def _dates(s: str, lang: str) -> Iterator[list[_Cand]]:
             yield _date_group(m, _FR_ALL_MONTHS[m.group("month").lower()], lang)
         for m in _FR_BARE_MONTH_RE.finditer(s):
             yield _date_group(m, _FR_MONTHS[m.group("month")], lang)
+        for m in _FR_BARE_ABBREVIATION_RE.finditer(s):
+            yield _date_group(m, _FR_MONTH_ABBREVIATIONS[m.group("month").lower()], lang)
     elif lang == "en":
         for regex in (_EN_MONTH_DAY_RE, _EN_DAY_MONTH_RE, _EN_MONTH_YEAR_RE):
             for m in regex.finditer(s):

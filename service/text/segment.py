@@ -85,7 +85,8 @@ _MONTHS = frozenset(FRENCH_MONTH_ABBREVIATIONS)
 FRENCH_DATE_ONLY_MONTHS = frozenset({"sept", "sep", "jan"})
 # Hyphenated initials of a given name: "J.-u" (Kim J.-u.), "J.-P" (Jean-Pierre).
 _HYPHENATED_INITIAL_RE = re.compile(r"[^\W\d_]\.-[^\W\d_]")
-_DAY_RE = re.compile(r"\d{1,2}|1er")
+# What comes before the month of a dateline: "SÉOUL, 18 ", "EVIAN-LES-BAINS, 1er ".
+_DATELINE_PREFIX_RE = re.compile(r"\s*[^\W\d_][^,\n]{0,40},\s*(?:1er|\d{1,2})\s+")
 # A would-be sentence that is only "1." or "a." is a list marker.
 _LIST_MARKER_RE = re.compile(r"(?:\d{1,3}|[a-z])[.)]")
 # An acronym in brackets after a dot belongs to the sentence before it: "Corp. (KEPCO)".
@@ -272,20 +273,16 @@ def _is_abbreviation(line: str, dot: int, nxt: int) -> bool:
     if lower in _NUMBERING_ABBREVIATIONS:
         return line[nxt].isdigit()
     if lower in _MONTHS:
-        if lower not in FRENCH_DATE_ONLY_MONTHS:
-            return True
-        return line[nxt].isdigit() or line[nxt] == "(" or _previous_token_is_day(line, token_start)
+        # A month's dot ends no dateline ("SEOUL, 18 jan. (Yonhap) --", "SÉOUL, 3 janv. Le ...")
+        # and no date going on ("le 3 janv. 2025"); before a capital in running text it is also
+        # the sentence's full stop ("se réunira le 26 nov. L'estimation ...", hard-numbers
+        # yna-fr2-61 and -81; "Ils étaient sept. Les ...").
+        return (
+            line[nxt].isdigit()
+            or line[nxt] in "(" + _DASHES
+            or _DATELINE_PREFIX_RE.fullmatch(line, 0, token_start) is not None
+        )
     if len(token) == 1:
         return token.isupper()  # "J. Biden"
     # "Kim J.-u." is an initial; "av. J.-C." is an era and may end a sentence.
     return token != "J.-C" and _HYPHENATED_INITIAL_RE.fullmatch(token) is not None and token[0].isupper()
-
-
-def _previous_token_is_day(line: str, token_start: int) -> bool:
-    end = token_start
-    while end > 0 and line[end - 1].isspace():
-        end -= 1
-    start = end
-    while start > 0 and not line[start - 1].isspace():
-        start -= 1
-    return _DAY_RE.fullmatch(line[start:end]) is not None

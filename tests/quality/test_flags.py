@@ -12,6 +12,7 @@ from service.evaluation.fidelity import (
     measure_flags,
     swap_name,
 )
+from service.evaluation.segmentation import measure_segmentation
 from service.evaluation.suites import load_suite
 from service.quality.flags import (
     FLAGS,
@@ -348,19 +349,22 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 3 and false_alarms[("tuning", "ko")] <= 3
-    assert false_alarms[("test", "en")] <= 10 and false_alarms[("test", "ko")] <= 26
+    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 3
+    assert false_alarms[("test", "en")] <= 11 and false_alarms[("test", "ko")] <= 29
     floors = {
-        "en": {"all": 99.0, "number_changed": 99.4, "number_removed": 98.2, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 98.3, "sentence_dropped": 98.0, "copy": 100.0},
-        "ko": {"all": 94.2, "number_changed": 89.8, "number_removed": 88.6, "ordinal_changed": 100.0,
-               "designator_changed": 94.1, "name_swapped": 90.0, "sentence_dropped": 93.0, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.5, "number_removed": 98.1, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 98.7, "sentence_dropped": 98.5, "copy": 100.0},
+        "ko": {"all": 94.7, "number_changed": 91.6, "number_removed": 89.8, "ordinal_changed": 100.0,
+               "designator_changed": 96.3, "name_swapped": 88.2, "sentence_dropped": 94.6, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
             assert test["detection_by_lang"][lang][kind]["rate"] >= floor, (lang, kind)
     assert tuning["detection_by_lang"]["en"]["ordinal_changed"]["total"] >= 6
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
+    # The writers' own sentences: every dispatch split exactly as its writer did.
+    split = measure_segmentation(load_suite("hard-numbers"))
+    assert split is not None and split["all"] == {"exact": 88, "total": 88, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -525,6 +529,74 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         # A satellite named by its serial alone (yna-fr2-35); another serial is flagged.
         ("Les signaux du CAS500-5 ont été captés.", "차세대중형위성 5호의 신호가 수신됐다.", "ko", False),
         ("Les signaux du CAS500-5 ont été captés.", "차세대중형위성 4호의 신호가 수신됐다.", "ko", True),
+        # Fourth round (tuning files 69 to 87, odd). A race time written with a dot after "en",
+        # and thousandths in digits (yna-fr2-69); another time is flagged, and a dotted number
+        # elsewhere is still a number of thousands.
+        (
+            "Il a gagné le 500 m en 40.987, améliorant le record de 146 millièmes.",
+            "He won the 500m in 40.987, beating the record by 0.146 seconds.",
+            "en",
+            False,
+        ),
+        (
+            "Il a gagné le 500 m en 40.987, améliorant le record de 146 millièmes.",
+            "He won the 500m in 40.978, beating the record by 0.146 seconds.",
+            "en",
+            True,
+        ),
+        (
+            "Il a gagné le 500 m en 40.987, améliorant le record de 146 millièmes.",
+            "남규현이 500m에서 40초987로 우승해 기록을 0.146초 앞당겼다.",
+            "ko",
+            False,
+        ),
+        (
+            "Il a gagné le 500 m en 40.987, améliorant le record de 146 millièmes.",
+            "He won the 500m in 40.987, beating the record by 0.164 seconds.",
+            "en",
+            True,
+        ),
+        ("Ils étaient 40.987 spectateurs.", "There were 40.987 spectators.", "en", True),
+        # First place as "tops" / "선두" (yna-fr2-69); a rank other than the first is not.
+        ("elle occupe la 1re place du classement général", "she tops the overall standings", "en", False),
+        ("elle occupe la 1re place du classement général", "그는 종합 순위 선두에 올랐다", "ko", False),
+        ("elle occupe la 2e place du classement général", "she tops the overall standings", "en", True),
+        # English spells out one to nine beside a designator holding the digit (yna-fr2-77).
+        (
+            "deux missiles Hwasal-2, qui ont volé pendant 2 heures",
+            "two Hwasal-2 missiles, which flew for two hours",
+            "en",
+            False,
+        ),
+        (
+            "deux missiles Hwasal-2, qui ont volé pendant 2 heures",
+            "two Hwasal-2 missiles, which flew for 3 hours",
+            "en",
+            True,
+        ),
+        # "26일 만이다" is 26 days after, not the 26th (yna-fr2-77).
+        ("vingt-six jours après le précédent", "이전 발사 이후 26일 만이다", "ko", False),
+        ("vingt-six jours après le précédent", "이전 발사 이후 27일 만이다", "ko", True),
+        # A dotted month after "en", and "sept" without its dot after two days (yna-fr2-79, -83).
+        ("sorti en janv. (6,1 millions)", "released in January (6.1 million)", "en", False),
+        ("sorti en janv. (6,1 millions)", "released in February (6.1 million)", "en", True),
+        (
+            "Le vote anticipé, les 11 et 12 sept, a attiré 9,6 %.",
+            "Early voting, held Sept. 11 and 12, drew 9.6 percent.",
+            "en",
+            False,
+        ),
+        (
+            "Le vote anticipé, les 11 et 12 sept, a attiré 9,6 %.",
+            "Early voting, held Sept. 11 and 13, drew 9.6 percent.",
+            "en",
+            True,
+        ),
+        # "du trimestre" named as a quarter, "en juin" as "같은 달" (yna-fr2-85).
+        ("62,4 % des naissances du trimestre", "2분기 출생아 가운데 62.4%", "ko", False),
+        ("62,4 % des naissances", "2분기 출생아 가운데 62.4%", "ko", True),
+        ("29.874 décès ont été enregistrés en juin", "같은 달 사망자 수는 2만9천874명", "ko", False),
+        ("29.874 décès ont été enregistrés en juin", "사망자 수는 2만9천874명", "ko", True),
     ],
 )
 def test_number_renderings_a_translation_may_use_and_those_it_may_not(
@@ -575,6 +647,29 @@ def test_number_renderings_a_translation_may_use_and_those_it_may_not(
         ("a expliqué une chercheuse à Gallup Korea.", "한국갤럽 연구원은 설명했다.", "ko", False),
         # English renders a named place or organization; a swap is caught.
         ("Les États-Unis ont dépassé la Chine.", "China overtook China.", "en", True),
+        # Fourth round (tuning files 69 to 87, odd). A province before the place it locates
+        # (yna-fr2-71); a province alone the source does not name is flagged.
+        ("tiré depuis le centre d'essais d'Anheung, à Taean", "충남 태안 안흥시험장에서 발사된", "ko", False),
+        ("tiré depuis le centre d'essais d'Anheung, à Taean", "충남에서 발사된", "ko", True),
+        # The sea off a coast (yna-fr2-71); another sea is flagged.
+        ("une cible au large de la côte est", "동해상 표적", "ko", False),
+        ("une cible au large de la côte est", "남중국해 표적", "ko", True),
+        # "la 22e Assemblée" (yna-fr2-73), the BOK's monetary policy board (yna-fr2-81).
+        ("les 300 députés de la 22e Assemblée", "the 300 members of the 22nd National Assembly", "en", False),
+        (
+            "le comité de politique monétaire se réunira",
+            "the BOK's monetary policy board will meet",
+            "en",
+            False,
+        ),
+        ("le comité se réunira", "the BOK's board will meet", "en", True),
+        # "부산물" (by-product) is no Busan (yna-fr2-75); "부산항" is.
+        ("brûlé des déchets agricoles", "영농 부산물을 소각한", "ko", False),
+        ("brûlé des déchets au port", "부산항에서 폐기물을 소각한", "ko", True),
+        # South Korea located on the peninsula, and "la péninsule" (yna-fr2-87).
+        ("en traversant le sud-ouest de la Corée du Sud", "한반도 남서부를 관통하면서", "ko", False),
+        ("en traversant le sud-ouest de la Corée du Sud", "일본 남서부를 관통하면서", "ko", True),
+        ("le troisième typhon à frapper la péninsule", "한반도에 영향을 준 세 번째 태풍", "ko", False),
     ],
 )
 def test_name_renderings_a_translation_may_use_and_those_it_may_not(

@@ -215,9 +215,20 @@ def test_abbreviated_month_in_running_text_never_ends_a_sentence(month: str) -> 
         f"Le navire est arrivé le 3 {month} dernier à Busan.",
         f"Le navire est arrivé le 3 {month} 2025 à Busan.",
         f"Le navire est arrivé le 1er {month} (heure locale) à Busan.",
-        f"Les chiffres du 3 {month} Le ministère les a publiés.",
+        f"SÉOUL, 3 {month} Le ministère a publié les chiffres.",
+        f"SÉOUL, 3 {month} -- Le ministère a publié les chiffres.",
     ):
         assert texts(text) == [text]
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_a_month_that_closes_a_sentence_in_running_text_ends_it(month: str) -> None:
+    """The dot of "le 26 nov." is also the full stop when a new sentence follows (hard-numbers
+    yna-fr2-61 and -81, as their writers split them)."""
+    assert texts(f"Il se réunira le 26 {month} L'estimation sera publiée le 3 déc.") == [
+        f"Il se réunira le 26 {month}",
+        "L'estimation sera publiée le 3 déc.",
+    ]
 
 
 def test_jan_as_a_name_can_end_a_sentence() -> None:
