@@ -162,6 +162,7 @@ class Proxy:
 def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        _counted = False
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -175,9 +176,17 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 proxy.seen.append(seen)
                 proxy.inflight += 1
                 proxy.max_inflight = max(proxy.max_inflight, proxy.inflight)
+            self._counted = True
             try:
                 self._act(action, body, seen)
             finally:
+                self._done()
+
+        def _done(self) -> None:
+            # Called before a response's last bytes go out: a client that has read them may start
+            # its next request before this thread runs again, and that one must not count twice.
+            if self._counted:
+                self._counted = False
                 with proxy._lock:
                     proxy.inflight -= 1
 
@@ -212,6 +221,7 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            self._done()
             self.wfile.write(raw)
 
         def _hang(self, seen: Seen) -> None:
@@ -257,6 +267,7 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                         raw = (line + "\n").encode()
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(raw), raw))
                         self.wfile.flush()
+                    self._done()
                     self.wfile.write(b"0\r\n\r\n")
                 except OSError:
                     # The client went away: leaving the with-block closes the upstream request too.
