@@ -55,7 +55,7 @@ class ServeBenchConfig:
     device: str = "cpu"
     clients: int = 16
     requests: int = 1  # per client
-    sentences: int = 3  # the first sentences of each dispatch (0: the whole dispatch)
+    sentences: int = 0  # the first sentences of each dispatch (0: the whole dispatch)
     beams: int = 4
     seed: int = 0
 
@@ -271,7 +271,7 @@ def run_serve_bench(
     """Build the models, load the service and then the peer with the same requests, and compare."""
     check_device(config.device)
     if config.clients < 1 or config.requests < 1 or config.sentences < 0 or config.beams < 1:
-        raise MtsError("--clients, --requests and --beams must be at least 1, --sentences at least 0")
+        raise MtsError("--clients, --requests and --beams must be at least 1, --lead at least 0")
     build = builders or Builders()
     texts = request_texts(config, root)
     corpus = [d.text for d in candidate_dispatches(root)]
