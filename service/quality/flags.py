@@ -373,12 +373,16 @@ def number_problems(source: str, src: str, output: str, tgt: str) -> list[Number
 # Korean counters and units that never stand without a number ("구축함 척을" for "구축함 3척을",
 # "년 연속", "분의 3", "의 %를", "월 ∼3.5%"): at the start of a word, after a word that is no
 # number, the number was lost. A "%" counts only before a particle: "(단위: %)" names a unit.
+# A count before "연속" and a count of people before "중" ("3시즌 연속", "7명 중 1명": tuning
+# files yna-fr2-01, -23, -29 lost them as "시즌 연속", "명 중 1명").
 _KO_ORPHAN_RE = re.compile(
-    r"(?<![^\s(])(?:명(?=이\b|은|을|에게|의|으로|과|와|도|씩|가량|정도|꼴)|년(?=\s?(?:연속|간|째|만에|전|동안))"
+    r"(?<![^\s(])(?:명(?=이\b|은|을|에게|의|으로|과|와|도|씩|가량|정도|꼴|\s중(?![\uac00-\ud7a3]))"
+    r"|(?:년|시즌|경기|주|회|차례|분기|번)(?=\s?연속)|년(?=\s?(?:간|째|만에|전|동안))"
     r"|개월|분의\s?\d|[%％](?=[\uac00-\ud7a3])|[∼~]\s?\d)"
 )
+# A number just before, or a number and "개" ("8개 분기 연속", yna-fr2-85).
 _KO_NUMBER_BEFORE = re.compile(
-    r"(?:\d|[십백천만억조여]|(?<![^\s(])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|스무|몇|수|여러))[\s(]*$"
+    r"(?:\d|[십백천만억조여]|(?<![^\s(])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|스무|몇|수|여러))개?[\s(]*$"
 )
 
 
