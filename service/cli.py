@@ -1106,7 +1106,7 @@ def check(
     1 lines flagged (0 with --allow-flags);
     2 usage error, or files that are unreadable or do not align."""
     from service.languages import CODES
-    from service.quality.flags import segment_flags
+    from service.quality.flags import dateline_of, segment_flags
     from service.text.glossary import glossary_from_settings
 
     for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
@@ -1122,9 +1122,11 @@ def check(
         )
     glossary = glossary_from_settings(_settings().glossary)
     results = []
+    dateline = None  # the last dateline read: the lines after it are its dispatch's
     for number, (src_line, out_line) in enumerate(zip(sources, outputs, strict=True), start=1):
+        dateline = dateline_of(src_line) or dateline
         # As given, without repairs: the file is someone else's output.
-        flags = segment_flags(src_line, out_line, from_lang, to_lang, glossary=glossary)
+        flags = segment_flags(src_line, out_line, from_lang, to_lang, glossary=glossary, dateline=dateline)
         results.append({"line": number, "flags": flags})
     flagged = [r for r in results if r["flags"]]
     if as_json:

@@ -33,7 +33,7 @@ from typing import Any
 
 from service.evaluation.suites import HALVES, Dispatch, Suite
 from service.languages import TARGETS
-from service.quality.flags import korean_name_ends, segment_flags
+from service.quality.flags import dateline_of, korean_name_ends, segment_flags
 from service.text.entities import fold
 from service.text.glossary import Glossary
 from service.text.numbers import NumberMention, extract_numbers
@@ -67,6 +67,7 @@ class Case:
     output: str
     half: str = "tuning"  # the dispatch's half of the data (service.evaluation.suites.HALVES)
     index: int = 0  # the paragraph's position in the dispatch
+    dateline: str | None = None  # the dispatch's (service.quality.flags.dateline_of)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -84,7 +85,7 @@ def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TAR
             if len(reference) != len(source):
                 continue
             for index, (src, ref) in enumerate(zip(source, reference, strict=True)):
-                yield Case(dispatch.id, lang, src, ref, dispatch.half, index)
+                yield Case(dispatch.id, lang, src, ref, dispatch.half, index, dateline_of(dispatch.source))
 
 
 def _mentions(output: str, lang: str, kinds: frozenset[str]) -> list[NumberMention]:
@@ -332,7 +333,9 @@ def measure_flags(
     false_alarms: list[dict[str, Any]] = []
     for case in reference_cases(suite.dispatches()):
         tallies = (whole, halves[case.half])
-        flags = segment_flags(case.source, case.output, "fr", case.lang, glossary=glossary)
+        flags = segment_flags(
+            case.source, case.output, "fr", case.lang, glossary=glossary, dateline=case.dateline
+        )
         for tally in tallies:
             rate = tally.false_alarms.setdefault(case.lang, Rate())
             rate.total += 1
@@ -348,7 +351,9 @@ def measure_flags(
             broken = corrupt(case, kind, glossary, seed)
             if broken is None:
                 continue
-            caught = bool(segment_flags(case.source, broken, "fr", case.lang, glossary=glossary))
+            caught = bool(
+                segment_flags(case.source, broken, "fr", case.lang, glossary=glossary, dateline=case.dateline)
+            )
             for tally in tallies:
                 rates = tally.detection.setdefault(case.lang, {k: Rate() for k in CORRUPTIONS})
                 rates[kind].total += 1

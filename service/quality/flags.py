@@ -114,16 +114,24 @@ class Thresholds:
         return self.default
 
 
-def _weekday_days(source: str, src: str) -> set[int]:
+def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int]:
     """Days of the month a weekday of the source may stand for: the week before the dateline's day
-    or the two days after ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); any day without
-    a dateline."""
+    or the two days after ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); the dateline is
+    the source's own or, for a later part of the dispatch, ``dateline``; any day without one."""
     if not _WEEKDAYS.search(source):
         return set()
-    days = {int(v.rsplit("-", 1)[1]) for v in _dateline_dates(source, src) if v.count("-") >= 3}
+    dates = _dateline_dates(source, src) or (_dateline_dates(dateline, src) if dateline else set())
+    days = {int(v.rsplit("-", 1)[1]) for v in dates if v.count("-") >= 3}
     if not days:
         return set(range(1, 32))
     return {(d + shift - 1) % 31 + 1 for d in days for shift in range(-7, 3)}
+
+
+def dateline_of(text: str) -> str | None:
+    """The dateline that opens ``text`` ("SÉOUL, 12 mars (Yonhap)"), or None: the context the checks
+    of the dispatch's later sentences read its weekdays in."""
+    match = _DATELINE.match(text)
+    return match.group() if match else None
 
 
 def _dateline_dates(source: str, src: str) -> set[str]:
@@ -363,10 +371,12 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
     return fewer
 
 
-def number_problems(source: str, src: str, output: str, tgt: str) -> list[NumberMention]:
+def number_problems(
+    source: str, src: str, output: str, tgt: str, dateline: str | None = None
+) -> list[NumberMention]:
     """Mentions missing from the output (source side) or added by it (output side), and Korean
-    counters left without their number."""
-    dropped, added = number_diff(source, src, output, tgt)
+    counters left without their number; ``dateline``: the dispatch's (:func:`dateline_of`)."""
+    dropped, added = number_diff(source, src, output, tgt, dateline)
     return dropped + added + (orphan_counters(output) if tgt == "ko" else [])
 
 
@@ -396,9 +406,10 @@ def orphan_counters(output: str) -> list[NumberMention]:
 
 
 def number_diff(
-    source: str, src: str, output: str, tgt: str
+    source: str, src: str, output: str, tgt: str, dateline: str | None = None
 ) -> tuple[list[NumberMention], list[NumberMention]]:
-    """(mentions of the source missing from the output, mentions of the output not in the source)."""
+    """(mentions of the source missing from the output, mentions of the output not in the source);
+    ``dateline``: the dispatch's, for a part of it that has none of its own."""
     added = missing_numbers(source, src, output, tgt)
     dropped = missing_numbers(output, tgt, source, src)
     source_values = {m.value for m in extract_numbers(source, src)}
@@ -448,17 +459,17 @@ def number_diff(
         fractions = _same_fractions(source, output)
         added = [m for m in added if not any(a <= m.start < b for a, b in fractions)]
     if tgt == "ko":
-        dateline = _dateline_dates(source, src)
+        own_dateline = _dateline_dates(source, src)
         days = {v[3:] for v in output_values if v.startswith("---")}
         dropped = [
             m
             for m in dropped
             # The dateline's date moves into the text as the day ("(서울=연합뉴스) ... 26일"): it may
             # be missing only where the output gives a day.
-            if not (m.value in dateline and days)
+            if not (m.value in own_dateline and days)
             and not (m.value.startswith("--") and m.value.rsplit("-", 1)[-1] in days)
         ]
-        weekday_days = _weekday_days(source, src)
+        weekday_days = _weekday_days(source, src, dateline)
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
         # "le mois précédent" → "전월", with the month it stands for named elsewhere ("10월 9천억 원
         # 증가", yna-fr2-61): a month alone, as many as the source has months relative to another.
@@ -748,8 +759,12 @@ def segment_flags(
     min_logprob: float | None = None,
     looped: bool = False,
     terms_enforced: bool = False,
+    dateline: str | None = None,
 ) -> list[str]:
     """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong).
+
+    ``dateline`` is the dispatch's (:func:`dateline_of`) when the segment is a later part of it: a
+    weekday there ("mardi" → "8일") is read against the dispatch's date, not against any day.
 
     ``score`` is the model's mean token log-probability; ``low_confidence`` is only checked when
     both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
@@ -760,7 +775,7 @@ def segment_flags(
     if not output.strip():
         return ["untranslated"]
     found: set[str] = set()
-    if number_problems(source, src, output, tgt):
+    if number_problems(source, src, output, tgt, dateline):
         found.add("number_mismatch")
     if entity_problems(source, src, output, tgt, glossary):
         found.add("entity_mismatch")

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.formats.base import Block, DocumentFormatError, Span, TranslatedBlock
+from service.quality.flags import dateline_of
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
 from service.translation.base import Aligner, Alignment, ModelInfo, Translation, Translator
@@ -88,7 +89,9 @@ def translate_blocks(
     segmented = [segment(block.text) for block in blocks]
     flat = [s.text for sentences in segmented for s in sentences]
     translated: list[Translation] = translator.translate(flat, src, tgt) if flat else []
-    checked = check_translations(flat, translated, src, tgt, translator, checker)
+    # The dispatch's dateline opens one of its first blocks (a headline may come before it).
+    dateline = next((d for block in blocks if (d := dateline_of(block.text))), None)
+    checked = check_translations(flat, translated, src, tgt, translator, checker, [dateline] * len(flat))
     outputs = [output for output, _ in checked]
 
     # Sentences holding an end of a span inside them are aligned, all in one call.

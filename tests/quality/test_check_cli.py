@@ -76,3 +76,26 @@ def test_eval_fidelity_prints_rates() -> None:
     assert report["false_alarms"]["all"]["total"] == 200
     assert set(report["detection"]) == {"all", *CORRUPTIONS}
     assert report["seed"] == 0 and set(report["detection_by_lang"]) == {"en", "ko"}
+
+
+def test_check_reads_a_weekday_against_the_last_dateline_above_it(tmp_path: Path) -> None:
+    """Lines after a dispatch's dateline are that dispatch's; a new dateline starts another."""
+    lines = [
+        "SÉOUL, 9 avril (Yonhap) -- Le ministère de l'Économie a présenté son plan.",
+        "Le ministre a annoncé mardi une aide de 3 milliards de wons.",
+        "BUSAN, 25 avril (Yonhap) -- Le port a rouvert.",
+        "Le ministre a annoncé mardi une aide de 3 milliards de wons.",
+    ]
+    korean = [
+        "(서울=연합뉴스) 기획재정부가 9일 계획을 발표했다.",
+        "장관은 18일 30억 원 규모의 지원을 발표했다.",
+        "(부산=연합뉴스) 25일 항구가 다시 문을 열었다.",
+        "장관은 22일 30억 원 규모의 지원을 발표했다.",
+    ]
+    source, translation = write(tmp_path, "src.txt", lines), write(tmp_path, "out.txt", korean)
+    result = CliRunner().invoke(
+        app, ["check", "--from", "fr", "--to", "ko", str(source), str(translation), "--json"]
+    )
+    flags = {r["line"]: r["flags"] for r in json.loads(result.output)}
+    assert "number_mismatch" in flags[2]  # the 18th is no Tuesday of the week before 9 April
+    assert "number_mismatch" not in flags[4]  # the 22nd may be, before 25 April

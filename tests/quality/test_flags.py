@@ -18,6 +18,7 @@ from service.quality.flags import (
     FLAGS,
     Thresholds,
     bullet_flags,
+    dateline_of,
     number_problems,
     orphan_counters,
     segment_flags,
@@ -355,11 +356,11 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 3
-    assert false_alarms[("test", "en")] <= 11 and false_alarms[("test", "ko")] <= 29
+    assert false_alarms[("test", "en")] <= 11 and false_alarms[("test", "ko")] <= 30
     floors = {
         "en": {"all": 99.2, "number_changed": 99.5, "number_removed": 98.1, "ordinal_changed": 100.0,
                "designator_changed": 100.0, "name_swapped": 98.7, "sentence_dropped": 98.5, "copy": 100.0},
-        "ko": {"all": 94.7, "number_changed": 91.6, "number_removed": 89.8, "ordinal_changed": 100.0,
+        "ko": {"all": 94.9, "number_changed": 93.0, "number_removed": 89.8, "ordinal_changed": 100.0,
                "designator_changed": 96.3, "name_swapped": 88.2, "sentence_dropped": 94.6, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
@@ -681,3 +682,20 @@ def test_name_renderings_a_translation_may_use_and_those_it_may_not(
     source: str, output: str, tgt: str, flagged: bool
 ) -> None:
     assert ("entity_mismatch" in segment_flags(source, output, "fr", tgt, glossary=GLOSSARY)) is flagged
+
+
+DATELINE_SOURCE = "SÉOUL, 9 avril (Yonhap) -- Le ministère de l'Économie a présenté son plan."
+LATER_SOURCE = "Le ministre a annoncé mardi une aide de 3 milliards de wons."
+
+
+@pytest.mark.parametrize(("output", "flagged"), [("장관은 8일 30억 원 규모의 지원을 발표했다.", False),
+                                                 ("장관은 18일 30억 원 규모의 지원을 발표했다.", True)])  # fmt: skip
+def test_a_weekday_after_the_lead_is_read_against_the_dispatch_dateline(output: str, flagged: bool) -> None:
+    """ "mardi" in a later sentence is a day of the week before 9 April, not any day of the month
+    (tuning files yna-fr2-25, -41, -75, -79 had such days changed unnoticed)."""
+    dateline = dateline_of(DATELINE_SOURCE)
+    assert dateline == "SÉOUL, 9 avril (Yonhap)"
+    flags = segment_flags(LATER_SOURCE, output, "fr", "ko", glossary=GLOSSARY, dateline=dateline)
+    assert ("number_mismatch" in flags) is flagged
+    # Without the dispatch's dateline, the weekday may stand for any day.
+    assert segment_flags(LATER_SOURCE, output, "fr", "ko", glossary=GLOSSARY) == []

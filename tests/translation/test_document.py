@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
+from service.quality.repair import SegmentChecker
 from service.schemas import TranslationOut
+from service.text.glossary import default_glossary
 from service.text.segment import segment
 from service.translation.base import ModelInfo, Translation
-from service.translation.document import rebuild_layout, translate_document
+from service.translation.document import rebuild_layout, translate_document, translate_documents
 
 
 class UpperTranslator:
@@ -87,3 +91,34 @@ def test_checker_repairs_numbers_and_flags_what_it_cannot_repair() -> None:
     # This engine cannot align, so the name cannot be written in: wrong, and flagged as not applied.
     assert [s.flags for s in result.segments] == [(), ("entity_mismatch", "term_not_applied")]
     assert result.review
+
+
+class KoreanByRote:
+    """Deterministic stand-in: a fixed Korean sentence for each French one."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/rote", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        return [Translation(self.answers[t], -0.5) for t in texts]
+
+
+@pytest.mark.parametrize(("day", "flagged"), [("8일", False), ("18일", True)])
+def test_a_later_sentence_is_checked_with_its_dispatch_dateline(day: str, flagged: bool) -> None:
+    lead = "SÉOUL, 9 avril (Yonhap) -- Le ministère de l'Économie a présenté son plan."
+    later = "Le ministre a annoncé mardi une aide de 3 milliards de wons."
+    translator = KoreanByRote(
+        {
+            lead: "(서울=연합뉴스) 기획재정부가 9일 계획을 발표했다.",
+            later: f"장관은 {day} 30억 원 규모의 지원을 발표했다.",
+        }
+    )
+    [result] = translate_documents(
+        [f"{lead}\n\n{later}"], "fr", "ko", translator, SegmentChecker(default_glossary())
+    )
+    assert [s.source for s in result.segments] == [lead, later]
+    assert ("number_mismatch" in result.segments[1].flags) is flagged
