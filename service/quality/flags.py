@@ -39,7 +39,7 @@ from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
-from service.text.number_words import french_counts, word_values
+from service.text.number_words import english_digit_words, french_counts, word_values
 from service.text.numbers import NumberMention, extract_numbers, missing_numbers
 
 FLAGS: tuple[str, ...] = (
@@ -344,10 +344,6 @@ def _counts_in_words_missing(
 _COUNTED = frozenset({"number", "percent", "ordinal", "designator"})
 
 
-_EN_SMALL = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_EN_SMALL_RE = re.compile(rf"\b(?:{'|'.join(_EN_SMALL)})\b", re.IGNORECASE)
-
-
 def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> list[NumberMention]:
     """Mentions of the source whose value the output gives fewer times ("20 ans ... 20 ans" →
     "20 years ... years"): the last ones of each value, beyond the output's count."""
@@ -356,8 +352,7 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
         output_counts[_bare(m.value)] = output_counts.get(_bare(m.value), 0) + 1
     if tgt == "en":
         # English spells out one to nine ("2 heures" → "two hours" beside "Hwasal-2", yna-fr2-77).
-        for word in _EN_SMALL_RE.findall(output):
-            value = str(_EN_SMALL.index(word.lower()) + 1)
+        for value in map(str, english_digit_words(output)):
             output_counts[value] = output_counts.get(value, 0) + 1
     by_value: dict[str, list[NumberMention]] = {}
     for m in extract_numbers(source, src):

@@ -92,6 +92,14 @@ _EN_UNITS: dict[str, int] = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
+
+
+def english_digit_words(text: str) -> list[int]:
+    """The value of each English word "one" to "nine" in ``text``, once per occurrence (English
+    spells out the numbers under ten)."""
+    return [_EN_UNITS[w] for w in _WORDS_RE.findall(text.lower()) if 1 <= _EN_UNITS.get(w, 0) <= 9]
+
+
 _EN_ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
