@@ -1096,6 +1096,15 @@ def check(
     to_lang: Annotated[str, typer.Option("--to", help="Translation language: en or ko.")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: [{line, flags}, ...].")] = False,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=1900,
+            max=2999,
+            help='Year of the datelines: a weekday is then checked against its date ("mardi" → "7일").',
+        ),
+    ] = None,
 ) -> None:
     """Flag the lines of a translation made elsewhere.
 
@@ -1106,7 +1115,7 @@ def check(
     1 lines flagged (0 with --allow-flags);
     2 usage error, or files that are unreadable or do not align."""
     from service.languages import CODES
-    from service.quality.flags import dateline_of, segment_flags
+    from service.quality.flags import dateline_of, segment_flags, with_year
     from service.text.glossary import glossary_from_settings
 
     for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
@@ -1122,11 +1131,18 @@ def check(
         )
     glossary = glossary_from_settings(_settings().glossary)
     results = []
-    dateline = None  # the last dateline read: the lines after it are its dispatch's
+    # A line with a dateline starts a dispatch, which runs to the next one: each line is checked
+    # in its dispatch (its weekdays against the dateline, its names against the whole dispatch).
+    starts = [i for i, line in enumerate(sources) if dateline_of(line)]
+    dispatches: list[str | None] = [None] * len(sources)
+    for first, end in zip(starts, [*starts[1:], len(sources)][: len(starts)], strict=True):
+        dispatch = with_year("\n\n".join(sources[first:end]), year)
+        dispatches[first:end] = [dispatch] * (end - first)
     for number, (src_line, out_line) in enumerate(zip(sources, outputs, strict=True), start=1):
-        dateline = dateline_of(src_line) or dateline
         # As given, without repairs: the file is someone else's output.
-        flags = segment_flags(src_line, out_line, from_lang, to_lang, glossary=glossary, dateline=dateline)
+        flags = segment_flags(
+            src_line, out_line, from_lang, to_lang, glossary=glossary, dispatch=dispatches[number - 1]
+        )
         results.append({"line": number, "flags": flags})
     flagged = [r for r in results if r["flags"]]
     if as_json:

@@ -18,7 +18,7 @@ from service.errors import MtsError
 from service.formats import parse_document
 from service.formats.base import Block, FormatOptions, Limits, TranslatedBlock
 from service.languages import SOURCE, TARGETS, display_name
-from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags, dateline_of
+from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
 from service.quality.repair import SegmentChecker, korean_style
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, Summarizer, SummaryUnavailableError
@@ -336,7 +336,6 @@ class Pipeline:
             own = beams[offset : offset + len(document.segments)]
             offset += len(document.segments)
             located = segment(text)
-            dateline = dateline_of(text)
             seen = {document.translation}
             found: list[Alternative] = []
             for k in range(1, max((len(beam) for beam in own), default=0)):
@@ -353,7 +352,7 @@ class Pipeline:
                         target,
                         score=pick.score,
                         model_id=model_id,
-                        dateline=dateline,
+                        dispatch=text,
                     )
                     outputs.append(repaired)
                     if pick.score is not None:

@@ -91,10 +91,20 @@ def _args(
     return lambda ws: (list(args), ws.models_env, stdin)
 
 
+WEEKDAY_SOURCE = "SÉOUL, 9 avril (Yonhap) -- Le ministère a annoncé mardi un plan.\n"
+
+
 def _check(
     ws: Workspace, source: str, translation: str, *extra: str
 ) -> tuple[list[str], dict[str, str], None]:
     return ["check", ws.file("src.txt", source), ws.file("out.txt", translation), *extra], {}, None
+
+
+def _weekday(ws: Workspace, year: str) -> tuple[list[str], dict[str, str], None]:
+    """ "mardi" under "9 avril" written as the 8th, checked with the datelines' ``year``."""
+    return _check(
+        ws, WEEKDAY_SOURCE, "(서울=연합뉴스) 정부는 8일 계획을 발표했다.\n", "--to", "ko", "--year", year
+    )
 
 
 def _batch(ws: Workspace, lines: list[str], *extra: str) -> tuple[list[str], dict[str, str], None]:
@@ -254,6 +264,12 @@ TABLE: dict[str, list[Case]] = {
         ),
         Case(0, "allow-flags", lambda ws: _check(ws, "Il a 3 chats.\n", "He has 4 cats.\n", "--allow-flags")),
         Case(2, "lines-do-not-align", lambda ws: _check(ws, "Un.\nDeux.\n", "One.\n")),
+        # 9 April 2026 is a Thursday: "mardi" is the 7th, not the 8th (the 8th in 2025).
+        Case(1, "weekday-not-its-date", lambda ws: _weekday(ws, "2026"), shows=["line 1: number_mismatch"]),
+        Case(0, "weekday-its-date", lambda ws: _weekday(ws, "2025")),
+        Case(
+            2, "year-out-of-range", lambda ws: _check(ws, WEEKDAY_SOURCE, "x\n", "--year", "26"), usage=True
+        ),
     ],
     "models list": [
         Case(0, "listed", _args("models", "list")),

@@ -33,7 +33,7 @@ from typing import Any
 
 from service.evaluation.suites import HALVES, Dispatch, Suite
 from service.languages import TARGETS
-from service.quality.flags import dateline_of, korean_name_ends, segment_flags
+from service.quality.flags import korean_name_ends, segment_flags, with_year
 from service.text.entities import fold
 from service.text.glossary import Glossary
 from service.text.numbers import NumberMention, extract_numbers
@@ -67,7 +67,7 @@ class Case:
     output: str
     half: str = "tuning"  # the dispatch's half of the data (service.evaluation.suites.HALVES)
     index: int = 0  # the paragraph's position in the dispatch
-    dateline: str | None = None  # the dispatch's (service.quality.flags.dateline_of)
+    context: str | None = None  # the whole dispatch, with its year (service.quality.flags.with_year)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -80,12 +80,13 @@ def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TAR
     has as many paragraphs as the source."""
     for dispatch in dispatches:
         source = paragraphs(dispatch.source)
+        context = with_year(dispatch.source, dispatch.year)
         for lang in langs:
             reference = paragraphs(dispatch.references.get(lang, ""))
             if len(reference) != len(source):
                 continue
             for index, (src, ref) in enumerate(zip(source, reference, strict=True)):
-                yield Case(dispatch.id, lang, src, ref, dispatch.half, index, dateline_of(dispatch.source))
+                yield Case(dispatch.id, lang, src, ref, dispatch.half, index, context)
 
 
 def _mentions(output: str, lang: str, kinds: frozenset[str]) -> list[NumberMention]:
@@ -334,7 +335,7 @@ def measure_flags(
     for case in reference_cases(suite.dispatches()):
         tallies = (whole, halves[case.half])
         flags = segment_flags(
-            case.source, case.output, "fr", case.lang, glossary=glossary, dateline=case.dateline
+            case.source, case.output, "fr", case.lang, glossary=glossary, dispatch=case.context
         )
         for tally in tallies:
             rate = tally.false_alarms.setdefault(case.lang, Rate())
@@ -352,7 +353,7 @@ def measure_flags(
             if broken is None:
                 continue
             caught = bool(
-                segment_flags(case.source, broken, "fr", case.lang, glossary=glossary, dateline=case.dateline)
+                segment_flags(case.source, broken, "fr", case.lang, glossary=glossary, dispatch=case.context)
             )
             for tally in tallies:
                 rates = tally.detection.setdefault(case.lang, {k: Rate() for k in CORRUPTIONS})

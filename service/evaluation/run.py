@@ -249,7 +249,7 @@ def _score_references(report: Report, dispatches: list[Dispatch]) -> None:
             report,
             f"references.{lang}",
             [
-                segment_flags(case.source, case.output, "fr", lang, glossary=glossary, dateline=case.dateline)
+                segment_flags(case.source, case.output, "fr", lang, glossary=glossary, dispatch=case.context)
                 for case in reference_cases(dispatches, (lang,))
             ],
             f"flags|fr→{lang}|paragraphs",

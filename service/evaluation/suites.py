@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ class Dispatch:
     half: str = "tuning"
     #: The source's sentences as a careful reader splits it (the segmenter's gold standard), if given.
     sentences: tuple[str, ...] | None = None
+    #: The year of the dispatch's dateline, if given: its weekdays are then read as dates.
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class Suite:
     path: Path
 
     def dispatches(self) -> list[Dispatch]:
-        """The suite's dispatches, in file name order."""
-        files = sorted(self.data.glob("*.yaml"))
+        """The suite's dispatches, in the order of their file names' numbers ("99-…" before "100-…")."""
+        files = sorted(self.data.glob("*.yaml"), key=_numbered)
         if not files:
             raise MtsError(f"suite {self.name}: no dispatch files in {self.data}")
         return [load_dispatch(f) for f in files]
@@ -65,6 +68,12 @@ def _field(data: dict[str, Any], key: str, where: Path) -> Any:
     if key not in data:
         raise MtsError(f"{where}: missing field {key!r}")
     return data[key]
+
+
+def _numbered(path: Path) -> tuple[int, str]:
+    """Sort key of a dispatch file: its leading number, then its name."""
+    digits = re.match(r"\d+", path.name)
+    return (int(digits.group()) if digits else 10**9, path.name)
 
 
 def load_dispatch(path: Path) -> Dispatch:
@@ -91,6 +100,9 @@ def load_dispatch(path: Path) -> Dispatch:
         missing = [s for s in sentences if s not in source]
         if missing:
             raise MtsError(f"{path}: a sentence is not in the source as written: {missing[0][:60]!r}")
+    year = data.get("year")
+    if year is not None and not (isinstance(year, int) and 1900 <= year <= 2999):
+        raise MtsError(f"{path}: year must be a year such as 2026, not {year!r}")
     return Dispatch(
         id=str(_field(data, "id", path)),
         topic=str(data.get("topic", "")),
@@ -99,6 +111,7 @@ def load_dispatch(path: Path) -> Dispatch:
         bullets={str(k): [str(b) for b in v] for k, v in dict(bullets).items()},
         half=half,
         sentences=sentences,
+        year=year,
     )
 
 

@@ -16,9 +16,12 @@ same checks run on the service's output and, through ``mts check``, on translati
   fraction in digits ("les trois quarts" → "4분의 3"), the dateline's date moved into the text as
   the day, a weekday written as the day of the month ("mardi" → "8일"), the month left out of a
   date in the same month ("10 octobre" → "10일") and a year written relative to the dispatch
-  ("en 2025" → "지난해").
+  ("en 2025" → "지난해"). A segment is read in its dispatch (``dispatch=``, :func:`with_year`):
+  a weekday against its dateline (as its date when the year is known), and Korean may repeat a
+  count or a day the dispatch gives elsewhere.
 * ``entity_mismatch`` — a glossary entry found in the source is not rendered in the output with one
-  of its glossary forms (:mod:`service.text.glossary`).
+  of its glossary forms (:mod:`service.text.glossary`), or a name is added; in Korean, only a name
+  the whole dispatch does not give counts as added.
 * ``term_not_applied`` — a glossary term of the source is in the output fewer times than in the
   source, and enforcing it (:mod:`service.quality.terms`) could not put it there.
 * ``untranslated`` — the output is (nearly) the source copied through.
@@ -29,6 +32,7 @@ same checks run on the service's output and, through ``mts check``, on translati
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,11 +119,16 @@ class Thresholds:
 
 
 def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int]:
-    """Days of the month a weekday of the source may stand for: the week before the dateline's day
-    or the two days after ("WASHINGTON, 9 avril (Yonhap) -- ... mardi" → "8일"); the dateline is
-    the source's own or, for a later part of the dispatch, ``dateline``; any day without one."""
+    """Days of the month a weekday of the source may stand for. With a dateline that gives the year
+    ("WASHINGTON, 9 avril 2026 (Yonhap)", :func:`with_year`), the dates of each weekday the source
+    names in the week before the dateline's day or the two days after ("mardi" → "7일"); without
+    one, any day of that window ("mardi" → any of 2 to 11). The dateline is ``dateline`` when it
+    gives the year, else the source's own, else ``dateline``; any day without one."""
     if not _WEEKDAYS.search(source):
         return set()
+    dated = _weekday_dates(source, dateline, src)
+    if dated is not None:
+        return {day for _, days in dated for day in days}
     dates = _dateline_dates(source, src) or (_dateline_dates(dateline, src) if dateline else set())
     days = {int(v.rsplit("-", 1)[1]) for v in dates if v.count("-") >= 3}
     if not days:
@@ -127,11 +136,67 @@ def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int
     return {(d + shift - 1) % 31 + 1 for d in days for shift in range(-7, 3)}
 
 
+def _weekday_dates(
+    source: str, dateline: str | None, src: str
+) -> list[tuple[re.Match[str], set[int]]] | None:
+    """Each weekday of the source with the days of the month it may stand for (the week before the
+    dateline's day or the two days after), or None when ``dateline`` gives no year."""
+    dated = _dateline_dates(dateline, src) if dateline else set()
+    full = [v for v in dated if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
+    if not full:
+        return None
+    day = datetime.date.fromisoformat(full[0])
+    window = [day + datetime.timedelta(days=shift) for shift in range(-7, 3)]
+    return [
+        (m, {d.day for d in window if d.weekday() == _WEEKDAY_NUMBERS[m.group().lower()]})
+        for m in _WEEKDAYS.finditer(source)
+    ]
+
+
+def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None) -> list[NumberMention]:
+    """Weekdays of the source none of whose dates is a day of the Korean output ("mardi" → "7일"
+    lost): only with a dateline that gives the year (:func:`with_year`)."""
+    dated = _weekday_dates(source, dateline, src)
+    if not dated:
+        return []
+    days = {day for m in extract_numbers(output, "ko") if (day := _day_of(m.value)) is not None}
+    unwritten = [
+        NumberMention(m.group(), m.start(), m.end(), "date", "")
+        for m, want in dated
+        # "le jeudi 26 nov." (yna-fr2-61): the date that follows is checked as a number.
+        if not want & days and not _DAY_AFTER.match(source, m.end())
+    ]
+    # "Mercredi également" → "같은 날" (yna-fr2-71): a day named relative to another, one weekday each.
+    return unwritten[len(_KO_RELATIVE_DAY.findall(output)) :]
+
+
+_DAY_AFTER = re.compile(r"\s+(?:1er|\d{1,2})\b")
+_KO_RELATIVE_DAY = re.compile(r"같은\s?날|이날|당일|그날|전날|다음\s?날|이튿날")
+
+
+_WEEKDAY_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        [("lundi", "monday"), ("mardi", "tuesday"), ("mercredi", "wednesday"), ("jeudi", "thursday"),
+         ("vendredi", "friday"), ("samedi", "saturday"), ("dimanche", "sunday")]
+    )
+    for name in names
+}  # fmt: skip
+
+
 def dateline_of(text: str) -> str | None:
-    """The dateline that opens ``text`` ("SÉOUL, 12 mars (Yonhap)"), or None: the context the checks
-    of the dispatch's later sentences read its weekdays in."""
+    """The dateline that opens ``text`` ("SÉOUL, 12 mars (Yonhap)"), or None."""
     match = _DATELINE.match(text)
     return match.group() if match else None
+
+
+def with_year(text: str, year: int | None) -> str:
+    """``text`` with ``year`` written into the date of its dateline when that gives none ("SÉOUL,
+    12 mars 2026 (Yonhap) -- ..."): a dispatch as the checks read it, its weekdays as dates."""
+    match = _DATELINE.match(text)
+    if year is None or not match or re.search(r"\b\d{4}\b", match.group("date")):
+        return text
+    return f"{text[: match.end('date')]} {year}{text[match.end('date') :]}"
 
 
 def _dateline_dates(source: str, src: str) -> set[str]:
@@ -170,6 +235,59 @@ def _same_fractions(source: str, output: str) -> list[tuple[int, int]]:
     return [
         m.span() for m in _KO_FRACTION.finditer(output) if (int(m.group(2)), int(m.group(1))) in fractions
     ]
+
+
+# After a fraction in words whose denominator is also an ordinal ("un cinquième mandat" is a fifth
+# term): only "de", "des", "du", "d'", "à" or punctuation make it a fraction.
+_FR_FRACTION_AFTER = re.compile(r"\s*(?:[.,;:)]|$)|\s+(?:de|des|du|a)\b|\s+d'")
+
+
+def _fractions_missing(source: str, output: str) -> list[NumberMention]:
+    """Fractions the French source writes in words that the Korean output does not give, as it
+    always does, denominator first ("les deux tiers" → "3분의 2"; every fraction of the tuning half,
+    yna-fr2-99, -101 and -107 lost or changed unnoticed)."""
+    folded = fold(source)
+    given: dict[tuple[int, int], int] = {}
+    for m in _KO_FRACTION.finditer(output):
+        key = (int(m.group(2)), int(m.group(1)))
+        given[key] = given.get(key, 0) + 1
+    missing = []
+    for m in _FR_FRACTION.finditer(folded):
+        num, den = m.groups()
+        if den not in ("tiers", "quart", "quarts") and not _FR_FRACTION_AFTER.match(folded, m.end()):
+            continue
+        key = (_FR_NUMERATORS[num], _FR_DENOMINATORS[den])
+        if given.get(key, 0) > 0:
+            given[key] -= 1
+        else:
+            missing.append(
+                NumberMention(source[m.start() : m.end()], m.start(), m.end(), "number", f"{key[0]}/{key[1]}")
+            )
+    return missing
+
+
+# A quarter of the year the French names by an ordinal in words ("au troisième trimestre"), which
+# Korean always writes in digits ("3분기"; yna-fr2-29, -45, -81, -85 lost such digits unnoticed).
+# "le dernier trimestre" may be the latest quarter, not the fourth: it is not required.
+_FR_QUARTER_WORDS = re.compile(r"\b(premier|deuxieme|second|troisieme|quatrieme)\s+trimestre\b")
+_FR_QUARTER_VALUES = {"premier": 1, "deuxieme": 2, "second": 2, "troisieme": 3, "quatrieme": 4}
+_KO_QUARTER_NUMBER = re.compile(r"(?<![\d.])([1-4])\s?분기(?!\s?연속)")
+
+
+def _quarters_missing(source: str, output: str) -> list[NumberMention]:
+    """Quarters the French names in words that the Korean output does not give in digits."""
+    folded = fold(source)
+    given: dict[int, int] = {}
+    for m in _KO_QUARTER_NUMBER.finditer(output):
+        given[int(m.group(1))] = given.get(int(m.group(1)), 0) + 1
+    missing = []
+    for m in _FR_QUARTER_WORDS.finditer(folded):
+        value = _FR_QUARTER_VALUES[m.group(1)]
+        if given.get(value, 0) > 0:
+            given[value] -= 1
+        else:
+            missing.append(NumberMention(m.group(), m.start(), m.end(), "ordinal", str(value)))
+    return missing
 
 
 # Values a source number may take in another unit, each with the tuning example that motivated it:
@@ -287,10 +405,18 @@ def _conversions(output: str, tgt: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _allowed_additions(source: str, src: str) -> set[str]:
+def _allowed_additions(source: str, src: str, rank: bool = False) -> set[str]:
     """Values an output may write that the source gives in another form: digits the source has in
-    another role, and numbers it writes in words (:mod:`service.text.number_words`)."""
-    return {str(int(run)) for run in _DIGIT_RUN.findall(source)} | {"1"} | word_values(source, src)
+    another role, and numbers it writes in words (:mod:`service.text.number_words`). A ``rank``
+    ("6위") may take only the value of a number of the source, not digits of a date, a time or a
+    larger number: "6 millions d'entrées" and "7 septembre" give no 6th or 7th place (yna-fr2-103)."""
+    if rank:
+        digits = {
+            _bare(m.value) for m in extract_numbers(source, src) if m.kind not in ("date", "time", "year")
+        }
+    else:
+        digits = {str(int(run)) for run in _DIGIT_RUN.findall(source)}
+    return digits | {"1"} | word_values(source, src)
 
 
 def _bare(value: str) -> str:
@@ -326,6 +452,32 @@ def _first_months(source: str, src: str) -> set[int]:
         values = {written} if written.isdigit() else word_values(written, "fr")
         found |= {int(v) for v in values if v.isdigit() and 2 <= int(v) <= 12}
     return found
+
+
+# "avant de regagner Séoul le 9." (yna-fr2-101): a day of the month the French gives alone, its month
+# understood from the sentence; the translation may name the month ("on Nov. 9").
+_FR_BARE_DAY = re.compile(
+    r"\b(?:le|du|au|jusqu'au)\s+(\d{1,2})(?=\s*[.,;)]|\s*$|\s+(?:au|et)\b)", re.IGNORECASE
+)
+
+
+def _bare_days(source: str, src: str) -> dict[int, int]:
+    """Start of each day of the month a French source gives without its month, and the day."""
+    if src != "fr":
+        return {}
+    return {m.start(1): int(m.group(1)) for m in _FR_BARE_DAY.finditer(source) if 1 <= int(m.group(1)) <= 31}
+
+
+def _day_of(value: str) -> int | None:
+    """The day of a date value ("---09", "--11-09", "2026-11-09"), or None."""
+    match = re.fullmatch(r"(?:---|--\d\d-|\d{4}-\d\d-)(\d\d)", value)
+    return int(match.group(1)) if match else None
+
+
+def _month_of(value: str) -> int | None:
+    """The month of a date value ("--11-09", "2026-11-09", "--11"), or None."""
+    match = re.fullmatch(r"(?:\d{4})?--?(\d\d)(?:-\d\d)?", value)
+    return int(match.group(1)) if match else None
 
 
 def _counts_in_words_missing(
@@ -367,11 +519,11 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
 
 
 def number_problems(
-    source: str, src: str, output: str, tgt: str, dateline: str | None = None
+    source: str, src: str, output: str, tgt: str, dispatch: str | None = None
 ) -> list[NumberMention]:
     """Mentions missing from the output (source side) or added by it (output side), and Korean
-    counters left without their number; ``dateline``: the dispatch's (:func:`dateline_of`)."""
-    dropped, added = number_diff(source, src, output, tgt, dateline)
+    counters left without their number; ``dispatch``: the whole dispatch ``source`` is part of."""
+    dropped, added = number_diff(source, src, output, tgt, dispatch)
     return dropped + added + (orphan_counters(output) if tgt == "ko" else [])
 
 
@@ -382,6 +534,7 @@ def number_problems(
 # files yna-fr2-01, -23, -29 lost them as "시즌 연속", "명 중 1명").
 _KO_ORPHAN_RE = re.compile(
     r"(?<![^\s(])(?:명(?=이\b|은|을|에게|의|으로|과|와|도|씩|가량|정도|꼴|\s중(?![\uac00-\ud7a3]))"
+    r"|척(?=을|이|의|과|은|씩|가량)"
     r"|(?:년|시즌|경기|주|회|차례|분기|번)(?=\s?연속)|년(?=\s?(?:간|째|만에|전|동안))"
     r"|개월|분의\s?\d|[%％](?=[\uac00-\ud7a3])|[∼~]\s?\d)"
 )
@@ -401,10 +554,12 @@ def orphan_counters(output: str) -> list[NumberMention]:
 
 
 def number_diff(
-    source: str, src: str, output: str, tgt: str, dateline: str | None = None
+    source: str, src: str, output: str, tgt: str, dispatch: str | None = None
 ) -> tuple[list[NumberMention], list[NumberMention]]:
     """(mentions of the source missing from the output, mentions of the output not in the source);
-    ``dateline``: the dispatch's, for a part of it that has none of its own."""
+    ``dispatch``: the whole dispatch ``source`` is part of, its dateline (:func:`with_year`) the
+    date of a part that has none of its own."""
+    dateline = dateline_of(dispatch) if dispatch else None
     added = missing_numbers(source, src, output, tgt)
     dropped = missing_numbers(output, tgt, source, src)
     source_values = {m.value for m in extract_numbers(source, src)}
@@ -413,9 +568,12 @@ def number_diff(
     source_bare = {_bare(v) for v in source_values}
     output_bare = {_bare(v) for v in output_values}
     allowed = _allowed_additions(source, src)
+    allowed_ranks = _allowed_additions(source, src, rank=True)
+    day_bare: set[str] = set()
     if tgt == "ko":
-        # Korean "30일" is the 30th or 30 days: it stands for a plain 30 of the source too.
-        output_bare |= {v[3:].lstrip("0") for v in output_values if v.startswith("---")}
+        # Korean "30일" is the 30th or 30 days: it stands for a plain 30 of the source too, never for a
+        # rank ("finit 5e" is no "5일", yna-fr2-69).
+        day_bare = {v[3:].lstrip("0") for v in output_values if v.startswith("---")}
         # "les huit premiers mois" → "1∼8월" (yna-fr2-53): January to the Nth month.
         first_months = {f"--{n:02d}": str(n) for n in _first_months(source, src)}
         if first_months.keys() & output_values:
@@ -425,10 +583,14 @@ def number_diff(
         m
         for m in added
         if _bare(m.value) not in source_bare
-        and m.value not in allowed
+        and m.value not in (allowed_ranks if m.kind == "ordinal" else allowed)
         and not (m.value.startswith("---") and m.value[3:].lstrip("0") in source_bare)
     ]
-    dropped = [m for m in dropped if _bare(m.value) not in output_bare]
+    dropped = [
+        m
+        for m in dropped
+        if _bare(m.value) not in output_bare and not (m.kind != "ordinal" and _bare(m.value) in day_bare)
+    ]
     # "CAS500-5" → "차세대중형위성 5호" (yna-fr2-35): a satellite or ship named by its serial alone.
     serials = _designator_serials(source, src)
     dropped = [m for m in dropped if not (m.start in serials and serials[m.start] in output_bare)]
@@ -447,10 +609,35 @@ def number_diff(
             dropped = [m for m in dropped if m.kind != "year"]
     conversions = _conversions(output, tgt)
     added = [m for m in added if not any(a <= m.start < b for a, b in conversions)]
+    bare_days = _bare_days(source, src)
+    if bare_days:
+        output_days = {day for v in output_values if (day := _day_of(v)) is not None}
+        dropped = [m for m in dropped if not (m.kind == "number" and bare_days.get(m.start) in output_days)]
+        # The month it is given must be one the source or its dateline names.
+        named_months = {
+            month
+            for v in source_values | _dateline_dates(dateline or "", src)
+            if (month := _month_of(v)) is not None
+        }
+        added = [
+            m
+            for m in added
+            if not (
+                _day_of(m.value) in bare_days.values()
+                and (not named_months or _month_of(m.value) in named_months)
+            )
+        ]
+    if dispatch and tgt == "ko":
+        # "Sept des onze membres d'équipage ont été secourus" in the lead, then "le capitaine fait
+        # partie des rescapés" → "구조된 7명 가운데는 선장" (yna-fr2-65): Korean repeats a count
+        # the dispatch gives elsewhere.
+        elsewhere = {_bare(m.value) for m in extract_numbers(dispatch, src)} | word_values(dispatch, src)
+        added = [m for m in added if not (m.kind == "number" and _bare(m.value) in elsewhere)]
     dropped += _fewer(source, src, output, tgt, {m.start for m in dropped})
     if src == "fr":
-        dropped += _counts_in_words_missing(source, output, tgt, output_bare)
+        dropped += _counts_in_words_missing(source, output, tgt, output_bare | day_bare)
     if tgt == "ko" and src == "fr":
+        dropped += _fractions_missing(source, output) + _quarters_missing(source, output)
         fractions = _same_fractions(source, output)
         added = [m for m in added if not any(a <= m.start < b for a, b in fractions)]
     if tgt == "ko":
@@ -465,6 +652,13 @@ def number_diff(
             and not (m.value.startswith("--") and m.value.rsplit("-", 1)[-1] in days)
         ]
         weekday_days = _weekday_days(source, src, dateline)
+        if dispatch and dateline and _weekday_dates(source, dateline, src) is not None:
+            # "parti ... a émis un signal de détresse à 23h38" → "9일 오후 11시 38분" (yna-fr2-65):
+            # Korean dates an event the dispatch dates elsewhere, by a weekday ("lundi soir") or
+            # the dateline's day; only with the year, so each is one day.
+            weekday_days |= _weekday_days(dispatch, src, dateline)
+            weekday_days |= {day for v in _dateline_dates(dateline, src) if (day := _day_of(v)) is not None}
+        dropped += _weekdays_unwritten(source, src, output, dateline)
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
         # "le mois précédent" → "전월", with the month it stands for named elsewhere ("10월 9천억 원
         # 증가", yna-fr2-61): a month alone, as many as the source has months relative to another.
@@ -472,6 +666,21 @@ def number_diff(
         months = [m for m in added if re.fullmatch(r"--\d\d", m.value)]
         if months and len(months) <= relative:
             added = [m for m in added if m not in months]
+        # "en octobre" → "지난달" in a dispatch dated in November (yna-fr2-105): a month named
+        # relative to the dateline's, which must be that month.
+        dated = _dateline_dates(source, src) or _dateline_dates(dateline or "", src)
+        relative_months = {
+            (month + shift - 1) % 12 + 1
+            for v in dated
+            if (month := _month_of(v)) is not None
+            for words, shift in _KO_RELATIVE_MONTHS
+            if words.search(output)
+        }
+        dropped = [
+            m
+            for m in dropped
+            if not (re.fullmatch(r"--\d\d", m.value) and _month_of(m.value) in relative_months)
+        ]
         # "en juin" → "같은 달" where the month was named before (yna-fr2-85): a month alone may be
         # left out, as many as the output has words for the same month.
         same_month = len(_KO_SAME_MONTH.findall(output))
@@ -484,15 +693,28 @@ def number_diff(
         named = [m for m in added if m.value in ("1", "2", "3", "4") and _KO_QUARTER.match(output, m.end)]
         if named and len(named) <= quarters:
             added = [m for m in added if m not in named]
+    # "la victoire à la Chine devant l'Italie" → "2위는 이탈리아", "310 points d'avance sur Lavoie" →
+    # "2위 라부아와의 격차" (yna-fr2-69): the one behind the winner is second, one such rank per
+    # phrase that says so.
+    if src == "fr":
+        seconds = [m for m in added if m.kind == "ordinal" and m.value == "2"]
+        if seconds and len(seconds) <= len(_FR_AHEAD_OF.findall(source)):
+            added = [m for m in added if m not in seconds]
     # "occupe la 1re place du classement" → "tops the standings" / "선두" (yna-fr2-69).
     if src == "fr" and _TOP_RE.get(tgt, _NEVER).search(output):
         dropped = [m for m in dropped if not (m.value == "1" and _FR_FIRST_PLACE.match(source, m.end))]
     return dropped, added
 
 
+_KO_RELATIVE_MONTHS = (
+    (re.compile(r"지난\s?달|전달"), -1),
+    (re.compile(r"이번\s?달"), 0),
+    (re.compile(r"다음\s?달|내달"), 1),
+)
 _KO_SAME_MONTH = re.compile(r"같은\s?달|이달|그달|당월")
 _FR_CONTEXT_QUARTER = re.compile(r"\b(?:du|ce|le|au)\s+trimestre\b", re.IGNORECASE)
 _KO_QUARTER = re.compile(r"\s?분기")
+_FR_AHEAD_OF = re.compile(r"\bdevant\b|\bd'avance sur\b|\bdevan[cç]", re.IGNORECASE)
 _FR_FIRST_PLACE = re.compile(r"\s+(?:place|rang|position)\b", re.IGNORECASE)
 _NEVER = re.compile(r"(?!)")
 _TOP_RE = {
@@ -544,6 +766,13 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "mer de l'est": ("cote est",),
     "mer jaune": ("cote ouest",),
 }
+
+_NAMED_FROM_CONTEXT = frozenset({"organization", "nk_institution"})
+_MINISTER = re.compile(r"\bministre\b", re.IGNORECASE)
+
+# A place the source names by a common noun: "la capitale" → "서울", "la région capitale" → "the
+# greater Seoul area" (yna-fr2-105). It may appear in the output, and replaces no other place.
+_NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",)}
 
 # Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
 # "한반도 남서부", yna-fr2-87): the wider place renders the missing one.
@@ -627,7 +856,9 @@ _IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
 }
 
 
-def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glossary) -> list[GlossaryEntry]:
+def entity_problems(
+    source: str, src: str, output: str, tgt: str, glossary: Glossary, dispatch: str | None = None
+) -> list[GlossaryEntry]:
     """Glossary entries rendered wrongly: a name of the source missing from the output (a person,
     party, company or North Korean institution, or the dateline's city), a source form copied
     through, a place of the source missing while the output names another place the source does
@@ -635,6 +866,12 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
     problems: list[GlossaryEntry] = []
     source_matches = glossary.find(source, src)
     in_source = {m.entry for m in source_matches}
+    # "le ministre des Affaires étrangères" names the ministry too ("외교부 장관", yna-fr2-101).
+    in_dispatch = {
+        m.entry
+        for text in (source, dispatch or "")
+        for m in glossary.find(_MINISTER.sub("ministère", text), src)
+    }
     # Only named places must be rendered: an adjective ("sud-coréenne", "Nord-Coréens") says the
     # place exists in the text, so the output may name it, but may translate it otherwise.
     named = {m.entry for m in source_matches if not (m.entry.kind == "place" and _DEMONYM.search(m.text))}
@@ -669,12 +906,24 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         ):
             continue
         copied = any(fold(form) in folded_output for form in entry.forms(src))
-        if entry.kind in _ALWAYS_RENDERED or copied or (tgt == "en" and entry.kind in _RENDERED_IN_ENGLISH):
-            problems.append(entry)
-        elif _METONYMS.get(fold(entry.fr[0])) not in by_name and not (
-            tgt == "ko" and _KO_WIDER.get(fold(entry.fr[0])) in by_name
+        # "Séoul et Washington" → "South Korea and the United States" (yna-fr-05): a capital
+        # rendered as the country it stands for.
+        metonym = _METONYMS.get(fold(entry.fr[0])) in by_name
+        if (
+            entry.kind in _ALWAYS_RENDERED
+            or copied
+            or (tgt == "en" and entry.kind in _RENDERED_IN_ENGLISH and not metonym)
         ):
+            problems.append(entry)
+        elif not metonym and not (tgt == "ko" and _KO_WIDER.get(fold(entry.fr[0])) in by_name):
             missing_places.append(entry)
+    folded_source = fold(source)
+    hints = _IMPLIED_BY if tgt == "ko" else _IMPLIED_BY_ADJECTIVE
+    implied = {country for country, cues in hints.items() if any(cue in folded_source for cue in cues)}
+    named_by_noun = {
+        place for place, cues in _NAMED_BY_NOUN.items() if any(cue in folded_source for cue in cues)
+    }
+    implied |= named_by_noun
     kinds = {e.kind for e in missing_places}
     stands_for = {_METONYMS.get(fold(e.fr[0])) for e in in_source}
     # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap.
@@ -685,15 +934,15 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         if e in ko_places
         and fold(e.fr[0]) not in stands_for
         and not any(form in fold(e.target(tgt)) for form in missing_forms)
+        # "la capitale" → "서울" while "la province de Gyeonggi" → "경기" (yna-fr2-105): a place the
+        # source implies replaces nothing.
+        and fold(e.fr[0]) not in named_by_noun
     ]
     if any(e.kind in kinds for e in extra):
         problems.extend(missing_places)
     # A country or city the source does not name at all (adjectives count: "sud-coréen"). Korean
     # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
     # appear there unannounced, any other place may not.
-    folded_source = fold(source)
-    hints = _IMPLIED_BY if tgt == "ko" else _IMPLIED_BY_ADJECTIVE
-    implied = {country for country, cues in hints.items() if any(cue in folded_source for cue in cues)}
     adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
     in_dateline = _output_dateline_entries(output, tgt, glossary)
@@ -707,7 +956,20 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
             or (tgt == "en" and e.kind != "term")
             # Korean never names a person, party or company the source does not, unless it is
             # a longer name of one the source gives ("Samsung" → "삼성전자").
-            or (e.kind in _NEVER_ADDED and e in whole_words and not _longer_of(e, in_source, tgt))
+            or (
+                e.kind in _NEVER_ADDED
+                and e in whole_words
+                and not _longer_of(e, in_dispatch, tgt)
+                and e not in in_dispatch
+            )
+            or (
+                tgt == "ko"
+                and dispatch is not None
+                and e.kind in _NAMED_FROM_CONTEXT
+                and e in whole_words
+                and e not in in_dispatch
+                and not _longer_of(e, in_dispatch, tgt)
+            )
         )
         and e not in problems
         and fold(e.fr[0]) not in implied
@@ -715,8 +977,9 @@ def entity_problems(source: str, src: str, output: str, tgt: str, glossary: Glos
         and not (e in single_word_places and fold(e.fr[0])[:4] in adjectives)
         # "EVIAN-LES-BAINS, France, July 12 (Yonhap)": the country after a foreign dateline's city.
         and e not in in_dateline
-        # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères").
-        and not any(fold(form) in folded_source for form in e.fr)
+        # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères"), or
+        # of one the source writes in English ("Korea Expressway", yna-fr2-89).
+        and not any(fold(form) in folded_source for form in e.fr + (e.en if tgt == "en" else ()))
     )
     return problems
 
@@ -754,12 +1017,14 @@ def segment_flags(
     min_logprob: float | None = None,
     looped: bool = False,
     terms_enforced: bool = False,
-    dateline: str | None = None,
+    dispatch: str | None = None,
 ) -> list[str]:
     """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong).
 
-    ``dateline`` is the dispatch's (:func:`dateline_of`) when the segment is a later part of it: a
-    weekday there ("mardi" → "8일") is read against the dispatch's date, not against any day.
+    ``dispatch`` is the whole dispatch the segment is part of, with its year when known
+    (:func:`with_year`): a weekday ("mardi" → "8일") is read against the dispatch's dateline,
+    and a name the Korean gives from the rest of the dispatch ("le ministère" → "통일부") is no
+    name added.
 
     ``score`` is the model's mean token log-probability; ``low_confidence`` is only checked when
     both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
@@ -770,9 +1035,9 @@ def segment_flags(
     if not output.strip():
         return ["untranslated"]
     found: set[str] = set()
-    if number_problems(source, src, output, tgt, dateline):
+    if number_problems(source, src, output, tgt, dispatch):
         found.add("number_mismatch")
-    if entity_problems(source, src, output, tgt, glossary):
+    if entity_problems(source, src, output, tgt, glossary, dispatch):
         found.add("entity_mismatch")
     if terms_enforced and missing_terms(glossary, source, output, src, tgt):
         found.add("term_not_applied")

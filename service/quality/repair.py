@@ -141,11 +141,11 @@ class SegmentChecker:
         looped: bool = False,
         model_id: str | None = None,
         alignment: Sequence[tuple[int, int]] | None = None,
-        dateline: str | None = None,
+        dispatch: str | None = None,
     ) -> tuple[str, list[str]]:
         """(the repaired output, its flags); ``alignment`` pairs the words of ``source.split()``
-        and ``output.split()`` (:meth:`service.translation.base.Aligner.align`); ``dateline`` is
-        the dispatch's, for a sentence after its first (:func:`service.quality.flags.dateline_of`)."""
+        and ``output.split()`` (:meth:`service.translation.base.Aligner.align`); ``dispatch`` is
+        the whole dispatch the sentence is part of (:func:`service.quality.flags.segment_flags`)."""
         if self.enforce_terms:
             output = enforce_terms(self.glossary, source, output, src, tgt, alignment).text
         repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)
@@ -161,6 +161,6 @@ class SegmentChecker:
             min_logprob=self.thresholds.for_model(model_id),
             looped=looped,
             terms_enforced=self.enforce_terms,
-            dateline=dateline,
+            dispatch=dispatch,
         )
         return repaired, flags

@@ -95,9 +95,11 @@ _EN_UNITS: dict[str, int] = {
 
 
 def english_digit_words(text: str) -> list[int]:
-    """The value of each English word "one" to "nine" in ``text``, once per occurrence (English
-    spells out the numbers under ten)."""
-    return [_EN_UNITS[w] for w in _WORDS_RE.findall(text.lower()) if 1 <= _EN_UNITS.get(w, 0) <= 9]
+    """The value of each English word "one" to "nine" and "first" to "ninth" in ``text``, once per
+    occurrence (English spells out the numbers and ranks under ten: "la 3e place" beside "EV3" →
+    "third place" beside "EV3", yna-fr2-45)."""
+    words = _WORDS_RE.findall(text.lower())
+    return [value for w in words if 1 <= (value := _EN_UNITS.get(w) or _EN_ORDINALS.get(w, 0)) <= 9]
 
 
 _EN_ORDINALS: dict[str, int] = {
@@ -198,12 +200,19 @@ def _french_runs(words: list[str]) -> list[tuple[int, bool]]:
 _FR_DECIMAL_FRACTION = re.compile(r"\s+(dixieme|centieme|millieme)s?\b")
 _FR_DENOMINATORS = {"dixieme": 10, "centieme": 100, "millieme": 1000}
 _FR_PLURAL_NEXT = re.compile(r"\s+[^\W\d_]{2,}[sx]\b")
+# "les deux pays" is both countries ("양국", "both"), not a count.
+_FR_BOTH = re.compile(r"\b(?:les|des|ces|leurs|nos|vos|ses|mes|tous|toutes|aux)\s+$")
 # "trois matchs et demi" is three and a half ("3.5경기", "3 1/2 games").
 _FR_AND_A_HALF = re.compile(r"(?:\s+[^\W\d_]+)?\s+et\s+demie?\b")
 
 
+# "11 sept." is a date: its "sept" is the month, not seven (yna-fr2-67).
+_FR_SEPT_MONTH = re.compile(r"(\d(?:er)?\s*)sept\b", re.IGNORECASE)
+
+
 def _french(text: str) -> set[int | str]:
     found: set[int | str] = set()
+    text = _FR_SEPT_MONTH.sub(r"\1septembre", text)
     for clause in _clauses(fold(text)):
         found |= {value for value, article in _french_runs(clause) if not article}
     found |= {value for _, _, value in french_counts(text) if "." in value}
@@ -360,7 +369,11 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
         if len(words) == 1 and words[0] in _FR_AMBIGUOUS:
             # "neuf médailles", "sept jours": a count before a plural noun, unless a day number
             # comes first ("le 18 sept").
-            if not (words[0] in ("neuf", "sept") and _FR_PLURAL_NEXT.match(folded, end)):
+            if not (words[0] in ("neuf", "sept") and _FR_PLURAL_NEXT.match(folded, end)) and not (
+                words[0] == "deux"
+                and _FR_PLURAL_NEXT.match(folded, end)
+                and not _FR_BOTH.search(folded[:start])
+            ):
                 continue
             if re.search(r"\d\s*$", folded[max(0, start - 4) : start]):
                 continue
@@ -370,7 +383,7 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
         if _FR_WEEKS.match(folded, start) or _FR_ROUNDS.match(folded, max(0, start - 3)):
             continue  # "quinze jours" (two weeks) is an idiom
         runs = _french_runs(words)
-        if len(runs) == 1 and runs[0][0] >= 3:
+        if len(runs) == 1 and (runs[0][0] >= 3 or words == ["deux"]):
             count = runs[0][0]
             if fraction := _FR_DECIMAL_FRACTION.match(folded, end):
                 # "quatre millièmes" is 0.004 ("0.004초", "four thousandths").

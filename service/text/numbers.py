@@ -409,9 +409,11 @@ _FR_ALL_MONTHS = {
     **{k: v for k, v in FRENCH_MONTH_ABBREVIATIONS.items() if k not in FRENCH_DATE_ONLY_MONTHS},
 }
 _FR_MONTH_ALT = _alternation(_FR_ALL_MONTHS)
+# "du vendredi 13 au mercredi 18 février" (yna-fr2-107): a weekday before the range's second day.
+_FR_WEEKDAY_BEFORE_DAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
 _FR_DAY_MONTH_RE = re.compile(
     r"(?<![\d.,])(?P<d1>1er|\d{1,2})"
-    r"(?:(?:\s*[-–]\s*|\s+(?:et|au|à|ou)\s+)(?P<d2>\d{1,2}))?"
+    rf"(?:(?:\s*[-–]\s*|\s+(?:et|au|à|ou)\s+{_FR_WEEKDAY_BEFORE_DAY})(?P<d2>\d{{1,2}}))?"
     rf"\s+(?P<month>{_FR_MONTH_ALT}){_NOT_LETTER_AFTER}"
     r"(?:\s+(?P<year>\d{4}))?(?!\d|[.,]\d)",
     re.IGNORECASE,
@@ -423,7 +425,7 @@ _FR_DAY_MONTH_RE = re.compile(
 _FR_DOTLESS_MONTHS = dict(FRENCH_MONTH_ABBREVIATIONS)
 _FR_DOTLESS_DATE_RE = re.compile(
     r"(?<![\d.,])(?P<d1>1er|\d{1,2})"
-    r"(?:(?:\s*[-–]\s*|\s+(?:et|au|à|ou)\s+)(?P<d2>\d{1,2}))?"
+    rf"(?:(?:\s*[-–]\s*|\s+(?:et|au|à|ou)\s+{_FR_WEEKDAY_BEFORE_DAY})(?P<d2>\d{{1,2}}))?"
     rf"\s+(?P<month>{_alternation(_FR_DOTLESS_MONTHS)})"
     r"(?=\s*[(,;:)]|\s+\d{4}(?!\d)|\s*$)(?:\s+(?P<year>\d{4}))?",
     re.IGNORECASE,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from service.quality.flags import dateline_of
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
 from service.translation.base import Aligner, Alignment, ModelInfo, TermTranslator, Translation, Translator
@@ -135,7 +134,6 @@ def translate_documents_and(
     segmented = [segment(text) for text in texts]
     places = [(t, i) for t, sentences in enumerate(segmented) for i in range(len(sentences))]
     flat = [segmented[t][i].text for t, i in places]
-    datelines = [dateline_of(text) for text in texts]
     translated: list[Translation] = []
     checked: list[tuple[str, tuple[str, ...]]] = []
     runs = _runs(len(flat), progressive=on_segment is not None) or [(0, 0)]
@@ -148,7 +146,7 @@ def translate_documents_and(
         whole = _translate(sources + added, src, tgt, translator, checker)
         part, extra_translated = whole[: len(sources)], whole[len(sources) :]
         part_checked = check_translations(
-            sources, part, src, tgt, translator, checker, [datelines[t] for t, _ in places[start:end]]
+            sources, part, src, tgt, translator, checker, [texts[t] for t, _ in places[start:end]]
         )
         translated += part
         checked += part_checked
@@ -200,10 +198,10 @@ def check_translations(
     tgt: str,
     translator: Translator,
     checker: SegmentChecker | None,
-    datelines: Sequence[str | None] | None = None,
+    dispatches: Sequence[str | None] | None = None,
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """The final text and flags of each translated sentence; ``datelines``, one per sentence, the
-    dateline of its dispatch (:func:`service.quality.flags.dateline_of`).
+    """The final text and flags of each translated sentence; ``dispatches``, one per sentence, the
+    whole dispatch it is part of (:func:`service.quality.flags.segment_flags`).
 
     With a ``checker``, each one is repaired (terms, numbers, copied names) and flagged; without,
     only the engine's own ``loop`` verdict is reported. The sentences missing a glossary term are
@@ -233,7 +231,7 @@ def check_translations(
                 looped=t.looped,
                 model_id=model_id,
                 alignment=alignments.get(i),
-                dateline=datelines[i] if datelines is not None else None,
+                dispatch=dispatches[i] if dispatches is not None else None,
             )
         checked.append((output, tuple(flags)))
     return checked

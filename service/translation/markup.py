@@ -89,9 +89,11 @@ def translate_blocks(
     segmented = [segment(block.text) for block in blocks]
     flat = [s.text for sentences in segmented for s in sentences]
     translated: list[Translation] = translator.translate(flat, src, tgt) if flat else []
-    # The dispatch's dateline opens one of its first blocks (a headline may come before it).
-    dateline = next((d for block in blocks if (d := dateline_of(block.text))), None)
-    checked = check_translations(flat, translated, src, tgt, translator, checker, [dateline] * len(flat))
+    # The blocks are one dispatch: its dateline opens one of its first blocks (a headline may come
+    # before it), and the checks read each sentence in the dispatch.
+    start = next((i for i, block in enumerate(blocks) if dateline_of(block.text)), 0)
+    dispatch = "\n\n".join(block.text for block in blocks[start:])
+    checked = check_translations(flat, translated, src, tgt, translator, checker, [dispatch] * len(flat))
     outputs = [output for output, _ in checked]
 
     # Sentences holding an end of a span inside them are aligned, all in one call.

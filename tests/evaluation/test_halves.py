@@ -69,6 +69,17 @@ def test_a_bad_half_and_sentences_that_do_not_cover_the_source_are_refused(tmp_p
     assert good.sentences == ("SÉOUL, 18 janv. (Yonhap) -- Le ministre est arrivé.", "Il repart mardi.")
 
 
+def test_the_year_of_a_dispatch_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_dispatch(_dispatch(tmp_path, "a", year=2026)).year == 2026
+    assert load_dispatch(_dispatch(tmp_path, "b")).year is None
+    for bad in ("2026", 26, True):
+        with pytest.raises(MtsError, match="year must be a year such as 2026"):
+            load_dispatch(_dispatch(tmp_path, "c", year=bad))
+    # Every dispatch of the suites gives its year: their Korean weekdays are checked as dates.
+    for name in ("offline", "hard-numbers"):
+        assert all(d.year for d in load_suite(name).dispatches()), name
+
+
 def test_segmentation_is_counted_per_half_and_a_miss_shows_where(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

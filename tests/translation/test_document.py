@@ -122,3 +122,20 @@ def test_a_later_sentence_is_checked_with_its_dispatch_dateline(day: str, flagge
     )
     assert [s.source for s in result.segments] == [lead, later]
     assert ("number_mismatch" in result.segments[1].flags) is flagged
+
+
+@pytest.mark.parametrize(("ministry", "flagged"), [("통일부", False), ("국방부", True)])
+def test_a_later_sentence_is_checked_against_the_names_of_its_dispatch(ministry: str, flagged: bool) -> None:
+    """ "Le ministère" → "통일부" only where the dispatch names the Unification Ministry."""
+    lead = "SÉOUL, 8 janv. (Yonhap) -- Le ministère de l'Unification a publié ses chiffres."
+    later = "Le ministère s'attend à accueillir 150 transfuges cette année."
+    translator = KoreanByRote(
+        {
+            lead: "(서울=연합뉴스) 통일부가 8일 통계를 발표했다.",
+            later: f"{ministry}는 올해 탈북민 150명의 입국을 예상했다.",
+        }
+    )
+    [result] = translate_documents(
+        [f"{lead}\n\n{later}"], "fr", "ko", translator, SegmentChecker(default_glossary())
+    )
+    assert ("entity_mismatch" in result.segments[1].flags) is flagged
