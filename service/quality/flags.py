@@ -261,7 +261,9 @@ def _fractions_missing(source: str, output: str) -> list[NumberMention]:
             given[key] -= 1
         else:
             missing.append(
-                NumberMention(source[m.start() : m.end()], m.start(), m.end(), "number", f"{key[0]}/{key[1]}")
+                NumberMention(
+                    source[m.start() : m.end()], m.start(), m.end(), "fraction", f"{key[0]}/{key[1]}"
+                )
             )
     return missing
 
@@ -420,7 +422,9 @@ def _allowed_additions(source: str, src: str, rank: bool = False) -> set[str]:
 
 
 def _bare(value: str) -> str:
-    return value[:-1] if value.endswith("%") else value
+    """A value without its percent sign, and a race time as its seconds ("46.41s" is the "46.41
+    seconds" of the output, yna-fr2-119)."""
+    return value[:-1] if value.endswith("%") or re.fullmatch(r"\d+(?:\.\d+)?s", value) else value
 
 
 _SERIAL_RE = re.compile(r"-(\d{1,3})(?![\d.,])")
@@ -472,6 +476,21 @@ def _day_of(value: str) -> int | None:
     """The day of a date value ("---09", "--11-09", "2026-11-09"), or None."""
     match = re.fullmatch(r"(?:---|--\d\d-|\d{4}-\d\d-)(\d\d)", value)
     return int(match.group(1)) if match else None
+
+
+_FR_DURATION_BEFORE = re.compile(
+    r"\b(?:dur[ée]e?s?|pendant|durant)\s+(?:environ\s+|pr[eè]s\s+de\s+|plus\s+de\s+|quelque\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _lasting(source: str, mention: NumberMention, given: set[str]) -> bool:
+    """True for a French time that is a duration ("a duré 1h40") whose hours and minutes are both
+    among the ``given`` values of the output."""
+    if not _FR_DURATION_BEFORE.search(source[max(0, mention.start - 40) : mention.start]):
+        return False
+    hours, minutes = (str(int(part)) for part in mention.value.split(":"))
+    return hours in given and (minutes == "0" or minutes in given)
 
 
 def _month_of(value: str) -> int | None:
@@ -609,6 +628,11 @@ def number_diff(
             dropped = [m for m in dropped if m.kind != "year"]
     conversions = _conversions(output, tgt)
     added = [m for m in added if not any(a <= m.start < b for a, b in conversions)]
+    if src == "fr":
+        # "a duré environ 1h40" → "lasted about one hour and 40 minutes", "1시간 40분가량"
+        # (yna-fr2-111, -113): a time after a verb of duration is hours and minutes.
+        spelled = output_bare | word_values(output, tgt) | {str(v) for v in english_digit_words(output)}
+        dropped = [m for m in dropped if not (m.kind == "time" and _lasting(source, m, spelled))]
     bare_days = _bare_days(source, src)
     if bare_days:
         output_days = {day for v in output_values if (day := _day_of(v)) is not None}
@@ -768,11 +792,11 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
 }
 
 _NAMED_FROM_CONTEXT = frozenset({"organization", "nk_institution"})
-_MINISTER = re.compile(r"\bministre\b", re.IGNORECASE)
+_MINISTER = re.compile(r"\bministres?\b", re.IGNORECASE)
 
 # A place the source names by a common noun: "la capitale" → "서울", "la région capitale" → "the
 # greater Seoul area" (yna-fr2-105). It may appear in the output, and replaces no other place.
-_NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",)}
+_NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",), "pyongyang": ("capitale",)}
 
 # Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
 # "한반도 남서부", yna-fr2-87): the wider place renders the missing one.

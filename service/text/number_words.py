@@ -165,6 +165,8 @@ def _french_runs(words: list[str]) -> list[tuple[int, bool]]:
                 word, ordinal = _FR_ORDINAL_STEMS[stem], True
         if ordinal and length == 1 and previous in ("un", "une"):
             total = current = length = 0  # "une quatrième victoire": the article is not a number
+        if word in _FR_UNITS and length and _FR_UNITS[word] < 20 and 1 <= _FR_UNITS.get(previous, 0) <= 9:
+            close()  # "à elles trois un peu plus" (yna-fr2-127): a unit never adds to a unit
         if word in _FR_UNITS:
             value = _FR_UNITS[word]
             if value == 20 and previous == "quatre":
@@ -253,8 +255,20 @@ def _english(text: str) -> set[int | str]:
     for m in _EN_DECIMAL_FRACTION.finditer(text.lower()):
         if m.group(1) in _EN_UNITS:  # "four thousandths (of a second)": 0.004
             found.add(str(Decimal(_EN_UNITS[m.group(1)]) / _EN_DENOMINATORS[m.group(2)]))
+    # "two and a half hours" for "deux heures et demie" (yna-fr2-125).
+    for m in _EN_AND_A_HALF.finditer(text.lower()):
+        whole = _EN_UNITS.get(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        if whole:
+            found.add(f"{whole}.5")
+    # "has quadrupled" for "a été multiplié par quatre" (yna-fr2-115).
+    found |= {_EN_MULTIPLES[m.group(1)] for m in _EN_MULTIPLE.finditer(text.lower())}
     found.discard(0)
     return found
+
+
+_EN_AND_A_HALF = re.compile(r"\b([a-z]+|\d+) and a half\b")
+_EN_MULTIPLES = {"doubl": 2, "tripl": 3, "quadrupl": 4, "quintupl": 5}
+_EN_MULTIPLE = re.compile(r"\b(doubl|tripl|quadrupl|quintupl)(?:e|ed|es|ing)\b")
 
 
 _EN_DECIMAL_FRACTION = re.compile(r"\b([a-z]+)[ -](tenth|hundredth|thousandth)s?\b")
@@ -308,7 +322,12 @@ _KO_DAYS_RE = re.compile(rf"(?<![\uac00-\ud7a3])(?:{'|'.join(_KO_DAYS)})")
 
 def _korean(text: str) -> set[int | str]:
     found: set[int | str] = {_KO_NATIVE[m.group("n")] for m in _KO_NATIVE_RE.finditer(text)}
+    # "2시간 반" (two and a half hours) for "deux heures et demie" (yna-fr2-125).
+    found |= {f"{m.group(1)}.5" for m in _KO_AND_A_HALF.finditer(text)}
     return found | {_KO_DAYS[m.group()] for m in _KO_DAYS_RE.finditer(text)}
+
+
+_KO_AND_A_HALF = re.compile(r"(?<![\d.])(\d+)\s?(?:시간|년|개월|주|경기|배)\s?반(?![\uac00-\ud7a3])")
 
 
 def word_values(text: str, lang: str) -> set[str]:

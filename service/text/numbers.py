@@ -78,7 +78,9 @@ from service.text.segment import FRENCH_DATE_ONLY_MONTHS, FRENCH_MONTH_ABBREVIAT
 
 __all__ = ["KINDS", "LANGS", "NumberMention", "extract_numbers", "missing_numbers", "number_keys"]
 
-KINDS: frozenset[str] = frozenset({"number", "percent", "date", "time", "year", "ordinal", "designator"})
+KINDS: frozenset[str] = frozenset(
+    {"number", "percent", "date", "time", "year", "ordinal", "designator", "fraction"}
+)  # "fraction": a French fraction in words the Korean lost (service.quality.flags)
 LANGS: frozenset[str] = frozenset(CODES)
 
 
@@ -593,15 +595,23 @@ _KO_RACE_TIME_RE = re.compile(
 )
 
 
+# "en 1 min 40 s 87", "en 57 s 03" (yna-fr2-119): French writes a swimming time in units.
+_FR_RACE_TIME_RE = re.compile(
+    r"(?<![\d.,])(?:(?P<m2>\d{1,2})\s?min\s?)?(?P<s2>\d{1,2})\s?s\s?(?P<f2>\d{2,3})(?!\d)"
+)
+
+
 def _race_times(s: str, lang: str) -> Iterator[list[_Cand]]:
-    """Race times as seconds with kind ``time``: "1:24.567" and "1분24초567" give "84.567s"."""
-    for regex in (_RACE_TIME_RE, _KO_RACE_TIME_RE) if lang == "ko" else (_RACE_TIME_RE,):
+    """Race times as seconds with kind ``time``: "1:24.567", "1분24초567" and "1 min 24 s 567"
+    give "84.567s"."""
+    extra = {"ko": (_KO_RACE_TIME_RE,), "fr": (_FR_RACE_TIME_RE,)}.get(lang, ())
+    for regex in (_RACE_TIME_RE, *extra):
         for m in regex.finditer(s):
             parts = m.groupdict()
-            hours = int(parts["h"] or 0)
-            minutes = int(parts["m"] or parts["m2"] or 0)
-            seconds = int(parts["s"] or parts["s2"])
-            fraction = parts["f"] or parts["f2"] or ""
+            hours = int(parts.get("h") or 0)
+            minutes = int(parts.get("m") or parts["m2"] or 0)
+            seconds = int(parts.get("s") or parts["s2"])
+            fraction = parts.get("f") or parts["f2"] or ""
             total = Decimal(hours * 3600 + minutes * 60 + seconds) + Decimal(f"0.{fraction or 0}")
             yield [(m.start(), m.end(), "time", _canonical(total) + "s")]
 
@@ -656,14 +666,22 @@ def _times(s: str, lang: str) -> Iterator[list[_Cand]]:
             if 0 <= first <= 24 and 0 <= last <= 24 and not _glued_left(s, m.start("h1"), lang):
                 yield [(m.start(), m.end("h1"), "time", f"{first:02d}:00"),
                        (m.start("h2"), m.end(), "time", f"{last:02d}:00")]  # fmt: skip
+        period = None  # of the time before: "오후 7시부터 8시 40분까지" is 19:00 to 20:40 (yna-fr2-111)
+        previous_end = -1
         for m in _KO_TIME_RE.finditer(s):
             hour = int(m.group("h"))
             minute = 30 if m.group("half") else int(m.group("m") or 0)
-            yield _time_cand(m, _ko_hour(m.group("period"), hour), minute, lang)
+            own = m.group("period")
+            if own is None and period and _KO_TIME_RANGE_LINK.fullmatch(s[previous_end : m.start()]):
+                own = period
+            yield _time_cand(m, _ko_hour(own, hour), minute, lang)
+            period, previous_end = own, m.end()
     for m in _CLOCK_RE.finditer(s):
         yield _time_cand(m, int(m.group("h")), int(m.group("m")), lang)
 
 
+# What joins the two ends of a Korean range of times, which share the first one's period.
+_KO_TIME_RANGE_LINK = re.compile(r"(?:부터|에서)?\s*(?:[~～∼\-–]\s*)?")
 _MIXED_FRACTION_RE = re.compile(r"(?:\s(?P<a>[1-9])/(?P<b>[2-9])|½)(?![\d/])")
 # The word that joins the two ends of a range: "10 à 12 milliards", "10 to 12 billion", "10∼12억".
 _RANGE_LINK: dict[str, re.Pattern[str]] = {

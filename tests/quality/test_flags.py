@@ -356,13 +356,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 0 and false_alarms[("tuning", "ko")] <= 0
-    assert false_alarms[("test", "en")] <= 14 and false_alarms[("test", "ko")] <= 41
+    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
+    assert false_alarms[("test", "en")] <= 15 and false_alarms[("test", "ko")] <= 50
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.6, "number_removed": 97.7, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 98.9, "sentence_dropped": 98.8, "copy": 100.0},
-        "ko": {"all": 96.8, "number_changed": 97.0, "number_removed": 93.9, "ordinal_changed": 100.0,
-               "designator_changed": 97.1, "name_swapped": 92.8, "sentence_dropped": 94.2, "copy": 100.0},
+        "en": {"all": 99.1, "number_changed": 99.4, "number_removed": 97.8, "ordinal_changed": 100.0,
+               "designator_changed": 100.0, "name_swapped": 98.7, "sentence_dropped": 98.4, "copy": 100.0},
+        "ko": {"all": 96.5, "number_changed": 96.9, "number_removed": 91.8, "ordinal_changed": 94.7,
+               "designator_changed": 97.6, "name_swapped": 94.0, "sentence_dropped": 94.7, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -371,7 +371,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 108, "total": 108, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 128, "total": 128, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -999,3 +999,156 @@ def test_fifth_round_number_rules(
 def _raises(flag: str, source: str, output: str, tgt: str, dispatch: str | None) -> bool:
     """Whether ``flag`` is raised on a French ``source`` and its ``output``, read in ``dispatch``."""
     return flag in segment_flags(source, output, "fr", tgt, glossary=GLOSSARY, dispatch=dispatch)
+
+
+def test_a_lost_fraction_or_quarter_is_flagged_not_repaired() -> None:
+    """The repairs rewrite lost numbers from the source; a fraction or a quarter in words is not
+    one they can write, so the sentence keeps its flag (and the check does not fail on it)."""
+    checker = SegmentChecker(GLOSSARY)
+    source = "Près d'un quart des ventes ont eu lieu au deuxième trimestre."
+    output, flags = checker.check(source, "판매의 상당 부분이 분기에 이뤄졌다.", "fr", "ko")
+    assert output == "판매의 상당 부분이 분기에 이뤄졌다."
+    assert "number_mismatch" in flags
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "flagged"),
+    [
+        # "de 19h00 à 20h40" → "오후 7시부터 8시 40분까지": the range shares its period (yna-fr2-111).
+        ("number_mismatch", "de 19h00 à 20h40", "오후 7시부터 8시 40분까지", "ko", False),
+        ("number_mismatch", "de 19h00 à 20h40", "오후 7시부터 9시 40분까지", "ko", True),
+        # "a duré 1h40" is a duration (yna-fr2-111, -113).
+        (
+            "number_mismatch",
+            "La parade a duré environ 1h40.",
+            "열병식은 1시간 40분가량 진행됐다.",
+            "ko",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "La parade a duré environ 1h40.",
+            "The parade lasted about one hour and 40 minutes.",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "La parade a duré environ 1h40.",
+            "열병식은 1시간 30분가량 진행됐다.",
+            "ko",
+            True,
+        ),
+        (
+            "number_mismatch",
+            "La parade a commencé à 1h40.",
+            "The parade began at 1 a.m., 40 minutes late.",
+            "en",
+            True,
+        ),
+        # "deux heures et demie" (yna-fr2-125), "multiplié par quatre" (yna-fr2-115).
+        (
+            "number_mismatch",
+            "près de deux heures et demie après la collision",
+            "nearly two and a half hours after the collision",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "près de deux heures et demie après la collision",
+            "충돌 후 2시간 반 가까이 지나서다",
+            "ko",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "près de deux heures et demie après la collision",
+            "충돌 후 3시간 반 가까이 지나서다",
+            "ko",
+            True,
+        ),
+        (
+            "number_mismatch",
+            "Son nombre de lecteurs a été multiplié par quatre.",
+            "Its readership has quadrupled.",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "Son nombre de lecteurs a été multiplié par quatre.",
+            "Its readership has tripled.",
+            "en",
+            True,
+        ),
+        # "à elles trois un peu plus de la moitié" is no four (yna-fr2-127).
+        (
+            "number_mismatch",
+            "à elles trois un peu plus de la moitié",
+            "together accounted for just over half",
+            "en",
+            False,
+        ),
+        # Swimming times written in units, and a time as its seconds (yna-fr2-119).
+        (
+            "number_mismatch",
+            "il s'est classé cinquième en 46 s 41",
+            "he finished fifth in 46.41 seconds",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "il s'est classé cinquième en 46 s 41",
+            "he finished fifth in 46.14 seconds",
+            "en",
+            True,
+        ),
+        ("number_mismatch", "en 1 min 40 s 87", "1분40초87로", "ko", False),
+        ("number_mismatch", "en 1 min 40 s 87", "1분40초78로", "ko", True),
+        # Names: "la Série coréenne", "les KIA Tigers" (yna-fr2-109), "l'Allemand", "le Britannique"
+        # (yna-fr2-119).
+        (
+            "entity_mismatch",
+            "la 1re place, qui ouvre les portes de la Série coréenne",
+            "한국시리즈 직행이 걸린 1위",
+            "ko",
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "les KIA Tigers devancent les Lotte Giants",
+            "KIA 타이거즈가 롯데 자이언츠에 앞서 있다",
+            "ko",
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "à 1,04 seconde de l'Allemand Felix Ruder",
+            "1.04 seconds behind Germany's Felix Ruder",
+            "en",
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "à 1,04 seconde de l'Allemand Felix Ruder",
+            "1.04 seconds behind France's Felix Ruder",
+            "en",
+            True,
+        ),
+        ("entity_mismatch", "et le Britannique Oliver Pennant", "영국의 올리버 페넌트", "ko", False),
+    ],
+)
+def test_sixth_round_rules(flag: str, source: str, output: str, tgt: str, flagged: bool) -> None:
+    """Allowed and read in the sixth round, each with its tuning file and a still-flagged case."""
+    assert _raises(flag, source, output, tgt, None) is flagged
+
+
+def test_the_ministers_name_their_ministry() -> None:
+    """ "les ministres des Affaires étrangères" in the lead, then "un porte-parole du ministère" →
+    "외교부 대변인" (yna-fr2-113)."""
+    dispatch = "TOKYO, 20 novembre (Yonhap) -- Les ministres des Affaires étrangères se sont rencontrés.\n\nx"
+    source = "« C'est indispensable », a déclaré un porte-parole du ministère sud-coréen."
+    assert not _raises("entity_mismatch", source, '외교부 대변인은 "필수적"이라고 말했다.', "ko", dispatch)
+    assert _raises("entity_mismatch", source, '국방부 대변인은 "필수적"이라고 말했다.', "ko", dispatch)
