@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
@@ -242,30 +244,42 @@ def _same_fractions(source: str, output: str) -> list[tuple[int, int]]:
 _FR_FRACTION_AFTER = re.compile(r"\s*(?:[.,;:)]|$)|\s+(?:de|des|du|a)\b|\s+d'")
 
 
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def _unmatched(wanted: list[tuple[_Key, NumberMention]], given: Counter[_Key]) -> list[NumberMention]:
+    """The mentions of ``wanted`` whose key ``given`` does not hold as many times: each given key
+    answers one wanted mention."""
+    missing = []
+    for key, mention in wanted:
+        if given[key] > 0:
+            given[key] -= 1
+        else:
+            missing.append(mention)
+    return missing
+
+
 def _fractions_missing(source: str, output: str) -> list[NumberMention]:
     """Fractions the French source writes in words that the Korean output does not give, as it
     always does, denominator first ("les deux tiers" → "3분의 2"; every fraction of the tuning half,
     yna-fr2-99, -101 and -107 lost or changed unnoticed)."""
     folded = fold(source)
-    given: dict[tuple[int, int], int] = {}
-    for m in _KO_FRACTION.finditer(output):
-        key = (int(m.group(2)), int(m.group(1)))
-        given[key] = given.get(key, 0) + 1
-    missing = []
+    wanted: list[tuple[tuple[int, int], NumberMention]] = []
     for m in _FR_FRACTION.finditer(folded):
         num, den = m.groups()
         if den not in ("tiers", "quart", "quarts") and not _FR_FRACTION_AFTER.match(folded, m.end()):
             continue
         key = (_FR_NUMERATORS[num], _FR_DENOMINATORS[den])
-        if given.get(key, 0) > 0:
-            given[key] -= 1
-        else:
-            missing.append(
+        wanted.append(
+            (
+                key,
                 NumberMention(
                     source[m.start() : m.end()], m.start(), m.end(), "fraction", f"{key[0]}/{key[1]}"
-                )
+                ),
             )
-    return missing
+        )
+    given = Counter((int(m.group(2)), int(m.group(1))) for m in _KO_FRACTION.finditer(output))
+    return _unmatched(wanted, given)
 
 
 # A quarter of the year the French names by an ordinal in words ("au troisième trimestre"), which
@@ -278,18 +292,12 @@ _KO_QUARTER_NUMBER = re.compile(r"(?<![\d.])([1-4])\s?분기(?!\s?연속)")
 
 def _quarters_missing(source: str, output: str) -> list[NumberMention]:
     """Quarters the French names in words that the Korean output does not give in digits."""
-    folded = fold(source)
-    given: dict[int, int] = {}
-    for m in _KO_QUARTER_NUMBER.finditer(output):
-        given[int(m.group(1))] = given.get(int(m.group(1)), 0) + 1
-    missing = []
-    for m in _FR_QUARTER_WORDS.finditer(folded):
-        value = _FR_QUARTER_VALUES[m.group(1)]
-        if given.get(value, 0) > 0:
-            given[value] -= 1
-        else:
-            missing.append(NumberMention(m.group(), m.start(), m.end(), "ordinal", str(value)))
-    return missing
+    wanted: list[tuple[int, NumberMention]] = [
+        (value, NumberMention(m.group(), m.start(), m.end(), "ordinal", str(value)))
+        for m in _FR_QUARTER_WORDS.finditer(fold(source))
+        if (value := _FR_QUARTER_VALUES[m.group(1)])
+    ]
+    return _unmatched(wanted, Counter(int(m.group(1)) for m in _KO_QUARTER_NUMBER.finditer(output)))
 
 
 # Values a source number may take in another unit, each with the tuning example that motivated it:
@@ -628,7 +636,7 @@ def number_diff(
             dropped = [m for m in dropped if m.kind != "year"]
     conversions = _conversions(output, tgt)
     added = [m for m in added if not any(a <= m.start < b for a, b in conversions)]
-    if src == "fr":
+    if src == "fr" and any(m.kind == "time" for m in dropped):
         # "a duré environ 1h40" → "lasted about one hour and 40 minutes", "1시간 40분가량"
         # (yna-fr2-111, -113): a time after a verb of duration is hours and minutes.
         spelled = output_bare | word_values(output, tgt) | {str(v) for v in english_digit_words(output)}
@@ -651,7 +659,7 @@ def number_diff(
                 and (not named_months or _month_of(m.value) in named_months)
             )
         ]
-    if dispatch and tgt == "ko":
+    if dispatch and tgt == "ko" and any(m.kind == "number" for m in added):
         # "Sept des onze membres d'équipage ont été secourus" in the lead, then "le capitaine fait
         # partie des rescapés" → "구조된 7명 가운데는 선장" (yna-fr2-65): Korean repeats a count
         # the dispatch gives elsewhere.
@@ -890,12 +898,6 @@ def entity_problems(
     problems: list[GlossaryEntry] = []
     source_matches = glossary.find(source, src)
     in_source = {m.entry for m in source_matches}
-    # "le ministre des Affaires étrangères" names the ministry too ("외교부 장관", yna-fr2-101).
-    in_dispatch = {
-        m.entry
-        for text in (source, dispatch or "")
-        for m in glossary.find(_MINISTER.sub("ministère", text), src)
-    }
     # Only named places must be rendered: an adjective ("sud-coréenne", "Nord-Coréens") says the
     # place exists in the text, so the output may name it, but may translate it otherwise.
     named = {m.entry for m in source_matches if not (m.entry.kind == "place" and _DEMONYM.search(m.text))}
@@ -970,6 +972,8 @@ def entity_problems(
     adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
     in_dateline = _output_dateline_entries(output, tgt, glossary)
+    # The names the whole dispatch gives, read only when the output adds one to its sentence.
+    told = _names_in(source, dispatch, src, glossary) if extra else set()
     problems.extend(
         e
         for e in extra
@@ -978,21 +982,17 @@ def entity_problems(
         if (
             (e.kind == "place" and e in ko_places and e not in locators)
             or (tgt == "en" and e.kind != "term")
-            # Korean never names a person, party or company the source does not, unless it is
-            # a longer name of one the source gives ("Samsung" → "삼성전자").
+            # Korean never names a person, party or company its dispatch does not, unless it is
+            # a longer name of one it gives ("Samsung" → "삼성전자"); nor, read in its dispatch,
+            # an organization ("le ministère" → "통일부" only where the dispatch names it).
             or (
-                e.kind in _NEVER_ADDED
+                (
+                    e.kind in _NEVER_ADDED
+                    or (tgt == "ko" and dispatch is not None and e.kind in _NAMED_FROM_CONTEXT)
+                )
                 and e in whole_words
-                and not _longer_of(e, in_dispatch, tgt)
-                and e not in in_dispatch
-            )
-            or (
-                tgt == "ko"
-                and dispatch is not None
-                and e.kind in _NAMED_FROM_CONTEXT
-                and e in whole_words
-                and e not in in_dispatch
-                and not _longer_of(e, in_dispatch, tgt)
+                and e not in told
+                and not _longer_of(e, told, tgt)
             )
         )
         and e not in problems
@@ -1006,6 +1006,16 @@ def entity_problems(
         and not any(fold(form) in folded_source for form in e.fr + (e.en if tgt == "en" else ()))
     )
     return problems
+
+
+def _names_in(source: str, dispatch: str | None, src: str, glossary: Glossary) -> set[GlossaryEntry]:
+    """The glossary entries named in ``source`` or its ``dispatch``; "le ministre des Affaires
+    étrangères" names the ministry too ("외교부 장관", yna-fr2-101)."""
+    if not dispatch:
+        texts: tuple[str, ...] = (source,)
+    else:
+        texts = (dispatch,) if source in dispatch else (source, dispatch)
+    return {m.entry for text in texts for m in glossary.find(_MINISTER.sub("ministère", text), src)}
 
 
 def is_copy(source: str, output: str) -> bool:

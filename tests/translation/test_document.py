@@ -11,7 +11,12 @@ from service.schemas import TranslationOut
 from service.text.glossary import default_glossary
 from service.text.segment import segment
 from service.translation.base import ModelInfo, Translation
-from service.translation.document import rebuild_layout, translate_document, translate_documents
+from service.translation.document import (
+    DocumentTranslation,
+    rebuild_layout,
+    translate_document,
+    translate_documents,
+)
 
 
 class UpperTranslator:
@@ -107,18 +112,23 @@ class KoreanByRote:
         return [Translation(self.answers[t], -0.5) for t in texts]
 
 
+def _checked_in_dispatch(answers: dict[str, str]) -> DocumentTranslation:
+    """The two-paragraph Korean dispatch made of ``answers``' sources (lead first), checked."""
+    [result] = translate_documents(
+        ["\n\n".join(answers)], "fr", "ko", KoreanByRote(answers), SegmentChecker(default_glossary())
+    )
+    return result
+
+
 @pytest.mark.parametrize(("day", "flagged"), [("8일", False), ("18일", True)])
 def test_a_later_sentence_is_checked_with_its_dispatch_dateline(day: str, flagged: bool) -> None:
     lead = "SÉOUL, 9 avril (Yonhap) -- Le ministère de l'Économie a présenté son plan."
     later = "Le ministre a annoncé mardi une aide de 3 milliards de wons."
-    translator = KoreanByRote(
+    result = _checked_in_dispatch(
         {
             lead: "(서울=연합뉴스) 기획재정부가 9일 계획을 발표했다.",
             later: f"장관은 {day} 30억 원 규모의 지원을 발표했다.",
         }
-    )
-    [result] = translate_documents(
-        [f"{lead}\n\n{later}"], "fr", "ko", translator, SegmentChecker(default_glossary())
     )
     assert [s.source for s in result.segments] == [lead, later]
     assert ("number_mismatch" in result.segments[1].flags) is flagged
@@ -129,13 +139,10 @@ def test_a_later_sentence_is_checked_against_the_names_of_its_dispatch(ministry:
     """ "Le ministère" → "통일부" only where the dispatch names the Unification Ministry."""
     lead = "SÉOUL, 8 janv. (Yonhap) -- Le ministère de l'Unification a publié ses chiffres."
     later = "Le ministère s'attend à accueillir 150 transfuges cette année."
-    translator = KoreanByRote(
+    result = _checked_in_dispatch(
         {
             lead: "(서울=연합뉴스) 통일부가 8일 통계를 발표했다.",
             later: f"{ministry}는 올해 탈북민 150명의 입국을 예상했다.",
         }
-    )
-    [result] = translate_documents(
-        [f"{lead}\n\n{later}"], "fr", "ko", translator, SegmentChecker(default_glossary())
     )
     assert ("entity_mismatch" in result.segments[1].flags) is flagged
