@@ -45,8 +45,8 @@ from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
-from service.text.number_words import english_digit_words, french_counts, word_values
-from service.text.numbers import NumberMention, extract_numbers, missing_numbers
+from service.text.number_words import english_digit_words, french_counts, french_unit, word_values
+from service.text.numbers import VULGAR_FRACTIONS, NumberMention, extract_numbers, missing_numbers
 
 FLAGS: tuple[str, ...] = (
     "number_mismatch",
@@ -123,7 +123,7 @@ class Thresholds:
 def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int]:
     """Days of the month a weekday of the source may stand for. With a dateline that gives the year
     ("WASHINGTON, 9 avril 2026 (Yonhap)", :func:`with_year`), the dates of each weekday the source
-    names in the week before the dateline's day or the two days after ("mardi" → "7일"); without
+    names in the week before the dateline's day or the six days after ("mardi" → "7일"); without
     one, any day of that window ("mardi" → any of 2 to 11). The dateline is ``dateline`` when it
     gives the year, else the source's own, else ``dateline``; any day without one."""
     if not _WEEKDAYS.search(source):
@@ -142,13 +142,14 @@ def _weekday_dates(
     source: str, dateline: str | None, src: str
 ) -> list[tuple[re.Match[str], set[int]]] | None:
     """Each weekday of the source with the days of the month it may stand for (the week before the
-    dateline's day or the two days after), or None when ``dateline`` gives no year."""
+    dateline's day or the six days after: "les 6e et 7e matchs samedi et dimanche", yna-fr2-129),
+    or None when ``dateline`` gives no year."""
     dated = _dateline_dates(dateline, src) if dateline else set()
     full = [v for v in dated if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
     if not full:
         return None
     day = datetime.date.fromisoformat(full[0])
-    window = [day + datetime.timedelta(days=shift) for shift in range(-7, 3)]
+    window = [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
     return [
         (m, {d.day for d in window if d.weekday() == _WEEKDAY_NUMBERS[m.group().lower()]})
         for m in _WEEKDAYS.finditer(source)
@@ -279,6 +280,7 @@ def _fractions_missing(source: str, output: str) -> list[NumberMention]:
             )
         )
     given = Counter((int(m.group(2)), int(m.group(1))) for m in _KO_FRACTION.finditer(output))
+    given.update(VULGAR_FRACTIONS[char] for char in output if char in VULGAR_FRACTIONS)  # "6⅔이닝"
     return _unmatched(wanted, given)
 
 
@@ -343,7 +345,7 @@ def _converted(text: str, lang: str) -> dict[int, set[str]]:
 
 # Durations in months: "3 ans et demi" → "3년 6개월" (hard-numbers yna-fr2-17), "18 mois" →
 # "1년 6개월" (yna-fr2-19). The Korean years-and-months form is read as one duration.
-_FR_DURATION = re.compile(r"\b(\d+|un|une)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
+_FR_DURATION = re.compile(r"\b(\d+|[^\W\d_]+)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
 _KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
 
 
@@ -360,7 +362,9 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     if lang == "fr":
         for m in _FR_DURATION.finditer(text):
-            n = 1 if m.group(1).lower() in ("un", "une") else int(m.group(1))
+            n = int(m.group(1)) if m.group(1).isdigit() else french_unit(m.group(1))
+            if n is None:
+                continue
             months = n * 12 if m.group(2).lower().startswith("an") else n
             found.append((m.start(), m.end(), months + (6 if m.group(3) and months >= 12 else 0)))
     elif lang == "en":
@@ -486,19 +490,27 @@ def _day_of(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_KO_COUNTER_AFTER = re.compile(r"\s?[\uac00-\ud7a3]")
+_FR_AGE_DECADE = re.compile(r"\b([1-9]0)(?:\s*-\s*|\s+a\s+|\s+)([1-9]9)\s+ans\b")  # folded: "-" may be " "
+_DECADE = {"en": r"\b{}s\b", "ko": r"(?<![\d.,]){}대"}
+
+
 _FR_DURATION_BEFORE = re.compile(
-    r"\b(?:dur[ée]e?s?|pendant|durant)\s+(?:environ\s+|pr[eè]s\s+de\s+|plus\s+de\s+|quelque\s+)?$",
+    r"\b(?:dur[ée]e?s?(?:\s+de)?|pendant|durant)\s+(?:environ\s+|pr[eè]s\s+de\s+|plus\s+de\s+|quelque\s+)?$",
     re.IGNORECASE,
 )
 
 
 def _lasting(source: str, mention: NumberMention, given: set[str]) -> bool:
-    """True for a French time that is a duration ("a duré 1h40") whose hours and minutes are both
-    among the ``given`` values of the output."""
+    """True for a French time that is a duration ("a duré 1h40", "d'une durée de 2h12") whose hours
+    and minutes are both among the ``given`` values of the output, or given as minutes
+    ("132-minute")."""
     if not _FR_DURATION_BEFORE.search(source[max(0, mention.start - 40) : mention.start]):
         return False
-    hours, minutes = (str(int(part)) for part in mention.value.split(":"))
-    return hours in given and (minutes == "0" or minutes in given)
+    hours, minutes = (int(part) for part in mention.value.split(":"))
+    return str(hours * 60 + minutes) in given or (
+        str(hours) in given and (minutes == 0 or str(minutes) in given)
+    )
 
 
 def _month_of(value: str) -> int | None:
@@ -558,12 +570,19 @@ def number_problems(
 # "년 연속", "분의 3", "의 %를", "월 ∼3.5%"): at the start of a word, after a word that is no
 # number, the number was lost. A "%" counts only before a particle: "(단위: %)" names a unit.
 # A count before "연속" and a count of people before "중" ("3시즌 연속", "7명 중 1명": tuning
-# files yna-fr2-01, -23, -29 lost them as "시즌 연속", "명 중 1명").
+# files yna-fr2-01, -23, -29 lost them as "시즌 연속", "명 중 1명", and "3명 중 명에").
 _KO_ORPHAN_RE = re.compile(
-    r"(?<![^\s(])(?:명(?=이\b|은|을|에게|의|으로|과|와|도|씩|가량|정도|꼴|\s중(?![\uac00-\ud7a3]))"
+    r"(?<![^\s(])(?:명(?=이\b|은|을|에게|에\s|의|으로|과|와|도|씩|가량|정도|꼴|\s중(?![\uac00-\ud7a3]))"
     r"|척(?=을|이|의|과|은|씩|가량)"
     r"|(?:년|시즌|경기|주|회|차례|분기|번)(?=\s?연속)|년(?=\s?(?:간|째|만에|전|동안))"
-    r"|개월|분의\s?\d|[%％](?=[\uac00-\ud7a3])|[∼~]\s?\d)"
+    r"|개월|분의\s?\d|[%％](?=[\uac00-\ud7a3])|[∼~]\s?\d"
+    # "건물 여 곳에서" for "40여 곳" (yna-fr2-137): "about" left without its number.
+    r"|여(?=\s(?:명|곳|개국|건|차례|가구)(?:에서|에게|으로|[이가을를은는의에도과와])?(?![\uac00-\ud7a3]))"
+    # A record, a gap and a rank of the news: "79승 무 50패", "경기 차로", "제야당" (yna-fr2-109, -51),
+    # and a particle that never begins a word: "31일부터 까지" (yna-fr2-87).
+    r"|무(?=\s\d+패)|경기(?=\s?차(?:로|이|가|를|의|까지)?(?![\uac00-\ud7a3]))|제(?=야당)|까지)"
+    # "1·2호기" with its second number lost: "1·호기" (yna-fr2-91).
+    r"|(?<=\d)·(?=[\uac00-\ud7a3])"
 )
 # A number just before, or a number and "개" ("8개 분기 연속", yna-fr2-85).
 _KO_NUMBER_BEFORE = re.compile(
@@ -576,7 +595,7 @@ def orphan_counters(output: str) -> list[NumberMention]:
     return [
         NumberMention(m.group(), m.start(), m.end(), "number", "")
         for m in _KO_ORPHAN_RE.finditer(output)
-        if not _KO_NUMBER_BEFORE.search(output[max(0, m.start() - 12) : m.start()])
+        if m.group() == "·" or not _KO_NUMBER_BEFORE.search(output[max(0, m.start() - 12) : m.start()])
     ]
 
 
@@ -640,7 +659,15 @@ def number_diff(
         # "a duré environ 1h40" → "lasted about one hour and 40 minutes", "1시간 40분가량"
         # (yna-fr2-111, -113): a time after a verb of duration is hours and minutes.
         spelled = output_bare | word_values(output, tgt) | {str(v) for v in english_digit_words(output)}
-        dropped = [m for m in dropped if not (m.kind == "time" and _lasting(source, m, spelled))]
+        lasting = [m for m in dropped if m.kind == "time" and _lasting(source, m, spelled)]
+        dropped = [m for m in dropped if m not in lasting]
+        # "d'une durée de 2h12" → "132-minute": the minutes are no added number.
+        minutes = {str(int(h) * 60 + int(mm)) for h, mm in (m.value.split(":") for m in lasting)}
+        added = [m for m in added if _bare(m.value) not in minutes]
+    if src == "fr" and tgt in _DECADE and (decades := _FR_AGE_DECADE.findall(fold(source))):
+        # "les 20-29 ans" → "those in their 20s", "20대" (yna-fr2-143): an age range that is a decade.
+        given = {a for a, b in decades if int(b) == int(a) + 9 and re.search(_DECADE[tgt].format(a), output)}
+        dropped = [m for m in dropped if not (m.kind == "number" and str(int(m.value) - 9) in given)]
     bare_days = _bare_days(source, src)
     if bare_days:
         output_days = {day for v in output_values if (day := _day_of(v)) is not None}
@@ -663,11 +690,21 @@ def number_diff(
         # "Sept des onze membres d'équipage ont été secourus" in the lead, then "le capitaine fait
         # partie des rescapés" → "구조된 7명 가운데는 선장" (yna-fr2-65): Korean repeats a count
         # the dispatch gives elsewhere.
+        # A count, with its counter: a score's "5-3" is no count (yna-fr2-129).
         elsewhere = {_bare(m.value) for m in extract_numbers(dispatch, src)} | word_values(dispatch, src)
-        added = [m for m in added if not (m.kind == "number" and _bare(m.value) in elsewhere)]
+        added = [
+            m
+            for m in added
+            if not (
+                m.kind == "number" and _bare(m.value) in elsewhere and _KO_COUNTER_AFTER.match(output, m.end)
+            )
+        ]
     dropped += _fewer(source, src, output, tgt, {m.start for m in dropped})
     if src == "fr":
-        dropped += _counts_in_words_missing(source, output, tgt, output_bare | day_bare)
+        words = _counts_in_words_missing(source, output, tgt, output_bare | day_bare)
+        dropped += [
+            m for m in words if not any(a <= m.start < b and n in same for a, b, n in source_durations)
+        ]
     if tgt == "ko" and src == "fr":
         dropped += _fractions_missing(source, output) + _quarters_missing(source, output)
         fractions = _same_fractions(source, output)
@@ -800,6 +837,8 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
 }
 
 _NAMED_FROM_CONTEXT = frozenset({"organization", "nk_institution"})
+# What English may name from the rest of the dispatch: no place.
+_TOLD_IN_DISPATCH = _NEVER_ADDED | _NAMED_FROM_CONTEXT
 _MINISTER = re.compile(r"\bministres?\b", re.IGNORECASE)
 
 # A place the source names by a common noun: "la capitale" → "서울", "la région capitale" → "the
@@ -850,13 +889,19 @@ def _longer_of(entry: GlossaryEntry, others: set[GlossaryEntry], tgt: str) -> bo
 
 def _rendered_by_longer(entry: GlossaryEntry, in_output: set[GlossaryEntry], tgt: str) -> bool:
     """True when the output names an entry of the same kind whose form begins with one of
-    ``entry``'s: "Samsung" rendered "삼성전자" (Samsung Electronics, hard-numbers yna-fr2-05)."""
+    ``entry``'s: "Samsung" rendered "삼성전자" (Samsung Electronics, hard-numbers yna-fr2-05). A
+    group renders none of its companies: "Hyundai Motor" is not "현대자동차그룹" (yna-fr2-45, -99)."""
     forms = [fold(form) for form in entry.forms(tgt)]
     return any(
         other.kind == entry.kind and any(fold(o).startswith(form) for o in other.forms(tgt) for form in forms)
         for other in in_output
-        if other != entry
+        if other != entry and (_is_group(entry) or not _is_group(other))
     )
+
+
+def _is_group(entry: GlossaryEntry) -> bool:
+    """True for a business group ("Samsung Group", "Hyundai Motor Group")."""
+    return any(form.endswith(" Group") for form in entry.forms("en"))
 
 
 # "EVIAN-LES-BAINS, France, July 12 (Yonhap) --": the country an English dateline gives after a
@@ -981,7 +1026,9 @@ def entity_problems(
         # implicit (통일부, 한은); English names a place or organization only when the source does.
         if (
             (e.kind == "place" and e in ko_places and e not in locators)
-            or (tgt == "en" and e.kind != "term")
+            # A person, company or organization the dispatch names elsewhere ("les Lions" →
+            # "held Samsung", its "Samsung Lions" in the lead) is no name added.
+            or (tgt == "en" and e.kind != "term" and not (e.kind in _TOLD_IN_DISPATCH and e in told))
             # Korean never names a person, party or company its dispatch does not, unless it is
             # a longer name of one it gives ("Samsung" → "삼성전자"); nor, read in its dispatch,
             # an organization ("le ministère" → "통일부" only where the dispatch names it).

@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from service.text.entities import fold
 
-__all__ = ["french_counts", "word_values"]
+__all__ = ["french_counts", "french_unit", "word_values"]
 
 _FR_UNITS: dict[str, int] = {
     "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
@@ -40,6 +40,13 @@ _FR_SCALES: dict[str, int] = {
     "million": 10**6, "millions": 10**6, "milliard": 10**9, "milliards": 10**9,
     "billion": 10**12, "billions": 10**12,
 }  # fmt: skip
+
+
+def french_unit(word: str) -> int | None:
+    """The value of a French number word up to seize, or a ten ("quatre" → 4, "vingt" → 20)."""
+    return _FR_UNITS.get(fold(word).lower())
+
+
 # Ordinal stems: "seizième" → "seiz" → "seize".
 _FR_ORDINAL_STEMS: dict[str, str] = {
     "un": "un", "deux": "deux", "trois": "trois", "quatr": "quatre", "cinqu": "cinq", "six": "six",
@@ -204,8 +211,11 @@ _FR_DENOMINATORS = {"dixieme": 10, "centieme": 100, "millieme": 1000}
 _FR_PLURAL_NEXT = re.compile(r"\s+[^\W\d_]{2,}[sx]\b")
 # "les deux pays" is both countries ("양국", "both"), not a count.
 _FR_BOTH = re.compile(r"\b(?:les|des|ces|leurs|nos|vos|ses|mes|tous|toutes|aux)\s+$")
+_FR_FRACTION_NEXT = re.compile(r"\s+(?:tiers|quarts?|cinquiemes|sixiemes|huitiemes)\b")
 # "trois matchs et demi" is three and a half ("3.5경기", "3 1/2 games").
 _FR_AND_A_HALF = re.compile(r"(?:\s+[^\W\d_]+)?\s+et\s+demie?\b")
+# "six manches et deux tiers" is six and two-thirds ("6 2/3 innings", "6⅔이닝").
+_FR_AND_A_PART = re.compile(r"(?:\s+[^\W\d_]+)?\s+et\s+(?:(un|deux)\s+tiers|(un|trois)\s+quarts?)\b")
 
 
 # "11 sept." is a date: its "sept" is the month, not seven (yna-fr2-67).
@@ -238,6 +248,8 @@ def _french(text: str) -> set[int | str]:
             found.add(_FR_AGES[word.rstrip("s")])  # "un quinquagénaire" → "50대 남성"
         elif word in ("moitie", "moities"):
             found |= {"0.5", "50%"}
+        elif word in ("decennie", "decennies"):
+            found.add(10)  # "en une décennie" → "10년 새"
         elif word == "dernier" and i + 1 < len(words) and words[i + 1] == "trimestre":
             found.add(4)  # "le dernier trimestre" → "4분기" (hard-numbers yna-fr2-31)
     folded = fold(text)
@@ -262,6 +274,9 @@ def _english(text: str) -> set[int | str]:
             found.add(f"{whole}.5")
     # "has quadrupled" for "a été multiplié par quatre" (yna-fr2-115).
     found |= {_EN_MULTIPLES[m.group(1)] for m in _EN_MULTIPLE.finditer(text.lower())}
+    # "fivefold", "a 10-fold rise" for "multiplié par cinq", "dix fois plus".
+    for m in _EN_FOLD.finditer(text.lower()):
+        found.add(int(m.group(1)) if m.group(1).isdigit() else _EN_UNITS.get(m.group(1), 0))
     found.discard(0)
     return found
 
@@ -269,6 +284,7 @@ def _english(text: str) -> set[int | str]:
 _EN_AND_A_HALF = re.compile(r"\b([a-z]+|\d+) and a half\b")
 _EN_MULTIPLES = {"doubl": 2, "tripl": 3, "quadrupl": 4, "quintupl": 5}
 _EN_MULTIPLE = re.compile(r"\b(doubl|tripl|quadrupl|quintupl)(?:e|ed|es|ing)\b")
+_EN_FOLD = re.compile(r"\b([a-z]+|\d+)-?fold\b")
 
 
 _EN_DECIMAL_FRACTION = re.compile(r"\b([a-z]+)[ -](tenth|hundredth|thousandth)s?\b")
@@ -397,8 +413,8 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
             if re.search(r"\d\s*$", folded[max(0, start - 4) : start]):
                 continue
         after = folded[end : end + 12]
-        if re.match(r"\s*(?:ieme|e\b)", after):
-            continue
+        if re.match(r"\s*(?:ieme|e\b)", after) or _FR_FRACTION_NEXT.match(folded, end):
+            continue  # an ordinal, or a fraction's numerator ("deux tiers", "trois quarts")
         if _FR_WEEKS.match(folded, start) or _FR_ROUNDS.match(folded, max(0, start - 3)):
             continue  # "quinze jours" (two weeks) is an idiom
         runs = _french_runs(words)
@@ -409,6 +425,9 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
                 value = str(Decimal(count) / _FR_DENOMINATORS[fraction.group(1)])
             elif _FR_AND_A_HALF.match(folded, end):
                 value = f"{count}.5"
+            elif part := _FR_AND_A_PART.match(folded, end):
+                num, den = (part.group(1), 3) if part.group(1) else (part.group(2), 4)
+                value = str(count + Decimal(_FR_UNITS[num]) / den)
             else:
                 value = str(count)
             found.append((start, end, value))

@@ -682,7 +682,9 @@ def _times(s: str, lang: str) -> Iterator[list[_Cand]]:
 
 # What joins the two ends of a Korean range of times, which share the first one's period.
 _KO_TIME_RANGE_LINK = re.compile(r"(?:부터|에서)?\s*(?:[~～∼\-–]\s*)?")
-_MIXED_FRACTION_RE = re.compile(r"(?:\s(?P<a>[1-9])/(?P<b>[2-9])|½)(?![\d/])")
+_MIXED_FRACTION_RE = re.compile(r"(?:\s(?P<a>[1-9])/(?P<b>[2-9])|(?P<glyph>[½⅓⅔¼¾]))(?![\d/])")
+#: Fractions written as one character: (numerator, denominator).
+VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4)}
 # The word that joins the two ends of a range: "10 à 12 milliards", "10 to 12 billion", "10∼12억".
 _RANGE_LINK: dict[str, re.Pattern[str]] = {
     "fr": re.compile(r"\s*(?:[-–]|\s(?:à|ou|et)\s)\s*"),
@@ -693,8 +695,9 @@ _RANGE_BETWEEN = {"fr": re.compile(r"\bentre\s+$"), "en": re.compile(r"\bbetween
 _KO_SHARED_UNIT_RE = re.compile(r"(?P<u>[만억조])(?![\d천백십만억조])")
 
 
-def _shared_scale(s: str, start: int, pos: int, lang: str) -> int | None:
-    """The scale a range's first end takes from its second ("10 à 12 milliards" → 10^9), if any."""
+def _shared_scale(s: str, start: int, pos: int, lang: str, value: Decimal) -> int | None:
+    """The scale a range's first end takes from its second ("10 à 12 milliards" → 10^9), if any.
+    A first end above the second takes none: "rose by 183,000 to 28.9 million" is no range."""
     link = _RANGE_LINK[lang].match(s, pos)
     if not link:
         return None
@@ -702,7 +705,7 @@ def _shared_scale(s: str, start: int, pos: int, lang: str) -> int | None:
     if link.group().strip() in ("et", "and") and not _RANGE_BETWEEN[lang].search(before):
         return None  # "et"/"and" join a range only after "entre"/"between"
     second = (_NUM_FR if lang == "fr" else _NUM_EN).match(s, link.end())
-    if not second:
+    if not second or value >= _numeral_value(second.group(), lang):
         return None
     if lang == "ko":
         unit = _KO_SHARED_UNIT_RE.match(s, second.end())
@@ -744,11 +747,12 @@ def _numbers(s: str, lang: str) -> Iterator[list[_Cand]]:
             pos = scale.end()
             scaled = True
         if kind == "number" and not scaled and lang != "fr" and (half := _MIXED_FRACTION_RE.match(s, pos)):
-            # "3 1/2 games", "3½": three and a half.
-            value += Decimal(int(half.group("a") or 1)) / Decimal(int(half.group("b") or 2))
+            # "3 1/2 games", "3½": three and a half; "6 2/3 innings", "6⅔이닝".
+            a, b = VULGAR_FRACTIONS[half.group("glyph")] if half.group("glyph") else (half["a"], half["b"])
+            value += Decimal(int(a)) / Decimal(int(b))
             pos = half.end()
             scaled = True
-        if kind == "number" and not scaled and (shared := _shared_scale(s, start, pos, lang)):
+        if kind == "number" and not scaled and (shared := _shared_scale(s, start, pos, lang, value)):
             value *= shared  # "10 à 12 milliards": ten billion
             scaled = True
         if kind == "number" and not scaled:

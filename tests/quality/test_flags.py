@@ -357,12 +357,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 15 and false_alarms[("test", "ko")] <= 50
+    assert false_alarms[("test", "en")] <= 20 and false_alarms[("test", "ko")] <= 58
     floors = {
-        "en": {"all": 99.1, "number_changed": 99.4, "number_removed": 97.8, "ordinal_changed": 100.0,
-               "designator_changed": 100.0, "name_swapped": 98.7, "sentence_dropped": 98.4, "copy": 100.0},
-        "ko": {"all": 96.5, "number_changed": 96.9, "number_removed": 91.8, "ordinal_changed": 94.7,
-               "designator_changed": 97.6, "name_swapped": 94.0, "sentence_dropped": 94.7, "copy": 100.0},
+        "en": {"all": 99.0, "number_changed": 99.4, "number_removed": 97.5, "ordinal_changed": 100.0,
+               "designator_changed": 98.0, "name_swapped": 98.5, "sentence_dropped": 97.8, "copy": 100.0},
+        "ko": {"all": 96.6, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
+               "designator_changed": 97.9, "name_swapped": 93.7, "sentence_dropped": 94.8, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -371,7 +371,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 128, "total": 128, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 148, "total": 148, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -1143,6 +1143,237 @@ def test_a_lost_fraction_or_quarter_is_flagged_not_repaired() -> None:
 def test_sixth_round_rules(flag: str, source: str, output: str, tgt: str, flagged: bool) -> None:
     """Allowed and read in the sixth round, each with its tuning file and a still-flagged case."""
     assert _raises(flag, source, output, tgt, None) is flagged
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "tgt", "flagged"),
+    [
+        # A number before "to" a larger amount starts no range ("rose by 183,000 to 28.9 million").
+        (
+            "Le nombre d'actifs a augmenté de 183.000, à 28,9 millions.",
+            "The number of employed people rose by 183,000 to 28.9 million.",
+            "en",
+            False,
+        ),
+        (
+            "Le nombre d'actifs a augmenté de 183.000, à 28,9 millions.",
+            "The number of employed people rose by 138,000 to 28.9 million.",
+            "en",
+            True,
+        ),
+        ("entre 2 et 3 millions de visiteurs", "between 2 and 3 million visitors", "en", False),
+        ("entre 2 et 3 millions de visiteurs", "between 2,000 and 3 million visitors", "en", True),
+        # "d'une durée de 2h12": a running time, in hours and minutes or in minutes.
+        ("Le film, d'une durée de 2h12, est sorti.", "The 132-minute film came out.", "en", False),
+        ("Le film, d'une durée de 2h12, est sorti.", "The 122-minute film came out.", "en", True),
+        ("Le film, d'une durée de 2h12, est sorti.", "상영시간 2시간 12분인 영화가 개봉했다.", "ko", False),
+        ("Le film, d'une durée de 2h12, est sorti.", "상영시간 2시간 21분인 영화가 개봉했다.", "ko", True),
+        # A duration in words and a half: "quatre ans et demi" is 4년 6개월, 4년 반, 4 1/2 years.
+        ("Le chantier durera quatre ans et demi.", "공사는 4년 6개월간 진행된다.", "ko", False),
+        ("Le chantier durera quatre ans et demi.", "공사는 4년 반 동안 진행된다.", "ko", False),
+        (
+            "Le chantier durera quatre ans et demi.",
+            "The construction will take four and a half years.",
+            "en",
+            False,
+        ),
+        ("Le chantier durera quatre ans et demi.", "공사는 3년 6개월간 진행된다.", "ko", True),
+        # "multiplié par cinq" is fivefold; "une décennie" is ten years.
+        ("Les ventes ont été multipliées par cinq.", "Sales have grown fivefold.", "en", False),
+        ("Les ventes ont été multipliées par cinq.", "Sales have grown fourfold.", "en", True),
+        ("Les ventes ont doublé en une décennie.", "판매량은 10년 새 2배로 늘었다.", "ko", False),
+        ("Les ventes ont doublé en une décennie.", "판매량은 20년 새 2배로 늘었다.", "ko", True),
+    ],
+)
+def test_common_renderings_beyond_the_data(source: str, output: str, tgt: str, flagged: bool) -> None:
+    """Renderings of news copy that no dispatch of the data has, each beside a different value
+    that stays flagged."""
+    assert _raises("number_mismatch", source, output, tgt, None) is flagged
+
+
+SERIES_DISPATCH = (
+    "DAEGU, 28 oct. 2026 (Yonhap) -- Les LG Twins ont battu mercredi les Samsung Lions 7-3.\n\n"
+    "Les Lions sont revenus à 5-3 en 8e manche, et Kim Min-su a ajouté 5 points.\n\n"
+    "Le 5e match aura lieu jeudi, et les éventuels 6e et 7e matchs samedi et dimanche."
+)
+SERIES = SERIES_DISPATCH.split("\n\n")
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # Innings and a part: "six manches et deux tiers" (yna-fr2-129).
+        (
+            "number_mismatch",
+            "Il a tenu six manches et deux tiers.",
+            "He pitched 6 2/3 innings.",
+            "en",
+            None,
+            False,
+        ),
+        (
+            "number_mismatch",
+            "Il a tenu six manches et deux tiers.",
+            "He pitched 5 2/3 innings.",
+            "en",
+            None,
+            True,
+        ),
+        (
+            "number_mismatch",
+            "Il a tenu six manches et deux tiers.",
+            "그는 6⅔이닝을 던졌다.",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "number_mismatch",
+            "Il a tenu six manches et deux tiers.",
+            "그는 6⅓이닝을 던졌다.",
+            "ko",
+            None,
+            True,
+        ),
+        # Weekdays up to six days after the dateline: Sunday is November 1 (yna-fr2-129).
+        (
+            "number_mismatch",
+            SERIES[2],
+            "5차전은 29일, 6·7차전은 31일과 다음 달 1일 열린다.",
+            "ko",
+            SERIES_DISPATCH,
+            False,
+        ),
+        (
+            "number_mismatch",
+            SERIES[2],
+            "5차전은 29일, 6·7차전은 31일과 다음 달 2일 열린다.",
+            "ko",
+            SERIES_DISPATCH,
+            True,
+        ),
+        # A score is no count the dispatch gives elsewhere: "7-3" changed to "5-3" (yna-fr2-129).
+        (
+            "number_mismatch",
+            SERIES[0],
+            "(대구=연합뉴스) LG가 28일 삼성을 5-3으로 꺾었다.",
+            "ko",
+            SERIES_DISPATCH,
+            True,
+        ),
+        (
+            "number_mismatch",
+            SERIES[0],
+            "(대구=연합뉴스) LG가 28일 삼성을 7-3으로 꺾었다.",
+            "ko",
+            SERIES_DISPATCH,
+            False,
+        ),
+        # English names a company the dispatch gives elsewhere: "les Lions" → "Samsung" (yna-fr2-129).
+        (
+            "entity_mismatch",
+            SERIES[1],
+            "Samsung pulled within 5-3 in the eighth, and Kim Min-su added five runs.",
+            "en",
+            SERIES_DISPATCH,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            SERIES[1],
+            "Hanwha pulled within 5-3 in the eighth, and Kim Min-su added five runs.",
+            "en",
+            SERIES_DISPATCH,
+            True,
+        ),
+        # Age ranges that are decades: "les 20-29 ans" → "in their 20s", "20대" (yna-fr2-143).
+        (
+            "number_mismatch",
+            "les 20-29 ans ont perdu 158.000 emplois",
+            "those in their 20s lost 158,000 jobs",
+            "en",
+            None,
+            False,
+        ),
+        (
+            "number_mismatch",
+            "les 20-29 ans ont perdu 158.000 emplois",
+            "20대는 15만8천 명 감소했다",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "number_mismatch",
+            "les 20-29 ans ont perdu 158.000 emplois",
+            "30대는 15만8천 명 감소했다",
+            "ko",
+            None,
+            True,
+        ),
+        (
+            "number_mismatch",
+            "les 20-25 ans ont perdu 158.000 emplois",
+            "20대는 15만8천 명 감소했다",
+            "ko",
+            None,
+            True,
+        ),
+        # A group renders none of its companies: "Hyundai Motor" → "현대자동차그룹" (yna-fr2-139).
+        (
+            "entity_mismatch",
+            "Hyundai Motor a vendu 1 million de voitures.",
+            "현대자동차그룹은 100만 대를 팔았다.",
+            "ko",
+            None,
+            True,
+        ),
+        (
+            "entity_mismatch",
+            "Hyundai Motor a vendu 1 million de voitures.",
+            "현대차는 100만 대를 팔았다.",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Samsung a vendu 1 million de téléphones.",
+            "삼성전자는 100만 대를 팔았다.",
+            "ko",
+            None,
+            False,
+        ),
+    ],
+)
+def test_seventh_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed and read in the seventh round, each with its tuning file and a still-flagged case."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+@pytest.mark.parametrize(
+    ("output", "orphans"),
+    [
+        # Numbers lost before words of a record, a gap, a rank or a range (tuning files yna-fr2-109,
+        # -51, -87, -91, -137).
+        ("LG는 79승 무 50패를 기록했다.", ["무"]),
+        ("LG는 79승 2무 50패를 기록했다.", []),
+        ("롯데에 불과 경기 차로 앞서 있다.", ["경기"]),
+        ("롯데에 불과 0.5경기 차로 앞서 있다.", []),
+        ("제야당인 국민의힘은", ["제"]),
+        ("제1야당인 국민의힘은", []),
+        ("31일부터 까지 비가 내렸다.", ["까지"]),
+        ("양산 1·호기를 인도했다.", ["·"]),
+        ("양산 1·2호기를 인도했다.", []),
+        ("건물 여 곳에서 균열이 확인됐다.", ["여"]),
+        ("건물 40여 곳에서 균열이 확인됐다.", []),
+        ("신생아 3명 중 명에 가까운 수", ["명"]),
+    ],
+)
+def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
+    assert [m.text for m in orphan_counters(output)] == orphans
 
 
 def test_the_ministers_name_their_ministry() -> None:
