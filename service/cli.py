@@ -1094,7 +1094,9 @@ def check(
     ],
     from_lang: Annotated[str, typer.Option("--from", help="Source language.")] = "fr",
     to_lang: Annotated[str, typer.Option("--to", help="Translation language: en or ko.")] = "en",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: [{line, flags}, ...].")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: [{line, flags, findings: [{flag, note}]}, ...].")
+    ] = False,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
     year: Annotated[
         int | None,
@@ -1115,7 +1117,7 @@ def check(
     1 lines flagged (0 with --allow-flags);
     2 usage error, or files that are unreadable or do not align."""
     from service.languages import CODES
-    from service.quality.flags import dateline_of, segment_flags, with_year
+    from service.quality.flags import dateline_of, flags_of, segment_findings, with_year
     from service.text.glossary import glossary_from_settings
 
     for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
@@ -1130,7 +1132,6 @@ def check(
             f"{source} has {len(sources)} lines but {translation} has {len(outputs)}: they must align"
         )
     glossary = glossary_from_settings(_settings().glossary)
-    results = []
     # A line with a dateline starts a dispatch, which runs to the next one: each line is checked
     # in its dispatch (its weekdays against the dateline, its names against the whole dispatch).
     starts = [i for i, line in enumerate(sources) if dateline_of(line)]
@@ -1138,19 +1139,29 @@ def check(
     for first, end in zip(starts, [*starts[1:], len(sources)][: len(starts)], strict=True):
         dispatch = with_year("\n\n".join(sources[first:end]), year)
         dispatches[first:end] = [dispatch] * (end - first)
-    for number, (src_line, out_line) in enumerate(zip(sources, outputs, strict=True), start=1):
+    checked = [
         # As given, without repairs: the file is someone else's output.
-        flags = segment_flags(
-            src_line, out_line, from_lang, to_lang, glossary=glossary, dispatch=dispatches[number - 1]
-        )
-        results.append({"line": number, "flags": flags})
-    flagged = [r for r in results if r["flags"]]
+        segment_findings(src_line, out_line, from_lang, to_lang, glossary=glossary, dispatch=dispatch)
+        for src_line, out_line, dispatch in zip(sources, outputs, dispatches, strict=True)
+    ]
+    flagged = [(number, findings) for number, findings in enumerate(checked, start=1) if findings]
     if as_json:
+        results = [
+            {
+                "line": number,
+                "flags": flags_of(findings),
+                "findings": [{"flag": f.flag, "note": f.note} for f in findings],
+            }
+            for number, findings in enumerate(checked, start=1)
+        ]
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
     else:
-        for r in flagged:
-            typer.echo(f"line {r['line']}: {', '.join(r['flags'])}")  # type: ignore[arg-type]
-        typer.echo(f"{len(flagged)} of {len(results)} lines flagged")
+        for number, findings in flagged:
+            typer.echo(f"line {number}: {', '.join(flags_of(findings))}")
+            for finding in findings:
+                if finding.note:
+                    typer.echo(f"  {finding}")
+        typer.echo(f"{len(flagged)} of {len(checked)} lines flagged")
     if flagged and not allow_flags:
         raise typer.Exit(ATTENTION)
 

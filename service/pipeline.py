@@ -162,7 +162,7 @@ def _flag_reason(flag: str) -> str:
 
 def _sentences_to_check(translation: DocumentTranslation) -> list[str]:
     """The flagged sentences of a translation as a Markdown list: the sentence, its source, and
-    each flag with what it means (nothing when no sentence is flagged)."""
+    each flag with what it means and what it points at (nothing when no sentence is flagged)."""
     flagged = [(number, s) for number, s in enumerate(translation.segments, start=1) if s.flags]
     if not flagged:
         return []
@@ -170,7 +170,9 @@ def _sentences_to_check(translation: DocumentTranslation) -> list[str]:
     for number, sentence in flagged:
         lines.append(f"- ⚠ sentence {number}: {sentence.translation.strip()}")
         lines.append(f"  - source: {sentence.source.strip()}")
-        lines += [f"  - {_flag_reason(flag)}" for flag in sentence.flags]
+        for flag in sentence.flags:
+            lines.append(f"  - {_flag_reason(flag)}")
+            lines += [f"    - {f.note}" for f in sentence.findings if f.flag == flag and f.note]
     return [*lines, ""]
 
 
@@ -421,7 +423,15 @@ class Pipeline:
             own = formatted.blocks[first : first + count]
             rendered = document.render(own, target)
             segments = [
-                Segment(s.block - first, s.source, s.translation, s.score, s.flags, where=s.where)
+                Segment(
+                    s.block - first,
+                    s.source,
+                    s.translation,
+                    s.score,
+                    s.flags,
+                    where=s.where,
+                    findings=s.findings,
+                )
                 for s in formatted.segments
                 if first <= s.block < first + count
             ]

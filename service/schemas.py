@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from service.quality.flags import BULLET_FLAGS, FLAG_DESCRIPTIONS, FLAGS
+from service.quality.flags import BULLET_FLAGS, FLAG_DESCRIPTIONS, FLAGS, Finding
 
 if TYPE_CHECKING:
     from service.models.info import ModelInfo
@@ -63,6 +63,21 @@ class ModelRef(BaseModel):
         return cls(id=info.id, revision=info.revision, backend=info.backend or None, prompt=info.prompt)
 
 
+class FindingOut(BaseModel):
+    """Why a sentence is flagged: a flag and what it points at."""
+
+    flag: str = Field(description="One of the sentence's `flags`.", examples=["number_mismatch"])
+    note: str = Field(
+        description="The number, counter or name at fault, where the flag points at one; empty for "
+        "the other flags.",
+        examples=["“2,5 %” of the source is not in the translation"],
+    )
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingOut:
+        return cls(flag=finding.flag, note=finding.note)
+
+
 class SegmentOut(BaseModel):
     """One source sentence and its translation."""
 
@@ -75,6 +90,11 @@ class SegmentOut(BaseModel):
         + _flag_list(FLAGS)
         + ".",
         examples=[[]],
+    )
+    findings: list[FindingOut] = Field(
+        default_factory=list,
+        description="Why the sentence is flagged, in the order of `flags`: one finding for each "
+        "number, counter or name at fault, one for each other flag.",
     )
     where: Annotated[str | None, WithJsonSchema({"type": "string"}, mode="serialization")] = Field(
         default=None,
@@ -94,6 +114,7 @@ class SegmentOut(BaseModel):
             translation=segment.translation,
             score=segment.score,
             flags=list(segment.flags),
+            findings=[FindingOut.of(finding) for finding in segment.findings],
             where=segment.where,
         )
 

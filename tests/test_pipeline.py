@@ -11,9 +11,9 @@ from service.config import Settings
 from service.errors import MtsError
 from service.models.info import ModelInfo
 from service.pipeline import DispatchRequest, DispatchResult, Pipeline, content_id
-from service.quality.flags import Thresholds
+from service.quality.flags import Finding, Thresholds
 from service.quality.repair import SegmentChecker
-from service.schemas import DispatchOut
+from service.schemas import DispatchOut, SegmentOut
 from service.summarization.base import MalformedSummaryError, Summarizer
 from service.summarization.extractive import ExtractiveSummarizer
 from service.summarization.registry import parse_summarizer
@@ -259,7 +259,17 @@ def test_markdown_lists_flagged_sentences_and_bullets_with_their_reasons() -> No
 
     segments = [
         Segment(0, "Il est venu.", "He came.", -0.1),
-        Segment(0, "Il a 3 chats.", "He has 4 cats.", -0.2, ("number_mismatch", "low_confidence")),
+        Segment.checked(
+            0,
+            "Il a 3 chats.",
+            "He has 4 cats.",
+            -0.2,
+            [
+                Finding("number_mismatch", "“3” of the source is not in the translation"),
+                Finding("number_mismatch", "“4” is not in the source"),
+                Finding("low_confidence", "mean log-probability -0.20, under -0.10"),
+            ],
+        ),
     ]
     result = DispatchResult(
         id="d1",
@@ -278,8 +288,17 @@ def test_markdown_lists_flagged_sentences_and_bullets_with_their_reasons() -> No
     english = markdown.split("## English\n", 1)[1].split("\n## ", 1)[0]
     assert "**To check: 1 of 2 sentences**" in english
     assert "- ⚠ sentence 2: He has 4 cats.\n  - source: Il a 3 chats.\n" in english
-    for flag in ("number_mismatch", "low_confidence"):
-        assert f"  - {flag}: {FLAG_DESCRIPTIONS[flag]}\n" in english
+    # Each flag with what it means, then what it points at.
+    assert (
+        f"  - number_mismatch: {FLAG_DESCRIPTIONS['number_mismatch']}\n"
+        "    - “3” of the source is not in the translation\n"
+        "    - “4” is not in the source\n"
+        f"  - low_confidence: {FLAG_DESCRIPTIONS['low_confidence']}\n"
+        "    - mean log-probability -0.20, under -0.10\n"
+    ) in english
+    out = SegmentOut.of(segments[1]).model_dump(mode="json")
+    assert out["flags"] == ["number_mismatch", "low_confidence"]
+    assert out["findings"][1] == {"flag": "number_mismatch", "note": "“4” is not in the source"}
     assert "sentence 1:" not in english
     assert "- He came.\n" in markdown
     assert (

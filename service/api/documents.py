@@ -38,6 +38,7 @@ from service.formats import MEDIA_TYPES, check_format, detect_format, parse_docu
 from service.formats.base import Block
 from service.languages import SOURCE
 from service.quality.repair import check_style
+from service.schemas import FindingOut
 from service.text.glossary import Glossary
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ class DocumentSegment(BaseModel):
     translation: str
     score: float | None = None
     flags: list[str]
+    findings: list[FindingOut] = Field(
+        default_factory=list, description="Why the sentence is flagged (as for `/translate`'s segments)."
+    )
     aligned: bool = Field(description="Whether inline markup was placed by word alignment.")
 
 

@@ -22,6 +22,7 @@ from service.documents.store import Job, JobStore, LanguageProgress, SliceRecord
 from service.errors import MtsError
 from service.formats import parse_document
 from service.formats.base import Block, FormatOptions, Span, TranslatedBlock
+from service.quality.flags import Finding
 from service.text.glossary import Glossary
 from service.text.segment import segment
 from service.work import Ticket, working_for
@@ -46,6 +47,8 @@ class TranslatedSegment(Protocol):
     def score(self) -> float | None: ...
     @property
     def flags(self) -> tuple[str, ...]: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
     @property
     def aligned(self) -> bool: ...
 
@@ -270,6 +273,7 @@ class DocumentRunner:
                     "translation": seg.translation,
                     "score": seg.score,
                     "flags": list(seg.flags),
+                    "findings": [{"flag": f.flag, "note": f.note} for f in seg.findings],
                     "aligned": seg.aligned,
                 }
                 for seg in result.segments

@@ -33,7 +33,7 @@ from typing import Any
 
 from service.evaluation.suites import HALVES, Dispatch, Suite
 from service.languages import TARGETS
-from service.quality.flags import korean_name_ends, segment_flags, with_year
+from service.quality.flags import flags_of, korean_name_ends, segment_findings, segment_flags, with_year
 from service.text.entities import fold
 from service.text.glossary import Glossary
 from service.text.numbers import NumberMention, extract_numbers
@@ -334,9 +334,10 @@ def measure_flags(
     false_alarms: list[dict[str, Any]] = []
     for case in reference_cases(suite.dispatches()):
         tallies = (whole, halves[case.half])
-        flags = segment_flags(
+        findings = segment_findings(
             case.source, case.output, "fr", case.lang, glossary=glossary, dispatch=case.context
         )
+        flags = flags_of(findings)
         for tally in tallies:
             rate = tally.false_alarms.setdefault(case.lang, Rate())
             rate.total += 1
@@ -346,7 +347,13 @@ def measure_flags(
                     tally.flag_counts[flag] = tally.flag_counts.get(flag, 0) + 1
         if flags and len(false_alarms) < keep_examples:
             false_alarms.append(
-                {"dispatch": case.dispatch, "lang": case.lang, "flags": flags, "output": case.output}
+                {
+                    "dispatch": case.dispatch,
+                    "lang": case.lang,
+                    "flags": flags,
+                    "why": [str(finding) for finding in findings],
+                    "output": case.output,
+                }
             )
         for kind in CORRUPTIONS:
             broken = corrupt(case, kind, glossary, seed)

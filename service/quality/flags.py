@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
@@ -123,9 +123,10 @@ class Thresholds:
 def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int]:
     """Days of the month a weekday of the source may stand for. With a dateline that gives the year
     ("WASHINGTON, 9 avril 2026 (Yonhap)", :func:`with_year`), the dates of each weekday the source
-    names in the week before the dateline's day or the six days after ("mardi" → "7일"); without
-    one, any day of that window ("mardi" → any of 2 to 11). The dateline is ``dateline`` when it
-    gives the year, else the source's own, else ``dateline``; any day without one."""
+    names in the six days before the dateline's day or the six after ("mardi" → "7일" or "14일");
+    without one, any day of the week before or the two days after ("mardi" → any of 2 to 11). The
+    dateline is ``dateline`` when it gives the year, else the source's own, else ``dateline``; any
+    day without one."""
     if not _WEEKDAYS.search(source):
         return set()
     dated = _weekday_dates(source, dateline, src)
@@ -141,9 +142,9 @@ def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int
 def _weekday_dates(
     source: str, dateline: str | None, src: str
 ) -> list[tuple[re.Match[str], set[int]]] | None:
-    """Each weekday of the source with the days of the month it may stand for (the week before the
-    dateline's day or the six days after: "les 6e et 7e matchs samedi et dimanche", yna-fr2-129),
-    or None when ``dateline`` gives no year."""
+    """Each weekday of the source with the days of the month it may stand for (the six days before
+    the dateline's day, the day itself or the six days after: "les 6e et 7e matchs samedi et
+    dimanche", yna-fr2-129), or None when ``dateline`` gives no year."""
     dated = _dateline_dates(dateline, src) if dateline else set()
     full = [v for v in dated if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
     if not full:
@@ -1087,6 +1088,87 @@ def length_out_of_band(source: str, src: str, output: str, tgt: str) -> bool:
     return not band[0] <= ratio <= band[1]
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One reason a translated segment is flagged: the flag and, where it points at a number or a
+    name, what to look at ("“29” of the source is not in the translation")."""
+
+    flag: str
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.flag}: {self.note}" if self.note else self.flag
+
+
+def segment_findings(
+    source: str,
+    output: str,
+    src: str,
+    tgt: str,
+    *,
+    glossary: Glossary,
+    score: float | None = None,
+    min_logprob: float | None = None,
+    looped: bool = False,
+    terms_enforced: bool = False,
+    dispatch: str | None = None,
+) -> list[Finding]:
+    """Why one translated segment is flagged, in ``FLAGS`` order (empty when nothing is wrong): a
+    finding for each number, counter and name at fault, one for each other flag. The arguments
+    are those of :func:`segment_flags`."""
+    if not source.strip():
+        return []
+    if not output.strip():
+        return [Finding("untranslated", "the translation is empty")]
+    found: list[Finding] = []
+    dropped, added = number_diff(source, src, output, tgt, dispatch)
+    found += [
+        Finding("number_mismatch", f"“{m.text}” of the source is not in the translation") for m in dropped
+    ]
+    found += [Finding("number_mismatch", f"“{m.text}” is not in the source") for m in added]
+    if tgt == "ko":
+        found += [
+            Finding("number_mismatch", f"“{m.text}” has lost its number") for m in orphan_counters(output)
+        ]
+    names = entity_problems(source, src, output, tgt, glossary, dispatch)
+    if names:
+        in_source = {m.entry: m.text for m in glossary.find(source, src)}
+        for entry in names:
+            if entry in in_source:
+                note = f"“{in_source[entry]}” is not in the translation (“{_form(entry, tgt)}”)"
+            else:
+                note = f"“{_form(entry, tgt)}” is not named in the source"
+            found.append(Finding("entity_mismatch", note))
+    if terms_enforced:
+        found += [
+            Finding(
+                "term_not_applied", f"“{_form(entry, src)}” is not in the translation (“{_form(entry, tgt)}”)"
+            )
+            for entry in missing_terms(glossary, source, output, src, tgt)
+        ]
+    if is_copy(source, output):
+        found.append(Finding("untranslated", "the source is copied through"))
+    if looped or has_loop(output):
+        found.append(Finding("loop"))
+    if length_out_of_band(source, src, output, tgt):
+        found.append(Finding("length_ratio"))
+    if score is not None and min_logprob is not None and score < min_logprob:
+        found.append(Finding("low_confidence", f"mean log-probability {score:.2f}, under {min_logprob:.2f}"))
+    return sorted(found, key=lambda finding: FLAGS.index(finding.flag))
+
+
+def _form(entry: GlossaryEntry, lang: str) -> str:
+    """The entry's first form in ``lang``, else its French one."""
+    forms = entry.forms(lang) or entry.fr
+    return forms[0]
+
+
+def flags_of(findings: Iterable[Finding]) -> list[str]:
+    """The flags of ``findings``, each once, in ``FLAGS`` order."""
+    raised = {finding.flag for finding in findings}
+    return [flag for flag in FLAGS if flag in raised]
+
+
 def segment_flags(
     source: str,
     output: str,
@@ -1100,7 +1182,8 @@ def segment_flags(
     terms_enforced: bool = False,
     dispatch: str | None = None,
 ) -> list[str]:
-    """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong).
+    """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong);
+    :func:`segment_findings` says why.
 
     ``dispatch`` is the whole dispatch the segment is part of, with its year when known
     (:func:`with_year`): a weekday ("mardi" → "8일") is read against the dispatch's dateline,
@@ -1111,26 +1194,20 @@ def segment_flags(
     both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
     ``term_not_applied`` is only checked when glossary terms were enforced on the output.
     """
-    if not source.strip():
-        return []
-    if not output.strip():
-        return ["untranslated"]
-    found: set[str] = set()
-    if number_problems(source, src, output, tgt, dispatch):
-        found.add("number_mismatch")
-    if entity_problems(source, src, output, tgt, glossary, dispatch):
-        found.add("entity_mismatch")
-    if terms_enforced and missing_terms(glossary, source, output, src, tgt):
-        found.add("term_not_applied")
-    if is_copy(source, output):
-        found.add("untranslated")
-    if looped or has_loop(output):
-        found.add("loop")
-    if length_out_of_band(source, src, output, tgt):
-        found.add("length_ratio")
-    if score is not None and min_logprob is not None and score < min_logprob:
-        found.add("low_confidence")
-    return [flag for flag in FLAGS if flag in found]
+    return flags_of(
+        segment_findings(
+            source,
+            output,
+            src,
+            tgt,
+            glossary=glossary,
+            score=score,
+            min_logprob=min_logprob,
+            looped=looped,
+            terms_enforced=terms_enforced,
+            dispatch=dispatch,
+        )
+    )
 
 
 def bullet_flags(bullet: str, lang: str, source_fr: str, glossary: Glossary) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from service.errors import MtsError
-from service.quality.flags import Thresholds, number_diff, segment_flags
+from service.quality.flags import Finding, Thresholds, number_diff, segment_findings
 from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary
 from service.text.korean_numbers import press_numbers
@@ -142,16 +142,17 @@ class SegmentChecker:
         model_id: str | None = None,
         alignment: Sequence[tuple[int, int]] | None = None,
         dispatch: str | None = None,
-    ) -> tuple[str, list[str]]:
-        """(the repaired output, its flags); ``alignment`` pairs the words of ``source.split()``
-        and ``output.split()`` (:meth:`service.translation.base.Aligner.align`); ``dispatch`` is
-        the whole dispatch the sentence is part of (:func:`service.quality.flags.segment_flags`)."""
+    ) -> tuple[str, list[Finding]]:
+        """(the repaired output, why it is flagged: :func:`service.quality.flags.segment_findings`);
+        ``alignment`` pairs the words of ``source.split()`` and ``output.split()``
+        (:meth:`service.translation.base.Aligner.align`); ``dispatch`` is the whole dispatch the
+        sentence is part of (:func:`service.quality.flags.segment_flags`)."""
         if self.enforce_terms:
             output = enforce_terms(self.glossary, source, output, src, tgt, alignment).text
         repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)
         if tgt == "ko" and self.style is not None:
             repaired = korean_style(repaired, self.style)
-        flags = segment_flags(
+        findings = segment_findings(
             source,
             repaired,
             src,
@@ -163,4 +164,4 @@ class SegmentChecker:
             terms_enforced=self.enforce_terms,
             dispatch=dispatch,
         )
-        return repaired, flags
+        return repaired, findings

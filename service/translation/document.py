@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from service.quality.flags import Finding, flags_of
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
 from service.translation.base import Aligner, Alignment, ModelInfo, TermTranslator, Translation, Translator
@@ -20,6 +21,14 @@ class Segment:
     score: float | None
     flags: tuple[str, ...] = ()
     where: str | None = None  # in a formatted document: the block's place ("body/p[3]")
+    findings: tuple[Finding, ...] = ()  # why it is flagged: the number or name at fault
+
+    @classmethod
+    def checked(
+        cls, paragraph: int, source: str, translation: str, score: float | None, findings: Sequence[Finding]
+    ) -> Segment:
+        """A sentence with the findings of its checks, and their flags."""
+        return cls(paragraph, source, translation, score, tuple(flags_of(findings)), findings=tuple(findings))
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def translate_documents_and(
     places = [(t, i) for t, sentences in enumerate(segmented) for i in range(len(sentences))]
     flat = [segmented[t][i].text for t, i in places]
     translated: list[Translation] = []
-    checked: list[tuple[str, tuple[str, ...]]] = []
+    checked: list[tuple[str, tuple[Finding, ...]]] = []
     runs = _runs(len(flat), progressive=on_segment is not None) or [(0, 0)]
     extra_translated: list[Translation] = []
     for start, end in runs:
@@ -151,11 +160,15 @@ def translate_documents_and(
         translated += part
         checked += part_checked
         if on_segment is not None:
-            for (t, i), translation, (output, flags) in zip(
+            for (t, i), translation, (output, findings) in zip(
                 places[start:end], part, part_checked, strict=True
             ):
                 sentence = segmented[t][i]
-                on_segment(t, i, Segment(sentence.paragraph, sentence.text, output, translation.score, flags))
+                on_segment(
+                    t,
+                    i,
+                    Segment.checked(sentence.paragraph, sentence.text, output, translation.score, findings),
+                )
     results = []
     offset = 0
     for text, sentences in zip(texts, segmented, strict=True):
@@ -199,8 +212,8 @@ def check_translations(
     translator: Translator,
     checker: SegmentChecker | None,
     dispatches: Sequence[str | None] | None = None,
-) -> list[tuple[str, tuple[str, ...]]]:
-    """The final text and flags of each translated sentence; ``dispatches``, one per sentence, the
+) -> list[tuple[str, tuple[Finding, ...]]]:
+    """The final text and findings of each translated sentence; ``dispatches``, one per sentence, the
     whole dispatch it is part of (:func:`service.quality.flags.segment_flags`).
 
     With a ``checker``, each one is repaired (terms, numbers, copied names) and flagged; without,
@@ -220,9 +233,9 @@ def check_translations(
     checked = []
     for i, (source, t) in enumerate(zip(sources, translations, strict=True)):
         if checker is None:
-            output, flags = t.text, ["loop"] if t.looped else []
+            output, findings = t.text, [Finding("loop")] if t.looped else []
         else:
-            output, flags = checker.check(
+            output, findings = checker.check(
                 source,
                 t.text,
                 src,
@@ -233,7 +246,7 @@ def check_translations(
                 alignment=alignments.get(i),
                 dispatch=dispatches[i] if dispatches is not None else None,
             )
-        checked.append((output, tuple(flags)))
+        checked.append((output, tuple(findings)))
     return checked
 
 
@@ -243,12 +256,12 @@ def _assemble(
     tgt: str,
     sentences: list[Sentence],
     translations: list[Translation],
-    checked: list[tuple[str, tuple[str, ...]]],
+    checked: list[tuple[str, tuple[Finding, ...]]],
     translator: Translator,
 ) -> DocumentTranslation:
     segments = [
-        Segment(s.paragraph, s.text, output, t.score, flags)
-        for s, t, (output, flags) in zip(sentences, translations, checked, strict=True)
+        Segment.checked(s.paragraph, s.text, output, t.score, findings)
+        for s, t, (output, findings) in zip(sentences, translations, checked, strict=True)
     ]
     return DocumentTranslation(
         source_lang=src,

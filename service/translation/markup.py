@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.formats.base import Block, DocumentFormatError, Span, TranslatedBlock
-from service.quality.flags import dateline_of
+from service.quality.flags import Finding, dateline_of, flags_of
 from service.quality.repair import SegmentChecker
 from service.text.segment import Sentence, segment
 from service.translation.base import Aligner, Alignment, ModelInfo, Translation, Translator
@@ -56,6 +56,7 @@ class MarkupSegment:
     score: float | None
     flags: tuple[str, ...]
     aligned: bool  # it holds markup, all placed by word alignment (none fell back)
+    findings: tuple[Finding, ...] = ()  # why it is flagged (service.quality.flags.segment_findings)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ def translate_blocks(
                     source=flat[i],
                     translation=outputs[i],
                     score=translated[i].score,
-                    flags=checked[i][1],
+                    flags=tuple(flags_of(checked[i][1])),
                     aligned=aligned[k],
+                    findings=checked[i][1],
                 )
             )
     return FormattedTranslation(

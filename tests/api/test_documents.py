@@ -151,6 +151,9 @@ def test_text_upload_poll_download_in_two_languages(make_documents_client: Calla
         assert {s["where"] for s in segments["segments"]} == {f"paragraph {i}" for i in range(1, 5)}
         flagged = sum(1 for s in segments["segments"] if s["flags"])
         assert flagged == language["flagged_sentences"]
+        # Each flag with its findings, in the same order.
+        for s in segments["segments"]:
+            assert list(dict.fromkeys(f["flag"] for f in s["findings"])) == s["flags"]
     # Several targets: the result needs ?lang=.
     assert client.get(f"/v1/documents/{job['id']}/result", headers=auth()).status_code == 400
     # One slice per block and language was saved.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from service.pipeline import DispatchResult
+from service.quality.flags import Finding
 from service.summarization.base import Bullet
 from service.translation.document import DocumentTranslation, Segment
 
@@ -180,7 +181,14 @@ def _python_markdown(data: dict[str, Any]) -> str:
                 t["translation"],
                 [],
                 [
-                    Segment(g["paragraph"], g["source"], g["translation"], g["score"], tuple(g["flags"]))
+                    Segment(
+                        g["paragraph"],
+                        g["source"],
+                        g["translation"],
+                        g["score"],
+                        tuple(g["flags"]),
+                        findings=tuple(Finding(f["flag"], f["note"]) for f in g["findings"]),
+                    )
                     for g in t["segments"]
                 ],
             )

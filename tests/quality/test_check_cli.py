@@ -37,14 +37,29 @@ def test_check_reports_flags_per_line_in_order(tmp_path: Path) -> None:
         app, ["check", "--from", "fr", "--to", "en", str(source), str(translation), "--json"]
     )
     assert result.exit_code == 1, result.output  # lines flagged: done, but to look at
+    # Each flag with what it points at: the number of the source, the one the translation adds.
     assert json.loads(result.output) == [
-        {"line": 1, "flags": ["number_mismatch"]},
-        {"line": 2, "flags": []},
-        {"line": 3, "flags": ["untranslated"]},
-        {"line": 4, "flags": []},
+        {
+            "line": 1,
+            "flags": ["number_mismatch"],
+            "findings": [
+                {"flag": "number_mismatch", "note": "“2,5 %” of the source is not in the translation"},
+                {"flag": "number_mismatch", "note": "“25%” is not in the source"},
+            ],
+        },
+        {"line": 2, "flags": [], "findings": []},
+        {
+            "line": 3,
+            "flags": ["untranslated"],
+            "findings": [{"flag": "untranslated", "note": "the source is copied through"}],
+        },
+        {"line": 4, "flags": [], "findings": []},
     ]
     table = CliRunner().invoke(app, ["check", str(source), str(translation)])
-    assert "line 1: number_mismatch" in table.output and "2 of 4 lines flagged" in table.output
+    assert "line 1: number_mismatch\n  number_mismatch: “2,5 %” of the source is not in the translation" in (
+        table.output
+    )
+    assert "2 of 4 lines flagged" in table.output
     allowed = CliRunner().invoke(app, ["check", str(source), str(translation), "--allow-flags"])
     assert allowed.exit_code == 0 and allowed.output == table.output
 
@@ -65,7 +80,11 @@ def test_check_uses_the_user_glossary(tmp_path: Path, monkeypatch: pytest.Monkey
     translation = write(tmp_path, "out.txt", ["김 총리가 도착했다."])
     monkeypatch.setenv("MTS_GLOSSARY", str(glossary))
     result = CliRunner().invoke(app, ["check", "--to", "ko", str(source), str(translation), "--json"])
-    assert json.loads(result.output) == [{"line": 1, "flags": ["entity_mismatch"]}]
+    [line] = json.loads(result.output)
+    assert line["flags"] == ["entity_mismatch"]
+    assert line["findings"] == [
+        {"flag": "entity_mismatch", "note": "“Kim Min-seok” is not in the translation (“김민석”)"}
+    ]
 
 
 @pytest.mark.slow

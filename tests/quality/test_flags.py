@@ -16,11 +16,14 @@ from service.evaluation.segmentation import measure_segmentation
 from service.evaluation.suites import load_suite
 from service.quality.flags import (
     FLAGS,
+    Finding,
     Thresholds,
     bullet_flags,
     dateline_of,
+    flags_of,
     number_problems,
     orphan_counters,
+    segment_findings,
     segment_flags,
     with_year,
 )
@@ -176,14 +179,15 @@ def test_mangled_numbers_are_repaired_and_then_not_flagged() -> None:
     checker = SegmentChecker(GLOSSARY)
     output, found = checker.check(source, "수출이 25% 늘어 3.0개가 됐다.", "fr", "ko")
     assert output == "수출이 2.5% 늘어 3,000개가 됐다."
-    assert "number_mismatch" not in found
+    assert found == []
 
 
 def test_a_lost_number_cannot_be_repaired_and_stays_flagged() -> None:
     source = "Les exportations ont augmenté de 2,5 % à 3.000 unités."
     output, found = SegmentChecker(GLOSSARY).check(source, "Exports rose to 3,000 units.", "fr", "en")
     assert output == "Exports rose to 3,000 units."
-    assert "number_mismatch" in found
+    assert found[0] == Finding("number_mismatch", "“2,5 %” of the source is not in the translation")
+    assert flags_of(found) == ["number_mismatch", "length_ratio"]  # a short sentence, shorter still
 
 
 def test_copied_french_names_are_replaced_by_glossary_forms() -> None:
@@ -1006,9 +1010,9 @@ def test_a_lost_fraction_or_quarter_is_flagged_not_repaired() -> None:
     one they can write, so the sentence keeps its flag (and the check does not fail on it)."""
     checker = SegmentChecker(GLOSSARY)
     source = "Près d'un quart des ventes ont eu lieu au deuxième trimestre."
-    output, flags = checker.check(source, "판매의 상당 부분이 분기에 이뤄졌다.", "fr", "ko")
+    output, found = checker.check(source, "판매의 상당 부분이 분기에 이뤄졌다.", "fr", "ko")
     assert output == "판매의 상당 부분이 분기에 이뤄졌다."
-    assert "number_mismatch" in flags
+    assert flags_of(found) == ["number_mismatch"]
 
 
 @pytest.mark.parametrize(
@@ -1383,3 +1387,32 @@ def test_the_ministers_name_their_ministry() -> None:
     source = "« C'est indispensable », a déclaré un porte-parole du ministère sud-coréen."
     assert not _raises("entity_mismatch", source, '외교부 대변인은 "필수적"이라고 말했다.', "ko", dispatch)
     assert _raises("entity_mismatch", source, '국방부 대변인은 "필수적"이라고 말했다.', "ko", dispatch)
+
+
+def test_findings_say_which_number_and_name_raised_a_flag() -> None:
+    """Each flag with what it points at, in ``FLAGS`` order; the flags are those of
+    ``segment_flags``."""
+    source = "SÉOUL, 9 avril 2026 (Yonhap) -- Hyundai Motor a vendu 5 voitures mardi à Séoul."
+    output = "(서울=연합뉴스) 현대자동차그룹은 9일 서울에서 차 6대를 팔았다. 3명 중 명이 샀다."
+    findings = segment_findings(source, output, "fr", "ko", glossary=GLOSSARY, dispatch=source)
+    assert findings == [
+        Finding("number_mismatch", "“5” of the source is not in the translation"),
+        Finding("number_mismatch", "“mardi” of the source is not in the translation"),
+        Finding("number_mismatch", "“6” is not in the source"),
+        Finding("number_mismatch", "“3” is not in the source"),
+        Finding("number_mismatch", "“명” has lost its number"),
+        Finding("entity_mismatch", "“Hyundai Motor” is not in the translation (“현대자동차”)"),
+    ]
+    assert segment_flags(source, output, "fr", "ko", glossary=GLOSSARY, dispatch=source) == [
+        "number_mismatch",
+        "entity_mismatch",
+    ]
+    added = segment_findings(
+        "Le KOSPI a gagné 1 %.", "LG said the KOSPI gained 1 percent.", "fr", "en", glossary=GLOSSARY
+    )
+    assert [str(f) for f in added] == ["entity_mismatch: “LG Group” is not named in the source"]
+    looped = segment_findings("Il pleut.", "It rains.", "fr", "en", glossary=GLOSSARY, looped=True)
+    assert looped == [Finding("loop")] and str(looped[0]) == "loop"
+    assert segment_findings("Il pleut.", " ", "fr", "en", glossary=GLOSSARY) == [
+        Finding("untranslated", "the translation is empty")
+    ]

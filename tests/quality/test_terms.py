@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from tiny_models import seq2seq_translator
 
+from service.quality.flags import flags_of
 from service.quality.repair import SegmentChecker
 from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary, glossary_from_mapping
@@ -129,12 +130,12 @@ def test_korean_particle_agrees_with_the_inserted_name() -> None:
 
 def test_the_checker_flags_term_not_applied_only_when_enforcing() -> None:
     source, output = "Séoul parle.", "Soul speaks."
-    _, flags = SegmentChecker(GLOSSARY).check(source, output, "fr", "en")
-    assert "term_not_applied" in flags
+    _, found = SegmentChecker(GLOSSARY).check(source, output, "fr", "en")
+    assert "term_not_applied" in flags_of(found)
     _, off = SegmentChecker(GLOSSARY, enforce_terms=False).check(source, output, "fr", "en")
-    assert "term_not_applied" not in off
-    fixed, flags = SegmentChecker(GLOSSARY).check(source, output, "fr", "en", alignment=[(0, 0), (1, 1)])
-    assert fixed == "Seoul speaks." and "term_not_applied" not in flags
+    assert off and "term_not_applied" not in flags_of(off)
+    fixed, found = SegmentChecker(GLOSSARY).check(source, output, "fr", "en", alignment=[(0, 0), (1, 1)])
+    assert fixed == "Seoul speaks." and "term_not_applied" not in flags_of(found)
 
 
 # -- through the tiny models ------------------------------------------------------------------------
@@ -184,7 +185,8 @@ def test_every_term_is_in_the_output_once_per_occurrence_or_flagged(
         SENTENCES, raw, "fr", target, translator, SegmentChecker(TERMS, enforce_terms=False)
     )
     applied = 0
-    for source, (output, flags), (before, _) in zip(SENTENCES, checked, plain, strict=True):
+    for source, (output, findings), (before, _) in zip(SENTENCES, checked, plain, strict=True):
+        flags = flags_of(findings)
         wanted = _count(TERMS, source, "fr")
         got = _count(TERMS, output, target)
         assert all(got.get(name, 0) <= n for name, n in wanted.items()), (source, output)  # never twice
@@ -233,11 +235,11 @@ def test_the_term_lands_on_the_word_the_model_attends_to(
     glossary = glossary_from_mapping([{"kind": "term", "fr": french[2], "en": "Zorblax", "ko": "조르"}])
     source, output = " ".join(french), " ".join(english)
     assert not glossary.find(output, "en")
-    [(text, flags)] = check_translations(
+    [(text, findings)] = check_translations(
         [source], [Translation(output, -0.5)], "fr", "en", translator, SegmentChecker(glossary)
     )
     assert text.split() == ["Zorblax", *english[1:]]
-    assert "term_not_applied" not in flags
+    assert "term_not_applied" not in flags_of(findings)
 
 
 def test_required_terms_are_what_a_translator_taking_instructions_is_told() -> None:

@@ -452,6 +452,14 @@
     return (translation && Array.isArray(translation.segments)) ? translation.segments : [];
   }
 
+  // What a flag of the segment points at ("“5” of the source is not in the translation").
+  function notesOf(segment, flag) {
+    var findings = Array.isArray(segment && segment.findings) ? segment.findings : [];
+    return findings
+      .filter(function (f) { return f && f.flag === flag && f.note; })
+      .map(function (f) { return String(f.note); });
+  }
+
   function flagsOf(segment) {
     return Array.isArray(segment && segment.flags) ? segment.flags : [];
   }
@@ -496,7 +504,14 @@
     }
     langs.forEach(function (lang) {
       segmentsOf(data, lang).forEach(function (segment) {
-        cell(Number(segment.paragraph) || 0, lang).push({ text: segment.translation, flags: flagsOf(segment) });
+        cell(Number(segment.paragraph) || 0, lang).push({
+          text: segment.translation,
+          flags: flagsOf(segment),
+          reasons: flagsOf(segment).map(function (flag) {
+            var notes = notesOf(segment, flag);
+            return flagWords(flag) + (notes.length ? " (" + notes.join("; ") + ")" : "");
+          }),
+        });
       });
     });
     return Array.from(rows.keys()).sort(function (a, b) { return a - b; }).map(function (p) {
@@ -506,7 +521,7 @@
 
   function sentenceNode(sentence, lang, paragraph, index) {
     var flagged = sentence.flags.length > 0;
-    var reasons = sentence.flags.map(flagWords);
+    var reasons = sentence.reasons || sentence.flags.map(flagWords);
     var node = el("span", {
       className: "sent" + (flagged ? " sent--flagged" : ""),
       "data-lang": lang,
@@ -780,7 +795,10 @@
       var segment = item[1];
       lines.push("- ⚠ sentence " + item[0] + ": " + String(segment.translation).trim());
       lines.push("  - source: " + String(segment.source).trim());
-      segment.flags.forEach(function (flag) { lines.push("  - " + flagReason(flag)); });
+      segment.flags.forEach(function (flag) {
+        lines.push("  - " + flagReason(flag));
+        notesOf(segment, flag).forEach(function (note) { lines.push("    - " + note); });
+      });
     });
     lines.push("");
     return lines;
