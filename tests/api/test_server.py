@@ -123,6 +123,15 @@ def test_a_streamed_dispatch_arrives_sentence_by_sentence_over_http(server: str)
     order = [(data["lang"], data["index"], data["paragraph"]) for _, data in seen[:-1]]
     assert order == [(lang, i, 0 if i < 3 else 1) for lang in ("en", "ko") for i in range(5)]
     for _, data in seen[:-1]:
-        assert set(data) == {"lang", "index", "paragraph", "source", "translation", "score", "flags"}
+        assert set(data) == {
+            "lang",
+            "index",
+            "paragraph",
+            "source",
+            "translation",
+            "score",
+            "flags",
+            "findings",
+        }
         segment = {k: v for k, v in data.items() if k not in ("lang", "index")}
         assert segment == result["translations"][data["lang"]]["segments"][data["index"]]  # type: ignore[index]
