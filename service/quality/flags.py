@@ -1032,7 +1032,9 @@ def entity_problems(
             or (tgt == "en" and e.kind != "term" and not (e.kind in _TOLD_IN_DISPATCH and e in told))
             # Korean never names a person, party or company its dispatch does not, unless it is
             # a longer name of one it gives ("Samsung" → "삼성전자"); nor, read in its dispatch,
-            # an organization ("le ministère" → "통일부" only where the dispatch names it).
+            # an organization ("le ministère" → "통일부" only where the dispatch names it), and a
+            # longer organization is another one: the EU is not "유럽연합 집행위원회"
+            # (yna-fr2-37, -127).
             or (
                 (
                     e.kind in _NEVER_ADDED
@@ -1040,7 +1042,7 @@ def entity_problems(
                 )
                 and e in whole_words
                 and e not in told
-                and not _longer_of(e, told, tgt)
+                and not (e.kind != "organization" and _longer_of(e, told, tgt))
             )
         )
         and e not in problems

@@ -1201,6 +1201,10 @@ SERIES_DISPATCH = (
     "Le 5e match aura lieu jeudi, et les éventuels 6e et 7e matchs samedi et dimanche."
 )
 SERIES = SERIES_DISPATCH.split("\n\n")
+EU_DISPATCH = (
+    "SEJONG, 15 sept. (Yonhap) -- Les exportations vers l'Union européenne (UE) ont bondi.\n\n"
+    "Les modèles électrifiés ont représenté 64,8 % des envois vers l'UE."
+)
 
 
 @pytest.mark.parametrize(
@@ -1346,6 +1350,23 @@ SERIES = SERIES_DISPATCH.split("\n\n")
             "삼성전자는 100만 대를 팔았다.",
             "ko",
             None,
+            False,
+        ),
+        # A longer organization is another one: the EU is not its Commission (yna-fr2-37, -127).
+        (
+            "entity_mismatch",
+            EU_DISPATCH.split("\n\n")[1],
+            "유럽연합 집행위원회 수출의 64.8%를 차지했다.",
+            "ko",
+            EU_DISPATCH,
+            True,
+        ),
+        (
+            "entity_mismatch",
+            EU_DISPATCH.split("\n\n")[1],
+            "EU 수출의 64.8%를 차지했다.",
+            "ko",
+            EU_DISPATCH,
             False,
         ),
     ],
