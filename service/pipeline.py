@@ -423,15 +423,7 @@ class Pipeline:
             own = formatted.blocks[first : first + count]
             rendered = document.render(own, target)
             segments = [
-                Segment(
-                    s.block - first,
-                    s.source,
-                    s.translation,
-                    s.score,
-                    s.flags,
-                    where=s.where,
-                    findings=s.findings,
-                )
+                Segment(s.block - first, s.source, s.translation, s.score, s.findings, where=s.where)
                 for s in formatted.segments
                 if first <= s.block < first + count
             ]

@@ -259,16 +259,16 @@ def test_markdown_lists_flagged_sentences_and_bullets_with_their_reasons() -> No
 
     segments = [
         Segment(0, "Il est venu.", "He came.", -0.1),
-        Segment.checked(
+        Segment(
             0,
             "Il a 3 chats.",
             "He has 4 cats.",
             -0.2,
-            [
+            (
                 Finding("number_mismatch", "“3” of the source is not in the translation"),
                 Finding("number_mismatch", "“4” is not in the source"),
                 Finding("low_confidence", "mean log-probability -0.20, under -0.10"),
-            ],
+            ),
         ),
     ]
     result = DispatchResult(

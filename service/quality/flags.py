@@ -1115,9 +1115,18 @@ def segment_findings(
     terms_enforced: bool = False,
     dispatch: str | None = None,
 ) -> list[Finding]:
-    """Why one translated segment is flagged, in ``FLAGS`` order (empty when nothing is wrong): a
-    finding for each number, counter and name at fault, one for each other flag. The arguments
-    are those of :func:`segment_flags`."""
+    """What the checks find in one translated segment, in ``FLAGS`` order (empty when nothing is
+    wrong): a finding for each number, counter and name at fault, one for each other flag.
+
+    ``dispatch`` is the whole dispatch the segment is part of, with its year when known
+    (:func:`with_year`): a weekday ("mardi" → "8일") is read against the dispatch's dateline,
+    and a name the Korean gives from the rest of the dispatch ("le ministère" → "통일부") is no
+    name added.
+
+    ``score`` is the model's mean token log-probability; ``low_confidence`` is only checked when
+    both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
+    ``term_not_applied`` is only checked when glossary terms were enforced on the output.
+    """
     if not source.strip():
         return []
     if not output.strip():
@@ -1184,18 +1193,7 @@ def segment_flags(
     terms_enforced: bool = False,
     dispatch: str | None = None,
 ) -> list[str]:
-    """The flags of one translated segment, in ``FLAGS`` order (empty when nothing is wrong);
-    :func:`segment_findings` says why.
-
-    ``dispatch`` is the whole dispatch the segment is part of, with its year when known
-    (:func:`with_year`): a weekday ("mardi" → "8일") is read against the dispatch's dateline,
-    and a name the Korean gives from the rest of the dispatch ("le ministère" → "통일부") is no
-    name added.
-
-    ``score`` is the model's mean token log-probability; ``low_confidence`` is only checked when
-    both it and ``min_logprob`` are given. ``looped`` is the engine's own verdict after its retry.
-    ``term_not_applied`` is only checked when glossary terms were enforced on the output.
-    """
+    """The flags of :func:`segment_findings` (same arguments), in ``FLAGS`` order."""
     return flags_of(
         segment_findings(
             source,

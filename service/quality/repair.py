@@ -146,7 +146,7 @@ class SegmentChecker:
         """(the repaired output, why it is flagged: :func:`service.quality.flags.segment_findings`);
         ``alignment`` pairs the words of ``source.split()`` and ``output.split()``
         (:meth:`service.translation.base.Aligner.align`); ``dispatch`` is the whole dispatch the
-        sentence is part of (:func:`service.quality.flags.segment_flags`)."""
+        sentence is part of (:func:`service.quality.flags.segment_findings`)."""
         if self.enforce_terms:
             output = enforce_terms(self.glossary, source, output, src, tgt, alignment).text
         repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)

@@ -19,16 +19,13 @@ class Segment:
     source: str
     translation: str
     score: float | None
-    flags: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()  # what its checks found: each flag and what it points at
     where: str | None = None  # in a formatted document: the block's place ("body/p[3]")
-    findings: tuple[Finding, ...] = ()  # why it is flagged: the number or name at fault
 
-    @classmethod
-    def checked(
-        cls, paragraph: int, source: str, translation: str, score: float | None, findings: Sequence[Finding]
-    ) -> Segment:
-        """A sentence with the findings of its checks, and their flags."""
-        return cls(paragraph, source, translation, score, tuple(flags_of(findings)), findings=tuple(findings))
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What to check in this sentence (:data:`service.quality.flags.FLAGS` order)."""
+        return tuple(flags_of(self.findings))
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,7 @@ def translate_documents_and(
                 on_segment(
                     t,
                     i,
-                    Segment.checked(sentence.paragraph, sentence.text, output, translation.score, findings),
+                    Segment(sentence.paragraph, sentence.text, output, translation.score, findings),
                 )
     results = []
     offset = 0
@@ -214,7 +211,7 @@ def check_translations(
     dispatches: Sequence[str | None] | None = None,
 ) -> list[tuple[str, tuple[Finding, ...]]]:
     """The final text and findings of each translated sentence; ``dispatches``, one per sentence, the
-    whole dispatch it is part of (:func:`service.quality.flags.segment_flags`).
+    whole dispatch it is part of (:func:`service.quality.flags.segment_findings`).
 
     With a ``checker``, each one is repaired (terms, numbers, copied names) and flagged; without,
     only the engine's own ``loop`` verdict is reported. The sentences missing a glossary term are
@@ -260,7 +257,7 @@ def _assemble(
     translator: Translator,
 ) -> DocumentTranslation:
     segments = [
-        Segment.checked(s.paragraph, s.text, output, t.score, findings)
+        Segment(s.paragraph, s.text, output, t.score, findings)
         for s, t, (output, findings) in zip(sentences, translations, checked, strict=True)
     ]
     return DocumentTranslation(

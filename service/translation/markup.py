@@ -54,9 +54,13 @@ class MarkupSegment:
     source: str
     translation: str
     score: float | None
-    flags: tuple[str, ...]
+    findings: tuple[Finding, ...]  # what its checks found (service.quality.flags.segment_findings)
     aligned: bool  # it holds markup, all placed by word alignment (none fell back)
-    findings: tuple[Finding, ...] = ()  # why it is flagged (service.quality.flags.segment_findings)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What to check in this sentence (:data:`service.quality.flags.FLAGS` order)."""
+        return tuple(flags_of(self.findings))
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,8 @@ def translate_blocks(
                     source=flat[i],
                     translation=outputs[i],
                     score=translated[i].score,
-                    flags=tuple(flags_of(checked[i][1])),
-                    aligned=aligned[k],
                     findings=checked[i][1],
+                    aligned=aligned[k],
                 )
             )
     return FormattedTranslation(

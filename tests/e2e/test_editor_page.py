@@ -186,8 +186,7 @@ def _python_markdown(data: dict[str, Any]) -> str:
                         g["source"],
                         g["translation"],
                         g["score"],
-                        tuple(g["flags"]),
-                        findings=tuple(Finding(f["flag"], f["note"]) for f in g["findings"]),
+                        tuple(Finding(f["flag"], f["note"]) for f in g["findings"]),
                     )
                     for g in t["segments"]
                 ],
