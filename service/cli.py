@@ -1030,10 +1030,18 @@ def eval_fidelity(
     seed: Annotated[
         int, typer.Option("--seed", help="Draws where each fault is put; printed with the rates.")
     ] = 0,
+    without_years: Annotated[
+        bool,
+        typer.Option(
+            "--without-years",
+            help="Read every dateline without its year, as the service does with MTS_DATELINE_YEAR=none.",
+        ),
+    ] = False,
 ) -> None:
     """How the quality flags do: false alarms on reference translations, detection of broken ones,
     for the whole suite and its tuning and test halves; and, where the data marks sentences, how
-    often the splitter splits a dispatch exactly so.
+    often the splitter splits a dispatch exactly so. A dispatch's year (its data's ``year``) is
+    written into its dateline, as the service does with MTS_DATELINE_YEAR ``auto`` for live copy.
 
     Exit codes: 0 measured; 2 usage error or an unknown suite."""
     from service.evaluation.fidelity import format_report, measure_flags
@@ -1043,7 +1051,7 @@ def eval_fidelity(
 
     chosen = load_suite(suite)
     glossary = glossary_from_settings(_settings().glossary)
-    report = measure_flags(chosen, glossary, keep_examples=examples, seed=seed)
+    report = measure_flags(chosen, glossary, keep_examples=examples, seed=seed, years=not without_years)
     report["segmentation"] = measure_segmentation(chosen, keep_examples=examples)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -6,6 +6,7 @@ file); no other module reads ``os.environ``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -85,6 +86,13 @@ class Settings(BaseSettings):
         description="Register of Korean output when a request names none: `news` (한다체, "
         '"~했다") or `polite` (합니다체, "~했습니다"); both write numbers in the press style '
         "(3만4천300명).",
+    )
+    dateline_year: str = Field(
+        default="auto",
+        description='Year of a dispatch whose dateline gives none ("SÉOUL, 26 févr. (Yonhap)"), so '
+        'its weekdays are checked as dates ("mardi" → "8일"): `auto` (the latest year that puts '
+        "the date no later than two days after today: live copy), a year such as `2024` (an archive "
+        "of that year), or `none` (a weekday may stand for any day near the dateline's).",
     )
     low_confidence: str = Field(
         default="-1.5",
@@ -393,6 +401,16 @@ class Settings(BaseSettings):
             for src, tgt in ROUTES
         }
 
+    @field_validator("dateline_year")
+    @classmethod
+    def _dateline_year_parse(cls, value: str) -> str:
+        parse_dateline_year(value)
+        return value
+
+    def dateline_year_value(self) -> int | Literal["auto"] | None:
+        """MTS_DATELINE_YEAR parsed: a year, ``auto`` or None (``none``)."""
+        return parse_dateline_year(self.dateline_year)
+
     @field_validator("low_confidence")
     @classmethod
     def _thresholds_parse(cls, value: str) -> str:
@@ -454,6 +472,16 @@ def parse_low_confidence(value: str) -> tuple[float | None, dict[str, float]]:
         else:
             default = threshold
     return default, by_model
+
+
+def parse_dateline_year(value: str) -> int | Literal["auto"] | None:
+    """``auto``, ``none`` (None) or a year from 1900 to 2999 (``2024``); ValueError otherwise."""
+    text = value.strip().lower()
+    if text in ("auto", "none"):
+        return "auto" if text == "auto" else None
+    if not re.fullmatch(r"(?:19|2\d)\d\d", text):
+        raise ValueError(f"{value!r}: expected auto, none or a year such as 2024")
+    return int(text)
 
 
 @lru_cache(maxsize=1)

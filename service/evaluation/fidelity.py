@@ -75,12 +75,15 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
-def reference_cases(dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TARGETS) -> Iterator[Case]:
+def reference_cases(
+    dispatches: Iterable[Dispatch], langs: tuple[str, ...] = TARGETS, *, years: bool = True
+) -> Iterator[Case]:
     """Every (source paragraph, reference paragraph) of the dispatches, for those whose reference
-    has as many paragraphs as the source."""
+    has as many paragraphs as the source; each read in its dispatch, with the dispatch's year in its
+    dateline unless ``years`` is False."""
     for dispatch in dispatches:
         source = paragraphs(dispatch.source)
-        context = with_year(dispatch.source, dispatch.year)
+        context = with_year(dispatch.source, dispatch.year if years else None)
         for lang in langs:
             reference = paragraphs(dispatch.references.get(lang, ""))
             if len(reference) != len(source):
@@ -321,18 +324,24 @@ class _Tally:
 
 
 def measure_flags(
-    suite: Suite, glossary: Glossary, *, keep_examples: int = 0, seed: int = DEFAULT_SEED
+    suite: Suite,
+    glossary: Glossary,
+    *,
+    keep_examples: int = 0,
+    seed: int = DEFAULT_SEED,
+    years: bool = True,
 ) -> dict[str, Any]:
     """False alarms on the references and detection of each corruption, per language and overall,
     for the whole suite and for each half of its data (``halves``: tuning, test).
 
     ``seed`` draws where each fault is put (see ``corrupt``); ``keep_examples`` keeps that many
-    false alarms and misses, for inspection."""
+    false alarms and misses, for inspection; ``years`` False reads every dateline without its year
+    (the service with MTS_DATELINE_YEAR ``none``)."""
     whole = _Tally()
     halves = {half: _Tally() for half in HALVES}
     misses: dict[str, list[dict[str, Any]]] = {kind: [] for kind in CORRUPTIONS}
     false_alarms: list[dict[str, Any]] = []
-    for case in reference_cases(suite.dispatches()):
+    for case in reference_cases(suite.dispatches(), years=years):
         tallies = (whole, halves[case.half])
         findings = segment_findings(
             case.source, case.output, "fr", case.lang, glossary=glossary, dispatch=case.context
@@ -368,7 +377,7 @@ def measure_flags(
                 rates[kind].flagged += caught
             if not caught and len(misses[kind]) < keep_examples:
                 misses[kind].append({"dispatch": case.dispatch, "lang": case.lang, "output": broken})
-    report: dict[str, Any] = {"suite": suite.name, "seed": seed} | whole.as_dict()
+    report: dict[str, Any] = {"suite": suite.name, "seed": seed, "years": years} | whole.as_dict()
     report["halves"] = {half: tally.as_dict() for half, tally in halves.items()}
     if keep_examples:
         report["examples"] = {"false_alarms": false_alarms, "misses": misses}
@@ -388,7 +397,8 @@ def format_report(report: dict[str, Any]) -> str:
     def cell(found: dict[str, Any] | None) -> str:
         return f"{found['flagged']:>5}/{found['total']:<4}{found['rate']:>5.1f}%" if found else ""
 
-    lines = [f"suite: {report['suite']}    seed: {report.get('seed', DEFAULT_SEED)}", ""]
+    years = "" if report.get("years", True) else "    datelines read without their years"
+    lines = [f"suite: {report['suite']}    seed: {report.get('seed', DEFAULT_SEED)}{years}", ""]
     lines.append(f"{'':<24}" + "".join(f"{title:>{width}}" for title, _, _ in columns))
     lines.append(
         f"{'false alarms':<24}"

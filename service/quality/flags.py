@@ -203,6 +203,30 @@ def with_year(text: str, year: int | None) -> str:
     return f"{text[: match.end('date')]} {year}{text[match.end('date') :]}"
 
 
+def dateline_year(text: str, today: datetime.date, src: str = "fr") -> int | None:
+    """The year of a dateline that gives none ("SÉOUL, 30 déc. (Yonhap)"), for copy read on or
+    after the day it is dated: the latest year that puts its day no later than two days after
+    ``today`` (Seoul is ahead of the servers' clocks). On 2 January, 30 December is last year's;
+    on 4 December, 26 February is this year's. None without a dateline, with one that gives its
+    year, or with a day that is no date of this year or the last ("29 févr." in 2026)."""
+    match = _DATELINE.match(text)
+    if not match or re.search(r"\b\d{4}\b", match.group("date")):
+        return None
+    latest = today + datetime.timedelta(days=2)
+    for value in sorted(_dateline_dates(text, src)):
+        month, day = _month_of(value), _day_of(value)
+        if month is None or day is None:
+            continue
+        for year in (latest.year, latest.year - 1):
+            try:
+                dated = datetime.date(year, month, day)
+            except ValueError:  # 29 February of a year that has none
+                continue
+            if dated <= latest:
+                return year
+    return None
+
+
 def _dateline_dates(source: str, src: str) -> set[str]:
     """Values of the dateline's date ("SÉOUL, 12 mars (Yonhap) --")."""
     match = _DATELINE.match(source)

@@ -18,13 +18,22 @@ A repaired segment that then passes the checks is not flagged.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from service.errors import MtsError
-from service.quality.flags import Finding, Thresholds, number_diff, segment_findings
+from service.quality.flags import (
+    Finding,
+    Thresholds,
+    dateline_year,
+    number_diff,
+    segment_findings,
+    with_year,
+)
 from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary
 from service.text.korean_numbers import press_numbers
@@ -114,12 +123,27 @@ class SegmentChecker:
     with them when :meth:`check` is given the alignment (:mod:`service.quality.terms`), and a
     sentence still short of a term is flagged ``term_not_applied``. ``style``: the register and
     number style of Korean output (:data:`service.text.register.STYLES`; None leaves it as the model
-    wrote it)."""
+    wrote it). ``dateline_year``: the year of a dispatch whose dateline gives none, so its weekdays
+    are read as dates (:func:`service.quality.flags.with_year`): a year, ``auto`` (the year the
+    dateline's day most recently fell in as of ``today``, the clock's UTC date when None:
+    :func:`service.quality.flags.dateline_year`), or None (no year: a weekday may stand for any
+    day near the dateline's)."""
 
     glossary: Glossary
     thresholds: Thresholds = field(default_factory=Thresholds)
     enforce_terms: bool = True
     style: str | None = None
+    dateline_year: int | Literal["auto"] | None = None
+    today: datetime.date | None = None
+
+    def dated(self, dispatch: str | None, src: str = "fr") -> str | None:
+        """``dispatch`` as the checks read it: its dateline with the year ``dateline_year`` gives."""
+        if dispatch is None or self.dateline_year is None:
+            return dispatch
+        if self.dateline_year != "auto":
+            return with_year(dispatch, self.dateline_year)
+        today = self.today or datetime.datetime.now(datetime.UTC).date()
+        return with_year(dispatch, dateline_year(dispatch, today, src))
 
     def required_terms(self, source: str, src: str, tgt: str) -> list[tuple[str, str]]:
         """The glossary terms of ``source`` with the form each must take in ``tgt`` (none when terms
@@ -147,6 +171,7 @@ class SegmentChecker:
         ``alignment`` pairs the words of ``source.split()`` and ``output.split()``
         (:meth:`service.translation.base.Aligner.align`); ``dispatch`` is the whole dispatch the
         sentence is part of (:func:`service.quality.flags.segment_findings`)."""
+        dispatch = self.dated(dispatch, src)
         if self.enforce_terms:
             output = enforce_terms(self.glossary, source, output, src, tgt, alignment).text
         repaired = repair_names(source, src, repair_numbers(source, src, output, tgt), tgt, self.glossary)

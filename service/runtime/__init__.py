@@ -214,6 +214,7 @@ class Runtime:
             Thresholds.parse(self.settings.low_confidence),
             enforce_terms=self.settings.enforce_terms,
             style=check_style(style or self.settings.korean_style),
+            dateline_year=self.settings.dateline_year_value(),
         )
 
     # -- preparing -------------------------------------------------------------------------------

@@ -76,3 +76,35 @@ def test_models_report_the_backend_setting(make_client: Callable[..., TestClient
         "MTS_MODEL_FR_EN",
         "MTS_MODEL_FR_KO",
     ]
+
+
+class DatedTranslator:
+    """Gives the rate decision of 9 April 2026 on Wednesday the 8th, when the French says Tuesday (the 7th)."""
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        return [ModelInfo("fake/dated", "0")]
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[Translation]:
+        answer = {
+            "en": "SEOUL, April 9 (Yonhap) -- The Bank of Korea held its policy rate at 2.5 percent on Tuesday.",
+            "ko": "(서울=연합뉴스) 한국은행은 8일 기준금리를 연 2.5%로 동결했다.",
+        }[tgt]
+        return [Translation(answer, -0.4) for _ in texts]
+
+
+DATED = "SÉOUL, 9 avr. (Yonhap) -- La Banque de Corée a maintenu mardi son taux directeur à 2,5 %."
+
+
+def test_the_dateline_year_setting_reads_weekdays_as_dates(make_client: Callable[..., TestClient]) -> None:
+    flagged = make_client(fake=DatedTranslator(), dateline_year="2026")
+    answer = flagged.post("/v1/translate", json={"text": DATED, "target": "ko"})
+    assert answer.status_code == 200, answer.text
+    segment = answer.json()["translations"][0]["segments"][0]
+    assert segment["flags"] == ["number_mismatch"]
+    assert {"flag": "number_mismatch", "note": "“mardi” of the source is not in the translation"} in segment[
+        "findings"
+    ]
+    loose = make_client(fake=DatedTranslator(), dateline_year="none")
+    answer = loose.post("/v1/translate", json={"text": DATED, "target": "ko"})
+    assert answer.json()["translations"][0]["segments"][0]["flags"] == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from service.cli import app
 from service.errors import MtsError
 from service.evaluation.fidelity import format_report, measure_flags
 from service.evaluation.segmentation import measure_segmentation
@@ -78,6 +81,35 @@ def test_the_year_of_a_dispatch_is_read_and_checked(tmp_path: Path) -> None:
     # Every dispatch of the suites gives its year: their Korean weekdays are checked as dates.
     for name in ("offline", "hard-numbers"):
         assert all(d.year for d in load_suite(name).dispatches()), name
+
+
+def test_the_fidelity_figures_can_be_measured_without_the_years(tmp_path: Path) -> None:
+    """A weekday the Korean gives as its date a week later: right with the year (14 April 2026 is
+    the next Tuesday), a false alarm when the dateline is read without it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    _dispatch(
+        data,
+        "01",
+        year=2026,
+        source="SÉOUL, 9 avr. (Yonhap) -- Le ministre repart mardi prochain.",
+        reference={"ko": "(서울=연합뉴스) 장관은 14일 다시 떠난다."},
+    )
+    suite_file = tmp_path / "s.yaml"
+    suite_file.write_text("name: s\ndata: data\ntasks: [references]\n", encoding="utf-8")
+    suite = load_suite(str(suite_file))
+    dated = measure_flags(suite, default_glossary())
+    loose = measure_flags(suite, default_glossary(), years=False)
+    assert dated["false_alarms"]["ko"]["flagged"] == 0 and dated["years"] is True
+    assert loose["false_alarms"]["ko"]["flagged"] == 1 and loose["years"] is False
+    assert "datelines read without their years" in format_report(loose)
+    assert "without their years" not in format_report(dated)
+    result = CliRunner().invoke(
+        app, ["eval", "fidelity", "--suite", str(suite_file), "--without-years", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["years"] is False and report["false_alarms"]["ko"]["flagged"] == 1
 
 
 def test_segmentation_is_counted_per_half_and_a_miss_shows_where(tmp_path: Path) -> None:

@@ -95,6 +95,7 @@ def test_eval_fidelity_prints_rates() -> None:
     assert report["false_alarms"]["all"]["total"] == 200
     assert set(report["detection"]) == {"all", *CORRUPTIONS}
     assert report["seed"] == 0 and set(report["detection_by_lang"]) == {"en", "ko"}
+    assert report["years"] is True
 
 
 def test_check_reads_a_weekday_against_the_last_dateline_above_it(tmp_path: Path) -> None:
