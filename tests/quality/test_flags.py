@@ -1401,6 +1401,37 @@ def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
     assert [m.text for m in orphan_counters(output)] == orphans
 
 
+@pytest.mark.parametrize(
+    ("output", "orphans"),
+    [
+        # Counters that are words too, lost where the word cannot be (tuning files yna-fr2-33, -55,
+        # -65, -71, -95, -129, -133); the words themselves are no lost number.
+        ("다목적실용위성 7호(아리랑 호·KOMPSAT-7)", ["호"]),
+        ("다목적실용위성 7호(아리랑 7호·KOMPSAT-7)", []),
+        ("L-SAM 양산 호기가 표적을 요격했다.", ["호기"]),
+        ("L-SAM 양산 1호기가 표적을 요격했다.", []),
+        ("호기심 많은 관객이 호기롭게 나섰다.", []),
+        ("2030년까지 기 안팎의 위성이 오른다.", ["기"]),
+        ("2030년까지 10기 안팎의 위성이 오른다.", []),
+        ("세 번째 홈런인 점 홈런을 터뜨렸고 점 차로 이겼다.", ["점", "점"]),
+        ("세 번째 홈런인 3점 홈런을 터뜨렸고 2점 차로 이겼다.", []),
+        ("격차는 점차 줄었고 점차로 좁혀졌다.", []),
+        ("차트 진입 주 차에 6위를 기록했다.", ["주"]),
+        ("차트 진입 2주 차에 6위를 기록했다.", []),
+        ("경기장 주차장은 만차였다.", []),
+        ("베트남인 명이었다.", ["명"]),
+        ("베트남인 2명이었다.", []),
+        ("마지막 승이 필요하다.", ["승"]),
+        ("마지막 1승이 필요하다.", []),
+        ("2021년 결성된 인조 아스테리온", ["인조"]),
+        ("2021년 결성된 7인조 아스테리온", []),
+        ("경기장은 인조 잔디로 바뀌었다.", []),
+    ],
+)
+def test_counters_that_are_words_too(output: str, orphans: list[str]) -> None:
+    assert [m.text for m in orphan_counters(output)] == orphans
+
+
 def test_the_ministers_name_their_ministry() -> None:
     """ "les ministres des Affaires étrangères" in the lead, then "un porte-parole du ministère" →
     "외교부 대변인" (yna-fr2-113)."""
