@@ -37,6 +37,7 @@ from service.quality.flags import flags_of, korean_name_ends, segment_findings, 
 from service.text.entities import fold
 from service.text.glossary import Glossary
 from service.text.numbers import NumberMention, extract_numbers
+from service.text.segment import translated_sentences
 
 CORRUPTIONS = (
     "number_changed",
@@ -179,32 +180,9 @@ def swap_name(output: str, lang: str, glossary: Glossary, rng: random.Random | N
     return output[:start] + replacement + output[end:]
 
 
-# Where a sentence of an English or Korean reference ends: a full stop (not an abbreviation's:
-# "Sept. 28", "U.S. officials"), a question or exclamation mark, then a space and a capital, a
-# digit, a quotation mark or Hangul.
-_EN_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:Jan|Feb|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|St|No|Nos|Gen|Lt|Col|Sgt|Gov|Rep|Sen|Prof|Jr|Sr|vs|Inc"
-    r"|Corp|Co|Ltd|approx|est)|\b[A-Z]|\.[A-Z])\.$"
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(A-Z0-9\uac00-\ud7a3])")
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of an English or Korean paragraph."""
-    parts: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if _EN_ABBREVIATIONS.search(text[start : m.start()].rstrip('"”’)')):
-            continue
-        parts.append(text[start : m.start()].strip() + text[m.start() : m.end()].strip())
-        start = m.end()
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
-
-
 def drop_sentence(output: str, rng: random.Random) -> str | None:
     """The output less one of its sentences, or None for a paragraph of one sentence."""
-    found = sentences(output)
+    found = translated_sentences(output)
     if len(found) < 2:
         return None
     del found[rng.randrange(len(found))]

@@ -26,7 +26,8 @@ same checks run on the service's output and, through ``mts check``, on translati
   source, and enforcing it (:mod:`service.quality.terms`) could not put it there.
 * ``untranslated`` — the output is (nearly) the source copied through.
 * ``loop`` — the output repeats itself the way a decoding loop does (after the engine's retry).
-* ``length_ratio`` — output/source length in characters outside the band of the language pair.
+* ``length_ratio`` — output/source length in characters outside the band of the language pair, or
+  fewer sentences in the output than in the French source (:func:`fewer_sentences`).
 * ``low_confidence`` — the model's mean token log-probability is below the model's threshold.
 """
 
@@ -47,6 +48,7 @@ from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
 from service.text.number_words import english_digit_words, french_counts, french_unit, word_values
 from service.text.numbers import VULGAR_FRACTIONS, NumberMention, extract_numbers, missing_numbers
+from service.text.segment import segment, translated_sentences
 
 FLAGS: tuple[str, ...] = (
     "number_mismatch",
@@ -1123,6 +1125,17 @@ def length_out_of_band(source: str, src: str, output: str, tgt: str) -> bool:
     return not band[0] <= ratio <= band[1]
 
 
+def fewer_sentences(source: str, src: str, output: str, tgt: str) -> tuple[int, int] | None:
+    """(the source's sentences, the output's) when a French source has more sentences than its
+    English or Korean translation, else None: a sentence left out. Translators split sentences and
+    almost never join them (no reference paragraph of the tuning half has fewer sentences than its
+    source), so the one count catches a dropped sentence whatever its length."""
+    if src != "fr" or tgt not in ("en", "ko"):
+        return None
+    given, kept = len(segment(source)), len(translated_sentences(output))
+    return (given, kept) if kept < given else None
+
+
 @dataclass(frozen=True)
 class Finding:
     """One reason a translated segment is flagged: the flag and, where it points at a number or a
@@ -1194,7 +1207,10 @@ def segment_findings(
         found.append(Finding("untranslated", "the source is copied through"))
     if looped or has_loop(output):
         found.append(Finding("loop"))
-    if length_out_of_band(source, src, output, tgt):
+    if (given := fewer_sentences(source, src, output, tgt)) is not None:
+        kept = f"{given[1]} sentence" if given[1] == 1 else f"{given[1]} sentences"
+        found.append(Finding("length_ratio", f"{kept} where the source has {given[0]}"))
+    elif length_out_of_band(source, src, output, tgt):
         found.append(Finding("length_ratio"))
     if score is not None and min_logprob is not None and score < min_logprob:
         found.append(Finding("low_confidence", f"mean log-probability {score:.2f}, under {min_logprob:.2f}"))

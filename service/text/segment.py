@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-__all__ = ["Sentence", "segment"]
+__all__ = ["Sentence", "segment", "translated_sentences"]
 
 
 @dataclass(frozen=True)
@@ -286,3 +286,27 @@ def _is_abbreviation(line: str, dot: int, nxt: int) -> bool:
         return token.isupper()  # "J. Biden"
     # "Kim J.-u." is an initial; "av. J.-C." is an era and may end a sentence.
     return token != "J.-C" and _HYPHENATED_INITIAL_RE.fullmatch(token) is not None and token[0].isupper()
+
+
+# Where a sentence of an English or Korean text ends: a full stop (not an abbreviation's: "Sept.
+# 28", "U.S. officials", "John F. Kennedy"), a question or exclamation mark, then a space and a
+# capital, a digit, a quotation mark or Hangul. A capital after a number is a unit ("minus 25.6
+# C. The day before"), and Korean quotes titles with straight quotes ("'감의 계절'은").
+_EN_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:Jan|Feb|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|St|No|Nos|Gen|Lt|Col|Sgt|Gov|Rep|Sen|Prof|Jr|Sr|vs|Inc"
+    r"|Corp|Co|Ltd|approx|est)|(?<!\d )\b[A-Z]|\.[A-Z])\.$"
+)
+_TRANSLATED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]?\s+(?=[\"“‘'(A-Z0-9\uac00-\ud7a3])")
+
+
+def translated_sentences(text: str) -> list[str]:
+    """The sentences of an English or Korean paragraph (a translation of French copy)."""
+    parts: list[str] = []
+    start = 0
+    for m in _TRANSLATED_SENTENCE_END.finditer(text):
+        if _EN_ABBREVIATIONS.search(text[start : m.start()].rstrip("\"”’')")):
+            continue
+        parts.append(text[start : m.start()].strip() + text[m.start() : m.end()].strip())
+        start = m.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]

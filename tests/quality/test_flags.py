@@ -363,10 +363,10 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
     assert false_alarms[("test", "en")] <= 20 and false_alarms[("test", "ko")] <= 58
     floors = {
-        "en": {"all": 99.0, "number_changed": 99.4, "number_removed": 97.5, "ordinal_changed": 100.0,
-               "designator_changed": 98.0, "name_swapped": 98.5, "sentence_dropped": 97.8, "copy": 100.0},
-        "ko": {"all": 96.6, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
-               "designator_changed": 97.9, "name_swapped": 93.7, "sentence_dropped": 94.8, "copy": 100.0},
+        "en": {"all": 99.1, "number_changed": 99.4, "number_removed": 97.5, "ordinal_changed": 100.0,
+               "designator_changed": 98.0, "name_swapped": 98.5, "sentence_dropped": 99.5, "copy": 100.0},
+        "ko": {"all": 96.8, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
+               "designator_changed": 97.9, "name_swapped": 93.7, "sentence_dropped": 96.2, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -1430,6 +1430,66 @@ def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
 )
 def test_counters_that_are_words_too(output: str, orphans: list[str]) -> None:
     assert [m.text for m in orphan_counters(output)] == orphans
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "tgt", "note"),
+    [
+        # A sentence left out, whatever its length (tuning files yna-fr2-43, -57, -97, -105, -111, -123).
+        (
+            "Le ministre est arrivé mardi. Il a rencontré son homologue. Ils ont signé un accord.",
+            "The minister arrived on Tuesday. He met his counterpart.",
+            "en",
+            "2 sentences where the source has 3",
+        ),
+        (
+            "Le ministre est arrivé. Il a signé un accord.",
+            "장관이 도착했다.",
+            "ko",
+            "1 sentence where the source has 2",
+        ),
+        # Every sentence given, or one split in two: nothing.
+        (
+            "Le ministre est arrivé mardi. Il a rencontré son homologue. Ils ont signé un accord.",
+            "The minister arrived on Tuesday. He met his counterpart. They signed a deal.",
+            "en",
+            None,
+        ),
+        (
+            "Le ministre est arrivé. Il a signé un accord.",
+            "장관이 도착했다. 그는 협정에 서명했다. 협정은 발효됐다.",
+            "ko",
+            None,
+        ),
+        # Abbreviations end no sentence, and a unit or a straight quote does not hide one (files
+        # yna-fr2-121, -103).
+        (
+            "Le gouvernement américain a réagi. Le président a parlé.",
+            "The U.S. government reacted. The president spoke.",
+            "en",
+            None,
+        ),
+        (
+            "Le ressenti est tombé à -25,6 °C. La veille, il faisait -15,2 °C.",
+            "The wind chill fell to minus 25.6 C. The day before, it was minus 15.2 C.",
+            "en",
+            None,
+        ),
+        (
+            "Il devance « Ligne rouge ». « Le Kaki » a été primé.",
+            "'레드 라인'을 앞섰다. '감의 계절'은 상을 받았다.",
+            "ko",
+            None,
+        ),
+    ],
+)
+def test_a_sentence_left_out_is_a_length_problem(
+    source: str, output: str, tgt: str, note: str | None
+) -> None:
+    findings = [
+        f for f in segment_findings(source, output, "fr", tgt, glossary=GLOSSARY) if f.flag == "length_ratio"
+    ]
+    assert findings == ([Finding("length_ratio", note)] if note else [])
 
 
 def test_the_ministers_name_their_ministry() -> None:
