@@ -1107,12 +1107,13 @@ def check(
     ] = False,
     allow_flags: Annotated[bool, ALLOW_FLAGS_OPTION] = False,
     year: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--year",
-            min=1900,
-            max=2999,
-            help='Year of the datelines: a weekday is then checked against its date ("mardi" → "7일").',
+            help='Year of the datelines, so a weekday is checked against its date ("mardi" → "7일"): '
+            "a year such as 2026, or auto (the latest year that puts each dateline no later than "
+            "two days after today, for live copy). Without it, a weekday may be any day near the "
+            "dateline's.",
         ),
     ] = None,
 ) -> None:
@@ -1124,10 +1125,15 @@ def check(
     Exit codes: 0 no line flagged;
     1 lines flagged (0 with --allow-flags);
     2 usage error, or files that are unreadable or do not align."""
+    from service.config import parse_dateline_year
     from service.languages import CODES
-    from service.quality.flags import dateline_of, flags_of, segment_findings, with_year
+    from service.quality.flags import dated, dateline_of, flags_of, segment_findings
     from service.text.glossary import glossary_from_settings
 
+    try:
+        dateline_year = parse_dateline_year(year) if year is not None else None
+    except ValueError as exc:
+        raise MtsError(f"--year: {exc}") from None
     for lang, option in ((from_lang, "--from"), (to_lang, "--to")):
         if lang not in CODES:
             raise MtsError(f"{option} must be one of {', '.join(CODES)}, not {lang!r}")
@@ -1145,7 +1151,7 @@ def check(
     starts = [i for i, line in enumerate(sources) if dateline_of(line)]
     dispatches: list[str | None] = [None] * len(sources)
     for first, end in zip(starts, [*starts[1:], len(sources)][: len(starts)], strict=True):
-        dispatch = with_year("\n\n".join(sources[first:end]), year)
+        dispatch = dated("\n\n".join(sources[first:end]), dateline_year, src=from_lang)
         dispatches[first:end] = [dispatch] * (end - first)
     checked = [
         # As given, without repairs: the file is someone else's output.

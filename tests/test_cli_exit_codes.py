@@ -268,7 +268,10 @@ TABLE: dict[str, list[Case]] = {
         Case(1, "weekday-not-its-date", lambda ws: _weekday(ws, "2026"), shows=["line 1: number_mismatch"]),
         Case(0, "weekday-its-date", lambda ws: _weekday(ws, "2025")),
         Case(
-            2, "year-out-of-range", lambda ws: _check(ws, WEEKDAY_SOURCE, "x\n", "--year", "26"), usage=True
+            2,
+            "year-out-of-range",
+            lambda ws: _check(ws, WEEKDAY_SOURCE, "x\n", "--year", "26"),
+            shows=["--year: '26': expected auto, none or a year such as 2024"],
         ),
     ],
     "models list": [

@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
@@ -203,6 +203,22 @@ def with_year(text: str, year: int | None) -> str:
     if year is None or not match or re.search(r"\b\d{4}\b", match.group("date")):
         return text
     return f"{text[: match.end('date')]} {year}{text[match.end('date') :]}"
+
+
+def dated(
+    text: str, year: int | Literal["auto"] | None, today: datetime.date | None = None, src: str = "fr"
+) -> str:
+    """``text`` (a dispatch) with the year of its dateline written in when that gives none: ``year``,
+    or with ``auto`` the one :func:`dateline_year` infers as of ``today`` (the clock's UTC date when
+    None); ``None`` leaves the text as it is (MTS_DATELINE_YEAR)."""
+    if year == "auto":
+        year = dateline_year(text, today or utc_today(), src)
+    return with_year(text, year)
+
+
+def utc_today() -> datetime.date:
+    """The clock's date in UTC (what ``auto`` reads a dateline against)."""
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 def dateline_year(text: str, today: datetime.date, src: str = "fr") -> int | None:

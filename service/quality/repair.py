@@ -29,10 +29,9 @@ from service.errors import MtsError
 from service.quality.flags import (
     Finding,
     Thresholds,
-    dateline_year,
+    dated,
     number_diff,
     segment_findings,
-    with_year,
 )
 from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary
@@ -138,12 +137,9 @@ class SegmentChecker:
 
     def dated(self, dispatch: str | None, src: str = "fr") -> str | None:
         """``dispatch`` as the checks read it: its dateline with the year ``dateline_year`` gives."""
-        if dispatch is None or self.dateline_year is None:
-            return dispatch
-        if self.dateline_year != "auto":
-            return with_year(dispatch, self.dateline_year)
-        today = self.today or datetime.datetime.now(datetime.UTC).date()
-        return with_year(dispatch, dateline_year(dispatch, today, src))
+        if dispatch is None:
+            return None
+        return dated(dispatch, self.dateline_year, self.today, src)
 
     def required_terms(self, source: str, src: str, tgt: str) -> list[tuple[str, str]]:
         """The glossary terms of ``source`` with the form each must take in ``tgt`` (none when terms

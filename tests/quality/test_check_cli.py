@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -119,3 +120,22 @@ def test_check_reads_a_weekday_against_the_last_dateline_above_it(tmp_path: Path
     flags = {r["line"]: r["flags"] for r in json.loads(result.output)}
     assert "number_mismatch" in flags[2]  # the 18th is no Tuesday of the week before 9 April
     assert "number_mismatch" not in flags[4]  # the 22nd may be, before 25 April
+
+
+def test_check_infers_the_datelines_year_with_auto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--year auto` reads "9 avril" in the year that puts it on or just before today: read on
+    10 April 2026, "mardi" is the 7th, and the 8th is flagged; read in 2025, the 8th is right."""
+    source = write(
+        tmp_path, "src.txt", ["SÉOUL, 9 avril (Yonhap) -- Le gouvernement a présenté mardi son plan."]
+    )
+    translation = write(tmp_path, "out.txt", ["(서울=연합뉴스) 정부는 8일 계획을 발표했다."])
+    args = ["check", "--to", "ko", str(source), str(translation), "--year", "auto", "--json"]
+    monkeypatch.setattr("service.quality.flags.utc_today", lambda: datetime.date(2026, 4, 10))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert (
+        json.loads(result.output)[0]["findings"][0]["note"]
+        == "“mardi” of the source is not in the translation"
+    )
+    monkeypatch.setattr("service.quality.flags.utc_today", lambda: datetime.date(2025, 4, 10))
+    assert CliRunner().invoke(app, args).exit_code == 0
