@@ -429,7 +429,7 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
 
 # Korean writes a year of the recent past or near future relative to the dispatch ("en 2025" →
 # "지난해", hard-numbers yna-fr2-39).
-_KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해")
+_KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해|같은\s?해|그해")
 
 
 # A conversion the translation adds in brackets after an amount or a time ("10억 달러(약 1조3천억 원)",
@@ -576,11 +576,16 @@ def _counts_in_words_missing(
 
 
 _COUNTED = frozenset({"number", "percent", "ordinal", "designator"})
+# Korean gives a date or a year as often as the source, or names it relative to the first ("이날",
+# "같은 해"): "2028년 24문", "9월 말" lost where the same year or month stays (tuning files
+# yna-fr2-47, -61).
+_KO_COUNTED = _COUNTED | {"date", "year"}
 
 
 def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> list[NumberMention]:
     """Mentions of the source whose value the output gives fewer times ("20 ans ... 20 ans" →
-    "20 years ... years"): the last ones of each value, beyond the output's count."""
+    "20 years ... years"): the last ones of each value, beyond the output's count. In Korean,
+    dates and years count too, less those named relative to another ("이날", "같은 해")."""
     output_counts: dict[str, int] = {}
     for m in extract_numbers(output, tgt):
         output_counts[_bare(m.value)] = output_counts.get(_bare(m.value), 0) + 1
@@ -588,15 +593,22 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
         # English spells out one to nine ("2 heures" → "two hours" beside "Hwasal-2", yna-fr2-77).
         for value in map(str, english_digit_words(output)):
             output_counts[value] = output_counts.get(value, 0) + 1
+    counted = _KO_COUNTED if tgt == "ko" else _COUNTED
     by_value: dict[str, list[NumberMention]] = {}
     for m in extract_numbers(source, src):
-        if m.kind in _COUNTED:
+        if m.kind in counted:
             by_value.setdefault(_bare(m.value), []).append(m)
     fewer: list[NumberMention] = []
     for value, mentions in by_value.items():
         have = output_counts.get(value, 0)
         if 0 < have < len(mentions):
             fewer += [m for m in mentions[have:] if m.start not in known]
+    if tgt == "ko":
+        for kind, relative in (("date", _KO_RELATIVE_DAY), ("year", _KO_RELATIVE_YEAR)):
+            named = len(relative.findall(output))
+            fewer = (
+                [m for m in fewer if m.kind != kind] if named >= sum(m.kind == kind for m in fewer) else fewer
+            )
     return fewer
 
 

@@ -1492,6 +1492,29 @@ def test_a_sentence_left_out_is_a_length_problem(
     assert findings == ([Finding("length_ratio", note)] if note else [])
 
 
+_YEARS = "En 2025, les exportations ont reculé. Les importations ont aussi baissé en 2025."
+_DAYS = "Le 5 mars, le ministre est arrivé. Le 5 mars au soir, il est reparti."
+_MONTHS = "En janvier, les prix ont augmenté de 2 %. En janvier, l'emploi a reculé."
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "flagged"),
+    [
+        # Korean gives a date or a year as often as the source, or names it relative to the first
+        # (tuning files yna-fr2-47, -61).
+        (_YEARS, "2025년 수출은 감소했다. 2025년 수입도 줄었다.", False),
+        (_YEARS, "2025년 수출은 감소했다. 같은 해 수입도 줄었다.", False),
+        (_YEARS, "2025년 수출은 감소했다. 수입도 줄었다.", True),
+        (_DAYS, "3월 5일 장관이 도착했다. 이날 저녁 그는 떠났다.", False),
+        (_DAYS, "3월 5일 장관이 도착했다. 저녁 그는 떠났다.", True),
+        (_MONTHS, "1월 물가는 2% 올랐다. 같은 달 고용은 줄었다.", False),
+        (_MONTHS, "1월 물가는 2% 올랐다. 고용은 줄었다.", True),
+    ],
+)
+def test_korean_gives_a_date_as_often_as_the_source(source: str, output: str, flagged: bool) -> None:
+    assert _raises("number_mismatch", source, output, "ko", None) is flagged
+
+
 def test_the_ministers_name_their_ministry() -> None:
     """ "les ministres des Affaires étrangères" in the lead, then "un porte-parole du ministère" →
     "외교부 대변인" (yna-fr2-113)."""
