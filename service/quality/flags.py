@@ -237,10 +237,10 @@ def dateline_year(text: str, today: datetime.date, src: str = "fr") -> int | Non
             continue
         for year in (latest.year, latest.year - 1):
             try:
-                dated = datetime.date(year, month, day)
+                candidate = datetime.date(year, month, day)
             except ValueError:  # 29 February of a year that has none
                 continue
-            if dated <= latest:
+            if candidate <= latest:
                 return year
     return None
 
@@ -605,10 +605,9 @@ def _fewer(source: str, src: str, output: str, tgt: str, known: set[int]) -> lis
             fewer += [m for m in mentions[have:] if m.start not in known]
     if tgt == "ko":
         for kind, relative in (("date", _KO_RELATIVE_DAY), ("year", _KO_RELATIVE_YEAR)):
-            named = len(relative.findall(output))
-            fewer = (
-                [m for m in fewer if m.kind != kind] if named >= sum(m.kind == kind for m in fewer) else fewer
-            )
+            lost = [m for m in fewer if m.kind == kind]
+            if lost and len(lost) <= len(relative.findall(output)):
+                fewer = [m for m in fewer if m.kind != kind]
     return fewer
 
 

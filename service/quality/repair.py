@@ -26,13 +26,7 @@ from decimal import Decimal
 from typing import Literal
 
 from service.errors import MtsError
-from service.quality.flags import (
-    Finding,
-    Thresholds,
-    dated,
-    number_diff,
-    segment_findings,
-)
+from service.quality.flags import Finding, Thresholds, dated, number_diff, segment_findings
 from service.quality.terms import enforce_terms, missing_terms, required_terms
 from service.text.glossary import Glossary
 from service.text.korean_numbers import press_numbers

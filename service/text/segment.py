@@ -10,6 +10,9 @@ sentence. Inside a line a boundary is placed after a run of ``. ? ! …`` (plus 
 quotes) that is followed by whitespace and a sentence-opening character, unless the run sits inside
 a quotation or the "." belongs to an abbreviation or an initial. A quotation whose text ends with
 sentence punctuation ends the sentence after its closing quote under the same conditions.
+
+:func:`translated_sentences` splits English and Korean paragraphs (translations of French copy),
+to count their sentences against the source's.
 """
 
 from __future__ import annotations
