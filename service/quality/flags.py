@@ -1159,8 +1159,14 @@ def fewer_sentences(source: str, src: str, output: str, tgt: str) -> tuple[int, 
     source), so the one count catches a dropped sentence whatever its length."""
     if src != "fr" or tgt not in ("en", "ko"):
         return None
-    given, kept = len(segment(source)), len(translated_sentences(output))
+    given = len(segment(source))
+    kept = len(translated_sentences(output)) + len(_ACRONYM_MAY_END.findall(output))
     return (given, kept) if kept < given else None
+
+
+# An acronym may end a sentence ("tariffs imposed by the U.S. The ministry said"): each counts as a
+# sentence's end, so a sentence read as joined to the next is never one missing.
+_ACRONYM_MAY_END = re.compile(r"\b(?:[A-Z]\.){2,}\s+(?=[A-Z\"“])|\b(?:Inc|Corp|Co|Ltd)\.\s+(?=[A-Z\"“])")
 
 
 @dataclass(frozen=True)

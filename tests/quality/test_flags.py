@@ -1469,6 +1469,13 @@ def test_counters_that_are_words_too(output: str, orphans: list[str]) -> None:
             "en",
             None,
         ),
+        # An acronym that ends a sentence is no sentence joined to the next.
+        (
+            "Les droits de douane ont été imposés par les États-Unis. Le ministère a réagi.",
+            "The tariffs were imposed by the U.S. The ministry reacted.",
+            "en",
+            None,
+        ),
         (
             "Le ressenti est tombé à -25,6 °C. La veille, il faisait -15,2 °C.",
             "The wind chill fell to minus 25.6 C. The day before, it was minus 15.2 C.",
