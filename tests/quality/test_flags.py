@@ -1404,8 +1404,8 @@ def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
 @pytest.mark.parametrize(
     ("output", "orphans"),
     [
-        # Counters that are words too, lost where the word cannot be (tuning files yna-fr2-33, -55,
-        # -65, -71, -95, -129, -133); the words themselves are no lost number.
+        # Counters that are words too, lost where the word cannot be (tuning files yna-fr2-55, -65,
+        # -71, -95, -129, -133); the words themselves are no lost number.
         ("다목적실용위성 7호(아리랑 호·KOMPSAT-7)", ["호"]),
         ("다목적실용위성 7호(아리랑 7호·KOMPSAT-7)", []),
         ("L-SAM 양산 호기가 표적을 요격했다.", ["호기"]),
@@ -1426,6 +1426,9 @@ def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
         ("2021년 결성된 인조 아스테리온", ["인조"]),
         ("2021년 결성된 7인조 아스테리온", []),
         ("경기장은 인조 잔디로 바뀌었다.", []),
+        ("2023년 데뷔한 인조 오르벨은", ["인조"]),
+        ("새 인조 그룹이 나왔다.", ["인조"]),
+        ("인조 다이아몬드 수출이 늘었다.", []),
     ],
 )
 def test_counters_that_are_words_too(output: str, orphans: list[str]) -> None:
