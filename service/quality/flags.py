@@ -1153,6 +1153,29 @@ def length_out_of_band(source: str, src: str, output: str, tgt: str) -> bool:
     return not band[0] <= ratio <= band[1]
 
 
+def dropped_from_sentences(
+    source: str, src: str, output: str, tgt: str, dispatch: str | None = None
+) -> list[NumberMention]:
+    """Counts, percentages, ranks and designators of a French sentence missing from its sentence of
+    the translation, when the translation has as many sentences as the source (two or more):
+    sentence by sentence, a number the translation gives in another sentence is still lost
+    ("집행유예 3년" changed to "5년" where another sentence has a 5, "8탈삼진" left as "탈삼진" where
+    another has an 8: tuning files yna-fr2-19, -129). Translators who keep the count of
+    sentences keep their order: no reference paragraph of the tuning half loses a number from its
+    sentence so. Dates, years and times are left to the paragraph: Korean names a date the
+    paragraph gave before as "이날"."""
+    if src != "fr" or tgt not in ("en", "ko"):
+        return []
+    sources = [s.text for s in segment(source)]
+    outputs = translated_sentences(output)
+    if len(sources) < 2 or len(sources) != len(outputs):
+        return []
+    lost: list[NumberMention] = []
+    for sentence, translated in zip(sources, outputs, strict=True):
+        lost += [m for m in number_diff(sentence, src, translated, tgt, dispatch)[0] if m.kind in _COUNTED]
+    return lost
+
+
 def fewer_sentences(source: str, src: str, output: str, tgt: str) -> tuple[int, int] | None:
     """(the source's sentences, the output's) when a French source has more sentences than its
     English or Korean translation, else None: a sentence left out. Translators split sentences and
@@ -1215,6 +1238,11 @@ def segment_findings(
     dropped, added = number_diff(source, src, output, tgt, dispatch)
     found += [
         Finding("number_mismatch", f"“{m.text}” of the source is not in the translation") for m in dropped
+    ]
+    found += [
+        Finding("number_mismatch", f"“{m.text}” of the source is not in its sentence of the translation")
+        for m in dropped_from_sentences(source, src, output, tgt, dispatch)
+        if m.text not in {d.text for d in dropped}
     ]
     found += [Finding("number_mismatch", f"“{m.text}” is not in the source") for m in added]
     if tgt == "ko":

@@ -361,12 +361,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 20 and false_alarms[("test", "ko")] <= 58
+    assert false_alarms[("test", "en")] <= 21 and false_alarms[("test", "ko")] <= 59
     floors = {
-        "en": {"all": 99.1, "number_changed": 99.4, "number_removed": 97.5, "ordinal_changed": 100.0,
+        "en": {"all": 99.2, "number_changed": 99.7, "number_removed": 97.5, "ordinal_changed": 100.0,
                "designator_changed": 98.0, "name_swapped": 98.5, "sentence_dropped": 99.5, "copy": 100.0},
-        "ko": {"all": 96.8, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
-               "designator_changed": 97.9, "name_swapped": 93.7, "sentence_dropped": 96.2, "copy": 100.0},
+        "ko": {"all": 96.9, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
+               "designator_changed": 100.0, "name_swapped": 93.7, "sentence_dropped": 96.2, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -1523,6 +1523,29 @@ _MONTHS = "En janvier, les prix ont augmenté de 2 %. En janvier, l'emploi a rec
 )
 def test_korean_gives_a_date_as_often_as_the_source(source: str, output: str, flagged: bool) -> None:
     assert _raises("number_mismatch", source, output, "ko", None) is flagged
+
+
+_SENTENCED = (
+    "Lee a écopé de 2 ans de prison. Bae a été condamné à 3 ans avec sursis. Cinq employés ont été relâchés."
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "in_its_sentence"),
+    [
+        # Each sentence's numbers in its own sentence (tuning files yna-fr2-19, -129).
+        ("이씨는 징역 2년을 받았다. 배씨는 집행유예 3년을 받았다. 직원 5명은 풀려났다.", False),
+        # As many sentences, and the 3 moved to the third: the paragraph has it, its sentence not.
+        ("이씨는 징역 2년을 받았다. 배씨는 집행유예를 받았다. 직원 5명은 3년 뒤 풀려났다.", True),
+        # Fewer sentences: no sentence can be paired, and the count speaks instead.
+        ("이씨는 징역 2년을, 배씨는 집행유예를 받았다. 직원 5명은 3년 뒤 풀려났다.", False),
+    ],
+)
+def test_a_number_lost_from_its_sentence_is_flagged(output: str, in_its_sentence: bool) -> None:
+    notes = [str(f) for f in segment_findings(_SENTENCED, output, "fr", "ko", glossary=GLOSSARY)]
+    lost = "number_mismatch: “3” of the source is not in its sentence of the translation"
+    assert (lost in notes) is in_its_sentence
+    assert any(note.startswith("length_ratio") for note in notes) is output.startswith("이씨는 징역 2년을,")
 
 
 def test_the_ministers_name_their_ministry() -> None:
