@@ -1153,21 +1153,26 @@ def length_out_of_band(source: str, src: str, output: str, tgt: str) -> bool:
     return not band[0] <= ratio <= band[1]
 
 
+def sentences_of(source: str, src: str, output: str, tgt: str) -> tuple[list[str], list[str]] | None:
+    """The sentences of a French source and of its English or Korean translation (split once for
+    :func:`dropped_from_sentences` and :func:`fewer_sentences`), or None for another pair."""
+    if src != "fr" or tgt not in ("en", "ko"):
+        return None
+    return [s.text for s in segment(source)], translated_sentences(output)
+
+
 def dropped_from_sentences(
-    source: str, src: str, output: str, tgt: str, dispatch: str | None = None
+    sentences: tuple[list[str], list[str]], src: str, tgt: str, dispatch: str | None = None
 ) -> list[NumberMention]:
     """Counts, percentages, ranks and designators of a French sentence missing from its sentence of
-    the translation, when the translation has as many sentences as the source (two or more):
-    sentence by sentence, a number the translation gives in another sentence is still lost
-    ("집행유예 3년" changed to "5년" where another sentence has a 5, "8탈삼진" left as "탈삼진" where
-    another has an 8: tuning files yna-fr2-19, -129). Translators who keep the count of
-    sentences keep their order: no reference paragraph of the tuning half loses a number from its
-    sentence so. Dates, years and times are left to the paragraph: Korean names a date the
-    paragraph gave before as "이날"."""
-    if src != "fr" or tgt not in ("en", "ko"):
-        return []
-    sources = [s.text for s in segment(source)]
-    outputs = translated_sentences(output)
+    the translation (``sentences``: :func:`sentences_of`), when the translation has as many
+    sentences as the source (two or more): sentence by sentence, a number the translation gives in
+    another sentence is still lost ("집행유예 3년" changed to "5년" where another sentence has a 5,
+    "8탈삼진" left as "탈삼진" where another has an 8: tuning files yna-fr2-19, -129). Translators
+    who keep the count of sentences keep their order: no reference paragraph of the tuning half
+    loses a number from its sentence so. Dates, years and times are left to the paragraph: Korean
+    names a date the paragraph gave before as "이날"."""
+    sources, outputs = sentences
     if len(sources) < 2 or len(sources) != len(outputs):
         return []
     lost: list[NumberMention] = []
@@ -1176,21 +1181,20 @@ def dropped_from_sentences(
     return lost
 
 
-def fewer_sentences(source: str, src: str, output: str, tgt: str) -> tuple[int, int] | None:
-    """(the source's sentences, the output's) when a French source has more sentences than its
-    English or Korean translation, else None: a sentence left out. Translators split sentences and
-    almost never join them (no reference paragraph of the tuning half has fewer sentences than its
-    source), so the one count catches a dropped sentence whatever its length."""
-    if src != "fr" or tgt not in ("en", "ko"):
-        return None
-    given = len(segment(source))
-    kept = len(translated_sentences(output)) + len(_ACRONYM_MAY_END.findall(output))
-    return (given, kept) if kept < given else None
-
-
 # An acronym may end a sentence ("tariffs imposed by the U.S. The ministry said"): each counts as a
 # sentence's end, so a sentence read as joined to the next is never one missing.
 _ACRONYM_MAY_END = re.compile(r"\b(?:[A-Z]\.){2,}\s+(?=[A-Z\"“])|\b(?:Inc|Corp|Co|Ltd)\.\s+(?=[A-Z\"“])")
+
+
+def fewer_sentences(sentences: tuple[list[str], list[str]], output: str) -> tuple[int, int] | None:
+    """(the source's sentences, the output's) when a French source has more sentences than its
+    English or Korean translation ``output`` (``sentences``: :func:`sentences_of`), else None: a
+    sentence left out. Translators split sentences and almost never join them (no reference
+    paragraph of the tuning half has fewer sentences than its source), so the one count catches a
+    dropped sentence whatever its length."""
+    given = len(sentences[0])
+    kept = len(sentences[1]) + len(_ACRONYM_MAY_END.findall(output))
+    return (given, kept) if kept < given else None
 
 
 @dataclass(frozen=True)
@@ -1239,11 +1243,14 @@ def segment_findings(
     found += [
         Finding("number_mismatch", f"“{m.text}” of the source is not in the translation") for m in dropped
     ]
-    found += [
-        Finding("number_mismatch", f"“{m.text}” of the source is not in its sentence of the translation")
-        for m in dropped_from_sentences(source, src, output, tgt, dispatch)
-        if m.text not in {d.text for d in dropped}
-    ]
+    sentences = sentences_of(source, src, output, tgt)
+    if sentences is not None:
+        reported = {m.text for m in dropped}
+        found += [
+            Finding("number_mismatch", f"“{m.text}” of the source is not in its sentence of the translation")
+            for m in dropped_from_sentences(sentences, src, tgt, dispatch)
+            if m.text not in reported
+        ]
     found += [Finding("number_mismatch", f"“{m.text}” is not in the source") for m in added]
     if tgt == "ko":
         found += [
@@ -1269,7 +1276,7 @@ def segment_findings(
         found.append(Finding("untranslated", "the source is copied through"))
     if looped or has_loop(output):
         found.append(Finding("loop"))
-    if (given := fewer_sentences(source, src, output, tgt)) is not None:
+    if sentences is not None and (given := fewer_sentences(sentences, output)) is not None:
         kept = f"{given[1]} sentence" if given[1] == 1 else f"{given[1]} sentences"
         found.append(Finding("length_ratio", f"{kept} where the source has {given[0]}"))
     elif length_out_of_band(source, src, output, tgt):
