@@ -731,7 +731,11 @@ def number_diff(
     if src == "fr" and tgt in _DECADE and (decades := _FR_AGE_DECADE.findall(fold(source))):
         # "les 20-29 ans" → "those in their 20s", "20대" (yna-fr2-143): an age range that is a decade.
         given = {a for a, b in decades if int(b) == int(a) + 9 and re.search(_DECADE[tgt].format(a), output)}
-        dropped = [m for m in dropped if not (m.kind == "number" and str(int(m.value) - 9) in given)]
+        dropped = [
+            m
+            for m in dropped
+            if not (m.kind == "number" and m.value.isdigit() and str(int(m.value) - 9) in given)
+        ]
     bare_days = _bare_days(source, src)
     if bare_days:
         output_days = {day for v in output_values if (day := _day_of(v)) is not None}

@@ -1548,6 +1548,22 @@ def test_a_number_lost_from_its_sentence_is_flagged(output: str, in_its_sentence
     assert any(note.startswith("length_ratio") for note in notes) is output.startswith("이씨는 징역 2년을,")
 
 
+def test_a_decimal_lost_beside_an_age_decade_is_flagged_not_an_error() -> None:
+    """The age-decade reading ("les 20-29 ans" → "in their 20s") takes whole numbers only: a lost
+    decimal beside it is a finding, never a ValueError that fails the request."""
+    notes = [
+        str(f)
+        for f in segment_findings(
+            "Le taux des 20-29 ans a reculé de 0,1 point.",
+            "The rate for those in their 20s fell.",
+            "fr",
+            "en",
+            glossary=GLOSSARY,
+        )
+    ]
+    assert notes == ["number_mismatch: “0,1” of the source is not in the translation"]
+
+
 def test_the_ministers_name_their_ministry() -> None:
     """ "les ministres des Affaires étrangères" in the lead, then "un porte-parole du ministère" →
     "외교부 대변인" (yna-fr2-113)."""
