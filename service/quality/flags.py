@@ -46,7 +46,13 @@ from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
 from service.text.glossary import Glossary, GlossaryEntry
-from service.text.number_words import english_digit_words, french_counts, french_unit, word_values
+from service.text.number_words import (
+    english_digit_words,
+    english_unit,
+    french_counts,
+    french_unit,
+    word_values,
+)
 from service.text.numbers import VULGAR_FRACTIONS, NumberMention, extract_numbers, missing_numbers
 from service.text.segment import segment, translated_sentences
 
@@ -387,9 +393,12 @@ def _converted(text: str, lang: str) -> dict[int, set[str]]:
 
 
 # Durations in months: "3 ans et demi" → "3년 6개월" (hard-numbers yna-fr2-17), "18 mois" →
-# "1년 6개월" (yna-fr2-19). The Korean years-and-months form is read as one duration.
+# "1년 6개월" (yna-fr2-19). The Korean years-and-months form is read as one duration. And in
+# minutes: "trois heures et demie" → "3시간 30분" (yna-fr2-153, -167), "three and a half hours".
 _FR_DURATION = re.compile(r"\b(\d+|[^\W\d_]+)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
+_FR_HALF_HOURS = re.compile(r"\b(\d+|[^\W\d_]+)\s+heures?\s+et\s+demie\b", re.IGNORECASE)
 _KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
+_KO_HOURS = re.compile(r"(?<![\d.,])(\d+)시간\s*(?:(\d+)분|(반))")
 
 
 _EN_DURATION = re.compile(
@@ -397,33 +406,53 @@ _EN_DURATION = re.compile(
     r"|(?<![\d.,])(?P<n>\d+)(?P<half>[\s-]and[\s-]a[\s-]half)?[\s-](?P<unit>years?|months?)\b",
     re.IGNORECASE,
 )
+_EN_HOURS = re.compile(
+    r"\b(?P<n>\d+|[a-z]+)(?:[\s-]and[\s-]a[\s-]half[\s-]hours?\b|[\s-]hours?,?\s+and\s+(?P<m>\d+)\s+minutes?\b)",
+    re.IGNORECASE,
+)
 
 
-def _durations(text: str, lang: str) -> list[tuple[int, int, int]]:
-    """(start, end, months) of each duration in years and months ("3 ans et demi", "three and a
-    half years" in digits, "3년 6개월")."""
-    found: list[tuple[int, int, int]] = []
+def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, length) of each duration in years and months ("3 ans et demi", "three and a
+    half years" in digits, "3년 6개월"; length "42mo") and in hours and minutes ("trois heures et
+    demie", "3시간 30분"; length "210min")."""
+    found: list[tuple[int, int, str]] = []
     if lang == "fr":
         for m in _FR_DURATION.finditer(text):
             n = int(m.group(1)) if m.group(1).isdigit() else french_unit(m.group(1))
             if n is None:
                 continue
             months = n * 12 if m.group(2).lower().startswith("an") else n
-            found.append((m.start(), m.end(), months + (6 if m.group(3) and months >= 12 else 0)))
+            found.append((m.start(), m.end(), f"{months + (6 if m.group(3) and months >= 12 else 0)}mo"))
+        for m in _FR_HALF_HOURS.finditer(text):
+            n = int(m.group(1)) if m.group(1).isdigit() else french_unit(m.group(1))
+            if n is not None:
+                found.append((m.start(), m.end(), f"{n * 60 + 30}min"))
     elif lang == "en":
         for m in _EN_DURATION.finditer(text):
             if m.group("half_year"):
-                found.append((m.start(), m.end(), 18))
+                found.append((m.start(), m.end(), "18mo"))
             else:
                 n = int(m.group("n"))
                 months = n if m.group("unit").lower().startswith("month") else n * 12
-                found.append((m.start(), m.end(), months + (6 if m.group("half") else 0)))
+                found.append((m.start(), m.end(), f"{months + (6 if m.group('half') else 0)}mo"))
+        for m in _EN_HOURS.finditer(text):
+            hours = m.group("n")
+            n = int(hours) if hours.isdigit() else english_unit(hours)
+            if n is not None:
+                found.append(
+                    (m.start(), m.end(), f"{n * 60 + (int(m.group('m')) if m.group('m') else 30)}min")
+                )
     elif lang == "ko":
         for m in _KO_DURATION.finditer(text):
             if m.group(3):
-                found.append((m.start(), m.end(), int(m.group(3)) * 12 + 6))
+                found.append((m.start(), m.end(), f"{int(m.group(3)) * 12 + 6}mo"))
             else:
-                found.append((m.start(), m.end(), int(m.group(1) or 0) * 12 + int(m.group(2))))
+                found.append((m.start(), m.end(), f"{int(m.group(1) or 0) * 12 + int(m.group(2))}mo"))
+        for m in _KO_HOURS.finditer(text):
+            found.append(
+                (m.start(), m.end(), f"{int(m.group(1)) * 60 + (int(m.group(2)) if m.group(2) else 30)}min")
+            )
     return found
 
 
@@ -663,6 +692,38 @@ def orphan_counters(output: str) -> list[NumberMention]:
     ]
 
 
+# A number in digits and a part in words: "142 manches et un tiers" → "142 1/3 innings", "142⅓이닝"
+# (yna-fr2-149), "3 matchs et demi" → "3.5 games".
+_FR_DIGITS_AND_A_PART = re.compile(
+    r"(?<![\d.,])(\d+)((?:\s+[^\W\d_]+)?\s+et\s+(?:(un|deux)\s+tiers|(un|trois)\s+quarts?|demie?)\b)",
+    re.IGNORECASE,
+)
+_FR_PARTS = {
+    ("un", 3): Decimal(1) / 3,
+    ("deux", 3): Decimal(2) / 3,
+    ("un", 4): Decimal(1) / 4,
+    ("trois", 4): Decimal(3) / 4,
+}
+
+
+def _digits_and_a_part(source: str, src: str) -> dict[int, str]:
+    """Start of each French number in digits followed by a part in words, and its whole value."""
+    if src != "fr":
+        return {}
+    found: dict[int, str] = {}
+    for m in _FR_DIGITS_AND_A_PART.finditer(source):
+        third, quarter = m.group(3), m.group(4)
+        part = (
+            _FR_PARTS[(third.lower(), 3)]
+            if third
+            else _FR_PARTS[(quarter.lower(), 4)]
+            if quarter
+            else Decimal("0.5")
+        )
+        found[m.start(1)] = str(int(m.group(1)) + part)
+    return found
+
+
 def number_diff(
     source: str, src: str, output: str, tgt: str, dispatch: str | None = None
 ) -> tuple[list[NumberMention], list[NumberMention]]:
@@ -673,7 +734,25 @@ def number_diff(
     added = missing_numbers(source, src, output, tgt)
     dropped = missing_numbers(output, tgt, source, src)
     source_values = {m.value for m in extract_numbers(source, src)}
-    output_values = {m.value for m in extract_numbers(output, tgt)}
+    output_mentions = extract_numbers(output, tgt)
+    output_values = {m.value for m in output_mentions}
+    # A designator's digits are no count: "deux avions P-8A" changed to "P-8A 7대" beside an "E-2D"
+    # has lost its two (yna-fr2-159).
+    # A name's: a capital or Hangul before its digits ("E-2D", "화성-19형"; "3-for-5" is a score).
+    named = [
+        m
+        for m in output_mentions
+        if m.kind == "designator"
+        and re.search(r"[A-Z\uac00-\ud7a3][^\s]*$", output[max(0, m.start - 16) : m.start])
+    ]
+    designator_only = {_bare(m.value) for m in named} - {
+        _bare(m.value) for m in output_mentions if m.kind != "designator"
+    }
+    dropped += [
+        m
+        for m in extract_numbers(source, src)
+        if m.kind == "number" and _bare(m.value) in designator_only and m not in dropped
+    ]
     # A percentage on one side and the same bare number on the other: a range's shared sign.
     source_bare = {_bare(v) for v in source_values}
     output_bare = {_bare(v) for v in output_values}
@@ -707,6 +786,19 @@ def number_diff(
     converted = _converted(source, src)
     dropped = [m for m in dropped if not (converted.get(m.start, set()) & output_values)]
     added = [m for m in added if not any(m.value in keys for keys in converted.values())]
+    parts = _digits_and_a_part(source, src)
+    dropped = [m for m in dropped if parts.get(m.start) not in output_values]
+    # A month and its year given apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151).
+    dropped = [
+        m
+        for m in dropped
+        if not (
+            (month_year := re.fullmatch(r"(\d{4})-(\d\d)", m.value))
+            and month_year.group(1) in output_values
+            and f"--{month_year.group(2)}" in output_values
+        )
+    ]
+    added = [m for m in added if m.value not in parts.values()]
     source_durations = _durations(source, src)
     output_durations = _durations(output, tgt)
     same = {months for *_, months in source_durations} & {months for *_, months in output_durations}
@@ -769,7 +861,7 @@ def number_diff(
         ]
     dropped += _fewer(source, src, output, tgt, {m.start for m in dropped})
     if src == "fr":
-        words = _counts_in_words_missing(source, output, tgt, output_bare | day_bare)
+        words = _counts_in_words_missing(source, output, tgt, (output_bare - designator_only) | day_bare)
         dropped += [
             m for m in words if not any(a <= m.start < b and n in same for a, b, n in source_durations)
         ]
@@ -885,6 +977,11 @@ _METONYMS: dict[str, str] = {
     "tokyo": "japon",
     "pekin": "chine",
     "moscou": "russie",
+    # The other capitals of the glossary's countries: "영국 런던" (yna-fr2-153).
+    "paris": "france",
+    "londres": "royaume uni",
+    "berlin": "allemagne",
+    "hanoi": "vietnam",
 }
 
 
@@ -915,6 +1012,7 @@ _NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",), "pyongyang
 
 # Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
 # "한반도 남서부", yna-fr2-87): the wider place renders the missing one.
+_COUNTRIES = frozenset({"coree du nord", "coree du sud", "etats unis", "chine", "japon", "russie"})
 _KO_WIDER: dict[str, str] = {"coree du sud": "peninsule coreenne"}
 
 # What may follow a Korean name inside its word: particles, two of them ("울산에서는", "제주시에서도",
@@ -1042,6 +1140,7 @@ def entity_problems(
             entry in problems
             or glossary.rendered(entry, output, tgt)
             or _rendered_by_longer(entry, in_output, tgt)
+            or (tgt == "en" and _place_within_rendered(entry, glossary, output, tgt))
         ):
             continue
         copied = any(fold(form) in folded_output for form in entry.forms(src))
@@ -1059,6 +1158,17 @@ def entity_problems(
     folded_source = fold(source)
     hints = _IMPLIED_BY if tgt == "ko" else _IMPLIED_BY_ADJECTIVE
     implied = {country for country, cues in hints.items() if any(cue in folded_source for cue in cues)}
+    if tgt == "ko" and not implied and dispatch:
+        # A paragraph that names no country of its own: Korean may name the one its dispatch is
+        # about, as the actor the French leaves implicit ("la 9e campagne de ce type" → "북한의
+        # 풍선 살포", yna-fr2-151). Never beside a country the paragraph names: that is a swap.
+        # Countries only: "la péninsule" and the seas stay the paragraph's own.
+        folded_dispatch = fold(dispatch)
+        implied = {
+            country
+            for country, cues in hints.items()
+            if country in _COUNTRIES and any(cue in folded_dispatch for cue in cues)
+        }
     named_by_noun = {
         place for place, cues in _NAMED_BY_NOUN.items() if any(cue in folded_source for cue in cues)
     }
@@ -1125,6 +1235,19 @@ def entity_problems(
     return problems
 
 
+def _place_within_rendered(entry: GlossaryEntry, glossary: Glossary, output: str, tgt: str) -> bool:
+    """True when ``entry`` is a place named after another place that the output renders: "a fait
+    escale au port de Busan" → "made a port call in Busan" (yna-fr2-159). A swap still shows, since
+    the place within is then missing too."""
+    if entry.kind != "place":
+        return False
+    words = entry.fr[0].split()
+    within = {m.entry for k in range(1, len(words)) for m in glossary.find(" ".join(words[k:]), "fr")} - {
+        entry
+    }
+    return any(e.kind == "place" and glossary.rendered(e, output, tgt) for e in within)
+
+
 def _names_in(source: str, dispatch: str | None, src: str, glossary: Glossary) -> set[GlossaryEntry]:
     """The glossary entries named in ``source`` or its ``dispatch``; "le ministre des Affaires
     étrangères" names the ministry too ("외교부 장관", yna-fr2-101)."""
@@ -1175,13 +1298,42 @@ def dropped_from_sentences(
     "8탈삼진" left as "탈삼진" where another has an 8: tuning files yna-fr2-19, -129). Translators
     who keep the count of sentences keep their order: no reference paragraph of the tuning half
     loses a number from its sentence so. Dates, years and times are left to the paragraph: Korean
-    names a date the paragraph gave before as "이날"."""
+    names a date the paragraph gave before as "이날".
+
+    A boundary moved is no number lost: a number the next or the previous sentence of the
+    translation gives more often than its own French sentence does was carried over the boundary
+    ("…, auteur de 11 victoires … . Il a obtenu 104 voix" → "…에게 돌아갔다. 전승우는 … 11승 …
+    104표를 받았다", yna-fr2-149)."""
     sources, outputs = sentences
     if len(sources) < 2 or len(sources) != len(outputs):
         return []
-    lost: list[NumberMention] = []
+    low, high = LENGTH_BANDS[(src, tgt)]
+    ratios = [
+        len(translated) / max(1, len(sentence)) for sentence, translated in zip(sources, outputs, strict=True)
+    ]
+    excess: list[Counter[str]] = []
     for sentence, translated in zip(sources, outputs, strict=True):
-        lost += [m for m in number_diff(sentence, src, translated, tgt, dispatch)[0] if m.kind in _COUNTED]
+        parts = _digits_and_a_part(sentence, src)
+        given = Counter(_bare(m.value) for m in extract_numbers(translated, tgt))
+        given.subtract(parts.get(m.start, _bare(m.value)) for m in extract_numbers(sentence, src))
+        given.subtract(value for *_, value in french_counts(sentence))  # "Trois autres prévenus" → "3명"
+        excess.append(given)
+    lost: list[NumberMention] = []
+    for i, (sentence, translated) in enumerate(zip(sources, outputs, strict=True)):
+        # Only where the boundary did move: this sentence's translation too short for its French,
+        # and the neighbour's too long for its own.
+        neighbours = [
+            excess[j]
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(sources) and ratios[i] < low and ratios[j] > high
+        ]
+        parts = _digits_and_a_part(sentence, src)
+        lost += [
+            m
+            for m in number_diff(sentence, src, translated, tgt, dispatch)[0]
+            if m.kind in _COUNTED
+            and not any(counts[parts.get(m.start, _bare(m.value))] > 0 for counts in neighbours)
+        ]
     return lost
 
 

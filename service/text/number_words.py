@@ -47,6 +47,11 @@ def french_unit(word: str) -> int | None:
     return _FR_UNITS.get(fold(word).lower())
 
 
+def english_unit(word: str) -> int | None:
+    """The value of an English number word up to twenty ("three" → 3)."""
+    return _EN_UNITS.get(word.lower())
+
+
 # Ordinal stems: "seizième" → "seiz" → "seize".
 _FR_ORDINAL_STEMS: dict[str, str] = {
     "un": "un", "deux": "deux", "trois": "trois", "quatr": "quatre", "cinqu": "cinq", "six": "six",

@@ -93,7 +93,9 @@ _DATELINE_PREFIX_RE = re.compile(r"\s*[^\W\d_][^,\n]{0,40},\s*(?:1er|\d{1,2})\s+
 # A would-be sentence that is only "1." or "a." is a list marker.
 _LIST_MARKER_RE = re.compile(r"(?:\d{1,3}|[a-z])[.)]")
 # An acronym in brackets after a dot belongs to the sentence before it: "Corp. (KEPCO)".
-_ACRONYM_IN_BRACKETS_RE = re.compile(r"\([A-Z][A-Z0-9&-]{1,9}\)(?=\s*[.,;:!?]|\s+[a-zà-öø-ÿ])")
+# A short name in brackets after an abbreviation's dot ("Corp. (KEPCO).", "Corp. (Korail).") ends
+# the sentence that the abbreviation is in; it opens none.
+_ACRONYM_IN_BRACKETS_RE = re.compile(r"\([A-Z][A-Za-z0-9&-]{1,14}\)(?=\s*[.,;:!?]|\s+[a-zà-öø-ÿ])")
 
 
 def segment(text: str) -> list[Sentence]:
@@ -177,7 +179,7 @@ def _boundaries(line: str) -> list[int]:
         if match.group() == "." and _is_abbreviation(line, run_start, nxt):
             continue
         if match.group() == "." and _ACRONYM_IN_BRACKETS_RE.match(line, nxt):
-            continue  # "selon la Korea Electric Power Corp. (KEPCO).": the acronym ends the sentence
+            continue  # "selon la Korea Electric Power Corp. (KEPCO).": the name ends the sentence
         ends.add(end)
 
     for open_pos, close_pos in pairs:

@@ -361,12 +361,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 21 and false_alarms[("test", "ko")] <= 59
+    assert false_alarms[("test", "en")] <= 25 and false_alarms[("test", "ko")] <= 64
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.7, "number_removed": 97.5, "ordinal_changed": 100.0,
-               "designator_changed": 98.0, "name_swapped": 98.5, "sentence_dropped": 99.5, "copy": 100.0},
-        "ko": {"all": 96.9, "number_changed": 96.7, "number_removed": 92.7, "ordinal_changed": 95.5,
-               "designator_changed": 100.0, "name_swapped": 93.7, "sentence_dropped": 96.2, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
+               "designator_changed": 98.1, "name_swapped": 98.3, "sentence_dropped": 99.6, "copy": 100.0},
+        "ko": {"all": 96.9, "number_changed": 95.9, "number_removed": 92.8, "ordinal_changed": 96.3,
+               "designator_changed": 100.0, "name_swapped": 94.4, "sentence_dropped": 96.3, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -375,7 +375,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 148, "total": 148, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 168, "total": 168, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -1546,6 +1546,176 @@ def test_a_number_lost_from_its_sentence_is_flagged(output: str, in_its_sentence
     lost = "number_mismatch: “3” of the source is not in its sentence of the translation"
     assert (lost in notes) is in_its_sentence
     assert any(note.startswith("length_ratio") for note in notes) is output.startswith("이씨는 징역 2년을,")
+
+
+_BOUNDARY_SOURCE = (
+    "Le titre de recrue de l'année est revenu au gaucher des Kia Tigers Jeon Seung-woo, 20 ans, auteur "
+    "de 11 victoires avec une moyenne de points mérités de 3,18 en 142 manches et un tiers. Il a obtenu "
+    "104 voix de première place."
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "flagged"),
+    [
+        # The boundary moved: the first sentence's numbers went into the second (yna-fr2-149).
+        (
+            "신인상은 KIA 타이거즈 좌완 전승우(20)에게 돌아갔다. 전승우는 142⅓이닝을 던지며 11승, "
+            "평균자책점 3.18을 기록했고, 1위 표 104표를 받았다.",
+            False,
+        ),
+        # The same, with a count changed: still lost.
+        (
+            "신인상은 KIA 타이거즈 좌완 전승우(20)에게 돌아갔다. 전승우는 142⅓이닝을 던지며 12승, "
+            "평균자책점 3.18을 기록했고, 1위 표 104표를 받았다.",
+            True,
+        ),
+    ],
+)
+def test_a_sentence_boundary_moved_loses_no_number(output: str, flagged: bool) -> None:
+    """Translators move a boundary now and then; a number carried into the next sentence, which
+    grows as much as the first shrinks, is no number lost from its sentence."""
+    assert _raises("number_mismatch", _BOUNDARY_SOURCE, output, "ko", None) is flagged
+
+
+def test_a_sentence_boundary_moved_needs_a_sentence_out_of_proportion() -> None:
+    """Two sentences of normal length and a count moved between them stay flagged."""
+    source = (
+        "L'équipe de Séoul a remporté 3 matchs cette saison. Celle de Busan en a remporté 5 cette saison."
+    )
+    moved = "서울 팀은 이번 시즌 5경기를 이겼다. 부산 팀은 이번 시즌 3경기를 이겼다."
+    assert _raises("number_mismatch", source, moved, "ko", None)
+    kept = "서울 팀은 이번 시즌 3경기를 이겼다. 부산 팀은 이번 시즌 5경기를 이겼다."
+    assert not _raises("number_mismatch", source, kept, "ko", None)
+
+
+_BALLOONS = (
+    "SÉOUL, 14 sept (Yonhap) -- La Corée du Nord a de nouveau lancé des ballons de déchets, selon le JCS."
+    "\n\nDimanche, un ballon a provoqué un incendie à Paju. Il s'agit de la 9e campagne de ce type depuis mai."
+    "\n\nPyongyang avait envoyé quelque 7 000 ballons de déchets vers le Sud entre mai et novembre 2024."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # "trois heures et demie" → "3시간 30분" (yna-fr2-153, -167); the minutes of another length
+        # are still flagged.
+        ("number_mismatch", "pendant près de trois heures et demie", "3시간 30분 가까이", "ko", None, False),
+        ("number_mismatch", "pendant près de trois heures et demie", "3시간 20분 가까이", "ko", None, True),
+        ("number_mismatch", "pendant près de trois heures et demie", "4시간 30분 가까이", "ko", None, True),
+        (
+            "number_mismatch",
+            "pendant près de trois heures et demie",
+            "for nearly three hours and 30 minutes",
+            "en",
+            None,
+            False,
+        ),
+        (
+            "number_mismatch",
+            "pendant près de trois heures et demie",
+            "for nearly three hours and 20 minutes",
+            "en",
+            None,
+            True,
+        ),
+        # "142 manches et un tiers" → "142 1/3 innings", "142⅓이닝" (yna-fr2-149).
+        ("number_mismatch", "en 142 manches et un tiers", "over 142 1/3 innings", "en", None, False),
+        ("number_mismatch", "en 142 manches et un tiers", "over 142 2/3 innings", "en", None, True),
+        ("number_mismatch", "en 142 manches et un tiers", "142⅓이닝을 던지며", "ko", None, False),
+        ("number_mismatch", "en 142 manches et un tiers", "143⅓이닝을 던지며", "ko", None, True),
+        ("number_mismatch", "à 3 matchs et demi du leader", "3.5 games behind the leader", "en", None, False),
+        ("number_mismatch", "à 3 matchs et demi du leader", "4.5 games behind the leader", "en", None, True),
+        # A month and its year apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151).
+        ("number_mismatch", "entre mai et novembre 2024", "2024년 5∼11월", "ko", None, False),
+        ("number_mismatch", "entre mai et novembre 2024", "2023년 5∼11월", "ko", None, True),
+        ("number_mismatch", "entre mai et novembre 2024", "2024년 5∼10월", "ko", None, True),
+        # A capital's country before it: "À Londres" → "영국 런던에서는" (yna-fr2-153).
+        (
+            "entity_mismatch",
+            "À Londres, les deux concerts ont réuni 38.400 spectateurs.",
+            "영국 런던에서는 2회 공연에 3만8천400명이 입장했다.",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "À Londres, les deux concerts ont réuni 38.400 spectateurs.",
+            "프랑스 런던에서는 2회 공연에 3만8천400명이 입장했다.",
+            "ko",
+            None,
+            True,
+        ),
+        # The country the dispatch is about, named as the actor a paragraph leaves implicit
+        # (yna-fr2-151); not a country the dispatch does not name, nor the peninsula.
+        (
+            "entity_mismatch",
+            "Il s'agit de la 9e campagne de ce type depuis mai.",
+            "북한의 풍선 살포는 지난 5월 이후 9번째다.",
+            "ko",
+            _BALLOONS,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Il s'agit de la 9e campagne de ce type depuis mai.",
+            "중국의 풍선 살포는 지난 5월 이후 9번째다.",
+            "ko",
+            _BALLOONS,
+            True,
+        ),
+        (
+            "entity_mismatch",
+            "Il s'agit de la 9e campagne de ce type depuis mai.",
+            "한반도의 풍선 살포는 지난 5월 이후 9번째다.",
+            "ko",
+            _BALLOONS,
+            True,
+        ),
+        # Beside a country the paragraph names, it is a swap.
+        (
+            "entity_mismatch",
+            "Les ballons sont tombés en Corée du Sud.",
+            "풍선은 북한에 떨어졌다.",
+            "ko",
+            _BALLOONS,
+            True,
+        ),
+        # A place named after another place: "au port de Busan" → "a port call in Busan" (yna-fr2-159).
+        (
+            "entity_mismatch",
+            "Il avait fait escale samedi au port de Busan.",
+            "It made a port call in Busan on Saturday.",
+            "en",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Il avait fait escale samedi au port de Busan.",
+            "It made a port call in Incheon on Saturday.",
+            "en",
+            None,
+            True,
+        ),
+        # One sentence: "a annoncé la Korea Railroad Corp. (Korail)." (yna-fr2-165).
+        (
+            "length_ratio",
+            "Un train a déraillé vendredi près d'Osong, faisant 11 blessés légers, a annoncé la Korea Railroad Corp. (Korail).",
+            "A train derailed near Osong on Friday, leaving 11 people with minor injuries, the Korea Railroad Corp. (Korail) said.",
+            "en",
+            None,
+            False,
+        ),
+    ],
+)
+def test_eighth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the eighth round, each with its tuning file, and a changed value still flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
 
 
 def test_a_decimal_lost_beside_an_age_decade_is_flagged_not_an_error() -> None:

@@ -286,12 +286,17 @@ def test_abbreviations_and_initials_do_not_split(text: str) -> None:
 
 
 def test_an_acronym_in_brackets_after_a_dot_stays_with_its_sentence() -> None:
-    """ "selon la Korea Electric Power Corp. (KEPCO)." is one sentence (hard-numbers yna-fr2-57);
-    a bracket that opens a new sentence still starts one."""
+    """ "selon la Korea Electric Power Corp. (KEPCO)." is one sentence (hard-numbers yna-fr2-57), and
+    so is "a annoncé la Korea Railroad Corp. (Korail)." (yna-fr2-165); a bracket that opens a new
+    sentence still starts one."""
     text = "Les foyers ont été privés d'électricité, selon la Korea Electric Power Corp. (KEPCO). Le vent a faibli."
     assert texts(text) == [
         "Les foyers ont été privés d'électricité, selon la Korea Electric Power Corp. (KEPCO).",
         "Le vent a faibli.",
+    ]
+    assert texts("Un train a déraillé, a annoncé la Korea Railroad Corp. (Korail). Le trafic a repris.") == [
+        "Un train a déraillé, a annoncé la Korea Railroad Corp. (Korail).",
+        "Le trafic a repris.",
     ]
     assert texts("Le vent a faibli. (KEPCO) Le courant revient.") == [
         "Le vent a faibli.",
