@@ -1488,10 +1488,12 @@ def bullet_flags(bullet: str, lang: str, source_fr: str, glossary: Glossary) -> 
     """The flags that apply to a summary bullet written in ``lang`` from the French dispatch.
 
     A bullet says less than its source, so only what it does say is checked: a number it gives
-    that the source does not (``number_mismatch``), a name it gives in a form the glossary does
-    not have for ``lang``, i.e. the French form copied (``entity_mismatch``), and a loop."""
+    that the source does not (``number_mismatch``; the same value written another way passes as
+    it does in a translation, "4.2%포인트" for "4,2 points"), a name it gives in a form the
+    glossary does not have for ``lang``, i.e. the French form copied (``entity_mismatch``), and a
+    loop."""
     found: list[str] = []
-    if missing_numbers(source_fr, "fr", bullet, lang):
+    if number_diff(source_fr, "fr", bullet, lang)[1]:
         found.append("number_mismatch")
     if lang != "fr":
         folded = fold(bullet)

@@ -1,7 +1,8 @@
 """Is a summary bullet supported by its French source? A model-free check of numbers and names.
 
 A bullet is supported when every number in it (amounts, percentages, dates, times, years, read in
-the bullet's own conventions) is found among the numbers of the French source, and every candidate
+the bullet's own conventions) is found among the numbers of the French source, read as the quality
+flags read a translation ("4.2%포인트" for "4,2 points", "1년 전" for "sur un an"), and every candidate
 name in it is found in the French source or in the source's translation into the bullet's language.
 Names such as "Cho Tae-yul" or "KASA" are written the same in every language, so the French source
 is always searched; "Corée du Nord" / "North Korea" need the translation.
@@ -15,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from service.quality.flags import number_diff
 from service.text.entities import entity_in, find_entities
-from service.text.numbers import LANGS, missing_numbers
+from service.text.numbers import LANGS
 
 __all__ = ["SupportVerdict", "check_bullet"]
 
@@ -38,8 +40,9 @@ def check_bullet(
 
     ``source_fr`` is the French dispatch; ``translations`` maps a language code to the dispatch's
     translation into it, and ``translations[lang]`` (when present) is searched for names too.
-    Numbers are compared with ``service.text.numbers.missing_numbers`` (a bullet may drop the year
-    of a date, but not add one), names with ``service.text.entities.entity_in``.
+    Numbers are the ones ``service.quality.flags.number_diff`` finds added to the source, with the
+    allowances a translation has (a bullet may drop the year of a date, but not add one), names
+    are compared with ``service.text.entities.entity_in``.
     """
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r}; expected one of {sorted(LANGS)}")
@@ -49,7 +52,7 @@ def check_bullet(
         found_in.append(translated)
 
     problems: list[tuple[int, str]] = [
-        (mention.start, mention.text) for mention in missing_numbers(source_fr, "fr", bullet, lang)
+        (mention.start, mention.text) for mention in number_diff(source_fr, "fr", bullet, lang)[1]
     ]
     problems += [
         (name.start, name.text)
