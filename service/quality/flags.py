@@ -724,6 +724,22 @@ def _digits_and_a_part(source: str, src: str) -> dict[int, str]:
     return found
 
 
+# Korean football minutes count from each half: "à la 58e minute" → "후반 13분", "90e+3" → "후반
+# 추가시간 3분" (yna-fr2-181; yonhap-fr 20 has "후반 16분" for the 61st).
+_KO_HALF_MINUTE = re.compile(r"(전반|후반)\s*(추가\s?시간\s*)?(\d{1,2})분")
+
+
+def _football_minutes(output: str) -> list[tuple[int, int, set[str]]]:
+    """(start, end, the match minutes it stands for) of each Korean minute of a half."""
+    found: list[tuple[int, int, set[str]]] = []
+    for m in _KO_HALF_MINUTE.finditer(output):
+        start = 0 if m.group(1) == "전반" else 45
+        minute = int(m.group(3))
+        values = {str(start + 45), str(minute)} if m.group(2) else {str(start + minute)}
+        found.append((m.start(), m.end(), values))
+    return found
+
+
 def number_diff(
     source: str, src: str, output: str, tgt: str, dispatch: str | None = None
 ) -> tuple[list[NumberMention], list[NumberMention]]:
@@ -788,6 +804,11 @@ def number_diff(
     added = [m for m in added if not any(m.value in keys for keys in converted.values())]
     parts = _digits_and_a_part(source, src)
     dropped = [m for m in dropped if parts.get(m.start) not in output_values]
+    if tgt == "ko" and (halves := _football_minutes(output)):
+        of_match = {value for *_, values in halves for value in values}
+        dropped = [m for m in dropped if _bare(m.value) not in of_match]
+        kept = [(a, b) for a, b, values in halves if values <= source_bare | word_values(source, src)]
+        added = [m for m in added if not any(a <= m.start < b for a, b in kept)]
     # A month and its year given apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151).
     dropped = [
         m
@@ -995,7 +1016,7 @@ _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "chine": ("chin", "pekin", "sino"),
     "japon": ("japon", "tokyo", "nippon"),
     "russie": ("russ", "moscou"),
-    "peninsule coreenne": ("core", "peninsule"),  # "la péninsule" → "한반도" (yna-fr2-87)
+    "peninsule coreenne": ("peninsule",),  # "la péninsule" → "한반도" (yna-fr2-87)
     # "au large de la côte est" → "동해상" (yna-fr2-71): the sea off a Korean coast.
     "mer de l'est": ("cote est",),
     "mer jaune": ("cote ouest",),
@@ -1175,6 +1196,10 @@ def entity_problems(
     implied |= named_by_noun
     kinds = {e.kind for e in missing_places}
     stands_for = {_METONYMS.get(fold(e.fr[0])) for e in in_source}
+    if tgt == "ko":
+        # "le sud-ouest de la Corée du Sud" → "한반도 남서부" (yna-fr2-87): the wider region a
+        # source place may be rendered by is no place added.
+        stands_for |= {_KO_WIDER.get(fold(e.fr[0])) for e in named}
     # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap.
     missing_forms = [fold(e.target(tgt)) for e in missing_places if e.forms(tgt)]
     extra = [

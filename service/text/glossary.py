@@ -28,7 +28,8 @@ French and English: a form matches whole words only ("Kia" is not found in "Kian
 before the form ("l'Assemblée nationale", "d'Incheon") is outside the match. Every lowercase word of
 three letters or more that does not already end in s, x or z may take a plural: ``s`` or ``x`` in
 French (``-al`` also gives ``-aux``), ``s`` in English (``-y`` also gives ``-ies``, ``-ch``/``-sh`` give
-``-es``). Capitalised words (names) and acronyms are never pluralised.
+``-es``). Capitalised words (names) and acronyms are never pluralised, but for English peoples in
+``-an`` ("South Koreans").
 
 Korean: particles are written after nouns with no space ("서울에서", "국회는"), so any Hangul may follow
 a form. Before a form, a Hangul syllable is refused when the form is one or two syllables long, so
@@ -285,6 +286,8 @@ def _form_atoms(form: str, lang: str) -> tuple[str, ...]:
             folded = _fold_key(raw)
             if raw[0].islower() and len(folded) >= 3 and not folded.endswith(("s", "x", "z")):
                 plural_ends[word.end() - 1] = folded
+            elif lang == "en" and len(folded) >= 4 and folded.endswith("an"):
+                plural_ends[word.end() - 1] = folded  # a people: "South Koreans" (yna-fr2-183)
     atoms: list[str] = []
     literal_count = 0  # trailing atoms that are single literal characters
     for i, char in enumerate(form):

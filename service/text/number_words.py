@@ -257,6 +257,10 @@ def _french(text: str) -> set[int | str]:
             found.add(10)  # "en une décennie" → "10년 새"
         elif word == "dernier" and i + 1 < len(words) and words[i + 1] == "trimestre":
             found.add(4)  # "le dernier trimestre" → "4분기" (hard-numbers yna-fr2-31)
+        elif word in ("million", "milliard") and i > 0 and words[i - 1] in ("le", "du", "au"):
+            found.add(
+                10**6 if word == "million" else 10**9
+            )  # "franchir le million" → "1 million" (yna-fr2-185)
     folded = fold(text)
     found |= {_FR_ROUND_TEAMS[m.group(1)] for m in _FR_ROUNDS.finditer(folded)}
     for m in _FR_WEEKS.finditer(folded):
@@ -277,6 +281,9 @@ def _english(text: str) -> set[int | str]:
         whole = _EN_UNITS.get(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
         if whole:
             found.add(f"{whole}.5")
+    # "topped Oricon's weekly album chart" is first place ("1er du classement", yna-fr2-185).
+    if _EN_TOPPED.search(text):
+        found.add(1)
     # "has quadrupled" for "a été multiplié par quatre" (yna-fr2-115).
     found |= {_EN_MULTIPLES[m.group(1)] for m in _EN_MULTIPLE.finditer(text.lower())}
     # "fivefold", "a 10-fold rise" for "multiplié par cinq", "dix fois plus".
@@ -287,6 +294,11 @@ def _english(text: str) -> set[int | str]:
 
 
 _EN_AND_A_HALF = re.compile(r"\b([a-z]+|\d+) and a half\b")
+_EN_TOPPED = re.compile(
+    r"\btop(?:ped|s|ping)?\s+(?:(?:the|its|a)\s+)?(?:[\w'’-]+\s+){0,4}?"
+    r"(?:chart|ranking|rankings|standings|list|table|box office)\b",
+    re.IGNORECASE,
+)
 _EN_MULTIPLES = {"doubl": 2, "tripl": 3, "quadrupl": 4, "quintupl": 5}
 _EN_MULTIPLE = re.compile(r"\b(doubl|tripl|quadrupl|quintupl)(?:e|ed|es|ing)\b")
 _EN_FOLD = re.compile(r"\b([a-z]+|\d+)-?fold\b")

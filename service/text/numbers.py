@@ -504,7 +504,8 @@ _EN_MAY_CONTEXT_RE = re.compile(
 # "12일" is a date; "12일간", "3일 동안", "7일 안에", "26일 만에" / "26일 만이다" (26 days after,
 # hard-numbers yna-fr2-77) are durations.
 _KO_AFTER = r"\s*만(?:에|이|의|인|(?![\uac00-\ud7a3]))"
-_KO_DAY_END = rf"일(?!간|째|\s*동안|{_KO_AFTER}|\s*(?:안에|이내|내에|내로))"
+# "16일 연속" (16 days in a row, "16e nuit consécutive", yna-fr2-177) is a count too.
+_KO_DAY_END = rf"일(?!간|째|\s*동안|{_KO_AFTER}|\s*(?:안에|이내|내에|내로|연속))"
 _KO_DATE_RE = re.compile(
     r"(?<![\d.,])(?:(?P<year>\d{4})년\s*)?(?P<month>\d{1,2})월"
     rf"(?:\s*(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END})?"

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 1
-    assert false_alarms[("test", "en")] <= 25 and false_alarms[("test", "ko")] <= 64
+    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 5
+    assert false_alarms[("test", "en")] <= 28 and false_alarms[("test", "ko")] <= 67
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
-               "designator_changed": 98.1, "name_swapped": 98.3, "sentence_dropped": 99.6, "copy": 100.0},
-        "ko": {"all": 96.9, "number_changed": 95.9, "number_removed": 92.8, "ordinal_changed": 96.3,
-               "designator_changed": 100.0, "name_swapped": 94.4, "sentence_dropped": 96.3, "copy": 100.0},
+        "en": {"all": 99.3, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
+               "designator_changed": 98.3, "name_swapped": 98.5, "sentence_dropped": 99.7, "copy": 100.0},
+        "ko": {"all": 97.0, "number_changed": 96.2, "number_removed": 93.0, "ordinal_changed": 96.6,
+               "designator_changed": 100.0, "name_swapped": 95.5, "sentence_dropped": 95.9, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 168, "total": 168, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 188, "total": 188, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -1697,6 +1697,40 @@ _BALLOONS = (
             _BALLOONS,
             True,
         ),
+        # "한반도" renders "la péninsule", or "la Corée du Sud" as its wider region (yna-fr2-87), not
+        # any word of "coréen": "nord-coréennes" → "한반도" is a swap (tuning yna-fr2-39, -111, -151).
+        (
+            "entity_mismatch",
+            "Le typhon a traversé le sud-ouest de la Corée du Sud.",
+            "태풍이 한반도 남서부를 관통했다.",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Le typhon a frappé la péninsule.",
+            "태풍이 한반도를 강타했다.",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "après la fermeture des frontières nord-coréennes",
+            "북한의 국경 봉쇄 이후",
+            "ko",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "après la fermeture des frontières nord-coréennes",
+            "한반도의 국경 봉쇄 이후",
+            "ko",
+            None,
+            True,
+        ),
         # Beside a country the paragraph names, it is a swap.
         (
             "entity_mismatch",
@@ -1739,6 +1773,127 @@ def test_eighth_round_rules(
 ) -> None:
     """Allowed in the eighth round, each with its tuning file, and a changed value still flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_MATCH = (
+    "Jeonbuk a ouvert le score à la 23e minute. Yang Seung-jun a égalisé sur penalty à la 58e minute, "
+    "avant que Choi ne donne la victoire aux locaux à la 90e+3."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "flagged"),
+    [
+        # Football minutes counted from each half (yna-fr2-181): the 58th is "후반 13분", the 90th+3
+        # "후반 추가시간 3분"; another minute is still flagged.
+        (
+            "number_mismatch",
+            _MATCH,
+            "전북은 전반 23분 선제골을 넣었다. 양승준이 후반 13분 페널티킥으로 동점을 만든 뒤 최다온이 후반 추가시간 3분 결승골을 넣었다.",
+            "ko",
+            False,
+        ),
+        (
+            "number_mismatch",
+            _MATCH,
+            "전북은 전반 23분 선제골을 넣었다. 양승준이 후반 18분 페널티킥으로 동점을 만든 뒤 최다온이 후반 추가시간 3분 결승골을 넣었다.",
+            "ko",
+            True,
+        ),
+        (
+            "number_mismatch",
+            _MATCH,
+            "전북은 전반 23분 선제골을 넣었다. 양승준이 후반 13분 페널티킥으로 동점을 만든 뒤 최다온이 후반 추가시간 4분 결승골을 넣었다.",
+            "ko",
+            True,
+        ),
+        # "la 16e nuit tropicale consécutive" → "16일 연속 열대야": a count, not the 16th (yna-fr2-177).
+        (
+            "number_mismatch",
+            "Séoul a connu sa 16e nuit tropicale consécutive.",
+            "서울은 16일 연속 열대야를 기록했다.",
+            "ko",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "Séoul a connu sa 16e nuit tropicale consécutive.",
+            "서울은 17일 연속 열대야를 기록했다.",
+            "ko",
+            True,
+        ),
+        # "franchir le million" → "1 million", "100만" (yna-fr2-185).
+        (
+            "number_mismatch",
+            "le troisième album de l'année à franchir le million d'exemplaires",
+            "the third album this year to top 1 million copies",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "le troisième album de l'année à franchir le million d'exemplaires",
+            "올해 100만 장을 넘긴 세 번째 음반",
+            "ko",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "le troisième album de l'année à franchir le million d'exemplaires",
+            "the third album this year to top 2 million copies",
+            "en",
+            True,
+        ),
+        # "1er du classement" → "topped the chart" (yna-fr2-185); "topped 2 million" is no rank.
+        (
+            "number_mismatch",
+            "Au Japon, il s'est classé 1er du classement hebdomadaire d'Oricon.",
+            "In Japan, it topped Oricon's weekly album chart.",
+            "en",
+            False,
+        ),
+        (
+            "number_mismatch",
+            "Au Japon, il s'est classé 1er du classement hebdomadaire d'Oricon.",
+            "In Japan, its sales topped 2 million.",
+            "en",
+            True,
+        ),
+        # "des Sud-Coréens" → "South Koreans" (yna-fr2-183).
+        (
+            "entity_mismatch",
+            "le nombre de survivants de Corée inscrits",
+            "the number of surviving South Koreans registered",
+            "en",
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "le nombre de survivants de Corée inscrits",
+            "the number of surviving North Koreans registered",
+            "en",
+            True,
+        ),
+        # The Sept. 19 agreement with its year written in (yna-fr2-171).
+        (
+            "entity_mismatch",
+            "Pyongyang s'est affranchi de l'accord militaire intercoréen du 19 septembre 2018.",
+            "Pyongyang walked away from the Sept. 19, 2018, inter-Korean military agreement.",
+            "en",
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Pyongyang s'est affranchi de l'accord militaire intercoréen du 19 septembre 2018.",
+            "북한은 2018년 9월 19일의 남북 군사합의를 파기했다.",
+            "ko",
+            False,
+        ),
+    ],
+)
+def test_ninth_round_rules(flag: str, source: str, output: str, tgt: str, flagged: bool) -> None:
+    """Allowed in the ninth round, each with its tuning file, and a changed value still flagged."""
+    assert _raises(flag, source, output, tgt, None) is flagged
 
 
 def test_a_decimal_lost_beside_an_age_decade_is_flagged_not_an_error() -> None:
