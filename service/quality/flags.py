@@ -752,9 +752,9 @@ def number_diff(
     source_values = {m.value for m in extract_numbers(source, src)}
     output_mentions = extract_numbers(output, tgt)
     output_values = {m.value for m in output_mentions}
-    # A designator's digits are no count: "deux avions P-8A" changed to "P-8A 7대" beside an "E-2D"
-    # has lost its two (yna-fr2-159).
-    # A name's: a capital or Hangul before its digits ("E-2D", "화성-19형"; "3-for-5" is a score).
+    # A name's digits are no count: "deux avions P-8A" changed to "P-8A 7대" beside an "E-2D" has
+    # lost its two (yna-fr2-159). A name has a capital or Hangul before its digits ("E-2D",
+    # "화성-19형"; "3-for-5" is a batting line).
     named = [
         m
         for m in output_mentions
@@ -1031,9 +1031,12 @@ _MINISTER = re.compile(r"\bministres?\b", re.IGNORECASE)
 # greater Seoul area" (yna-fr2-105). It may appear in the output, and replaces no other place.
 _NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",), "pyongyang": ("capitale",)}
 
+# The countries of ``_IMPLIED_BY``: Korean may name the one a dispatch is about in a paragraph that
+# names no country of its own.
+_COUNTRIES = frozenset({"coree du nord", "coree du sud", "etats unis", "chine", "japon", "russie"})
+
 # Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
 # "한반도 남서부", yna-fr2-87): the wider place renders the missing one.
-_COUNTRIES = frozenset({"coree du nord", "coree du sud", "etats unis", "chine", "japon", "russie"})
 _KO_WIDER: dict[str, str] = {"coree du sud": "peninsule coreenne"}
 
 # What may follow a Korean name inside its word: particles, two of them ("울산에서는", "제주시에서도",
@@ -1336,15 +1339,15 @@ def dropped_from_sentences(
     ratios = [
         len(translated) / max(1, len(sentence)) for sentence, translated in zip(sources, outputs, strict=True)
     ]
+    parts_of = [_digits_and_a_part(sentence, src) for sentence in sources]
     excess: list[Counter[str]] = []
-    for sentence, translated in zip(sources, outputs, strict=True):
-        parts = _digits_and_a_part(sentence, src)
+    for sentence, translated, parts in zip(sources, outputs, parts_of, strict=True):
         given = Counter(_bare(m.value) for m in extract_numbers(translated, tgt))
         given.subtract(parts.get(m.start, _bare(m.value)) for m in extract_numbers(sentence, src))
         given.subtract(value for *_, value in french_counts(sentence))  # "Trois autres prévenus" → "3명"
         excess.append(given)
     lost: list[NumberMention] = []
-    for i, (sentence, translated) in enumerate(zip(sources, outputs, strict=True)):
+    for i, (sentence, translated, parts) in enumerate(zip(sources, outputs, parts_of, strict=True)):
         # Only where the boundary did move: this sentence's translation too short for its French,
         # and the neighbour's too long for its own.
         neighbours = [
@@ -1352,7 +1355,6 @@ def dropped_from_sentences(
             for j in (i - 1, i + 1)
             if 0 <= j < len(sources) and ratios[i] < low and ratios[j] > high
         ]
-        parts = _digits_and_a_part(sentence, src)
         lost += [
             m
             for m in number_diff(sentence, src, translated, tgt, dispatch)[0]

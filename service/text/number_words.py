@@ -258,9 +258,8 @@ def _french(text: str) -> set[int | str]:
         elif word == "dernier" and i + 1 < len(words) and words[i + 1] == "trimestre":
             found.add(4)  # "le dernier trimestre" → "4분기" (hard-numbers yna-fr2-31)
         elif word in ("million", "milliard") and i > 0 and words[i - 1] in ("le", "du", "au"):
-            found.add(
-                10**6 if word == "million" else 10**9
-            )  # "franchir le million" → "1 million" (yna-fr2-185)
+            # "franchir le million" → "1 million", "100만" (yna-fr2-185)
+            found.add(10**6 if word == "million" else 10**9)
     folded = fold(text)
     found |= {_FR_ROUND_TEAMS[m.group(1)] for m in _FR_ROUNDS.finditer(folded)}
     for m in _FR_WEEKS.finditer(folded):

@@ -92,9 +92,8 @@ _HYPHENATED_INITIAL_RE = re.compile(r"[^\W\d_]\.-[^\W\d_]")
 _DATELINE_PREFIX_RE = re.compile(r"\s*[^\W\d_][^,\n]{0,40},\s*(?:1er|\d{1,2})\s+")
 # A would-be sentence that is only "1." or "a." is a list marker.
 _LIST_MARKER_RE = re.compile(r"(?:\d{1,3}|[a-z])[.)]")
-# An acronym in brackets after a dot belongs to the sentence before it: "Corp. (KEPCO)".
-# A short name in brackets after an abbreviation's dot ("Corp. (KEPCO).", "Corp. (Korail).") ends
-# the sentence that the abbreviation is in; it opens none.
+# An acronym or a short name in brackets after a dot belongs to the sentence before it ("Corp.
+# (KEPCO).", "Corp. (Korail).", hard-numbers yna-fr2-57, -165); it opens none.
 _ACRONYM_IN_BRACKETS_RE = re.compile(r"\([A-Z][A-Za-z0-9&-]{1,14}\)(?=\s*[.,;:!?]|\s+[a-zà-öø-ÿ])")
 
 
