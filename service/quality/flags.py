@@ -1223,6 +1223,11 @@ def entity_problems(
     adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
     in_dateline = _output_dateline_entries(output, tgt, glossary)
+    if tgt == "ko" and dispatch and (dispatch_dateline := dateline_of(dispatch)):
+        # The dispatch's own city, named where the French says "la ville" or nothing ("la ville" →
+        # "안동시" under "ANDONG, 25 avr.", "le marché des changes" → "서울 외환시장" under "SÉOUL";
+        # yna-fr2-197, -207).
+        in_dateline |= {m.entry for m in glossary.find(dispatch_dateline, src) if m.entry.kind == "place"}
     # The names the whole dispatch gives, read only when the output adds one to its sentence.
     told = _names_in(source, dispatch, src, glossary) if extra else set()
     problems.extend(

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 5
-    assert false_alarms[("test", "en")] <= 28 and false_alarms[("test", "ko")] <= 67
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 12
+    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 69
     floors = {
-        "en": {"all": 99.3, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
-               "designator_changed": 98.3, "name_swapped": 98.5, "sentence_dropped": 99.7, "copy": 100.0},
-        "ko": {"all": 97.0, "number_changed": 96.2, "number_removed": 93.0, "ordinal_changed": 96.6,
-               "designator_changed": 100.0, "name_swapped": 95.5, "sentence_dropped": 95.9, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.2, "ordinal_changed": 100.0,
+               "designator_changed": 98.3, "name_swapped": 98.9, "sentence_dropped": 99.4, "copy": 100.0},
+        "ko": {"all": 96.9, "number_changed": 96.3, "number_removed": 92.3, "ordinal_changed": 94.3,
+               "designator_changed": 100.0, "name_swapped": 95.7, "sentence_dropped": 96.1, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 188, "total": 188, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 208, "total": 208, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -1894,6 +1894,55 @@ _MATCH = (
 def test_ninth_round_rules(flag: str, source: str, output: str, tgt: str, flagged: bool) -> None:
     """Allowed in the ninth round, each with its tuning file, and a changed value still flagged."""
     assert _raises(flag, source, output, tgt, None) is flagged
+
+
+_QUAKE = "ANDONG, 25 avr. (Yonhap) -- Un séisme a frappé la ville samedi.\n\nLe gouvernement envisage de déclarer la ville zone sinistrée."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # The dispatch's own city, named where the French says "la ville" (yna-fr2-197, -207).
+        (
+            "entity_mismatch",
+            "Le gouvernement envisage de déclarer la ville zone sinistrée.",
+            "정부는 안동시를 특별재난지역으로 선포하는 방안을 검토하고 있다.",
+            "ko",
+            _QUAKE,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Le gouvernement envisage de déclarer la ville zone sinistrée.",
+            "정부는 포항시를 특별재난지역으로 선포하는 방안을 검토하고 있다.",
+            "ko",
+            _QUAKE,
+            True,
+        ),
+        # "Le Parti du travail de Corée du Nord" → "North Korea's Workers' Party" (yna-fr2-191).
+        (
+            "entity_mismatch",
+            "Le Parti du travail de Corée du Nord a clos samedi sa réunion.",
+            "North Korea's Workers' Party on Saturday closed its meeting.",
+            "en",
+            None,
+            False,
+        ),
+        (
+            "entity_mismatch",
+            "Le Parti du travail de Corée du Nord a clos samedi sa réunion.",
+            "North Korea's party on Saturday closed its meeting.",
+            "en",
+            None,
+            True,
+        ),
+    ],
+)
+def test_tenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the tenth round, each with its tuning file, and another name still flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
 
 
 def test_a_decimal_lost_beside_an_age_decade_is_flagged_not_an_error() -> None:
