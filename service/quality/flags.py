@@ -50,6 +50,7 @@ from service.text.number_words import (
     english_digit_words,
     english_unit,
     french_counts,
+    french_digits_and_parts,
     french_unit,
     word_values,
 )
@@ -394,11 +395,12 @@ def _converted(text: str, lang: str) -> dict[int, set[str]]:
 
 # Durations in months: "3 ans et demi" → "3년 6개월" (hard-numbers yna-fr2-17), "18 mois" →
 # "1년 6개월" (yna-fr2-19). The Korean years-and-months form is read as one duration. And in
-# minutes: "trois heures et demie" → "3시간 30분" (yna-fr2-153, -167), "three and a half hours".
+# minutes: "trois heures et demie" → "3시간 30분", "three hours and 30 minutes" (yna-fr2-153, -167;
+# "2시간 반" and "two and a half hours" are read by ``word_values`` as 2.5).
 _FR_DURATION = re.compile(r"\b(\d+|[^\W\d_]+)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
 _FR_HALF_HOURS = re.compile(r"\b(\d+|[^\W\d_]+)\s+heures?\s+et\s+demie\b", re.IGNORECASE)
 _KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
-_KO_HOURS = re.compile(r"(?<![\d.,])(\d+)시간\s*(?:(\d+)분|(반))")
+_KO_HOURS = re.compile(r"(?<![\d.,])(\d+)시간\s*(\d+)분")
 
 
 _EN_DURATION = re.compile(
@@ -406,10 +408,7 @@ _EN_DURATION = re.compile(
     r"|(?<![\d.,])(?P<n>\d+)(?P<half>[\s-]and[\s-]a[\s-]half)?[\s-](?P<unit>years?|months?)\b",
     re.IGNORECASE,
 )
-_EN_HOURS = re.compile(
-    r"\b(?P<n>\d+|[a-z]+)(?:[\s-]and[\s-]a[\s-]half[\s-]hours?\b|[\s-]hours?,?\s+and\s+(?P<m>\d+)\s+minutes?\b)",
-    re.IGNORECASE,
-)
+_EN_HOURS = re.compile(r"\b(?P<n>\d+|[a-z]+)[\s-]hours?,?\s+and\s+(?P<m>\d+)\s+minutes?\b", re.IGNORECASE)
 
 
 def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
@@ -440,9 +439,7 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
             hours = m.group("n")
             n = int(hours) if hours.isdigit() else english_unit(hours)
             if n is not None:
-                found.append(
-                    (m.start(), m.end(), f"{n * 60 + (int(m.group('m')) if m.group('m') else 30)}min")
-                )
+                found.append((m.start(), m.end(), f"{n * 60 + int(m.group('m'))}min"))
     elif lang == "ko":
         for m in _KO_DURATION.finditer(text):
             if m.group(3):
@@ -450,9 +447,7 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
             else:
                 found.append((m.start(), m.end(), f"{int(m.group(1) or 0) * 12 + int(m.group(2))}mo"))
         for m in _KO_HOURS.finditer(text):
-            found.append(
-                (m.start(), m.end(), f"{int(m.group(1)) * 60 + (int(m.group(2)) if m.group(2) else 30)}min")
-            )
+            found.append((m.start(), m.end(), f"{int(m.group(1)) * 60 + int(m.group(2))}min"))
     return found
 
 
@@ -692,38 +687,6 @@ def orphan_counters(output: str) -> list[NumberMention]:
     ]
 
 
-# A number in digits and a part in words: "142 manches et un tiers" → "142 1/3 innings", "142⅓이닝"
-# (yna-fr2-149), "3 matchs et demi" → "3.5 games".
-_FR_DIGITS_AND_A_PART = re.compile(
-    r"(?<![\d.,])(\d+)((?:\s+[^\W\d_]+)?\s+et\s+(?:(un|deux)\s+tiers|(un|trois)\s+quarts?|demie?)\b)",
-    re.IGNORECASE,
-)
-_FR_PARTS = {
-    ("un", 3): Decimal(1) / 3,
-    ("deux", 3): Decimal(2) / 3,
-    ("un", 4): Decimal(1) / 4,
-    ("trois", 4): Decimal(3) / 4,
-}
-
-
-def _digits_and_a_part(source: str, src: str) -> dict[int, str]:
-    """Start of each French number in digits followed by a part in words, and its whole value."""
-    if src != "fr":
-        return {}
-    found: dict[int, str] = {}
-    for m in _FR_DIGITS_AND_A_PART.finditer(source):
-        third, quarter = m.group(3), m.group(4)
-        part = (
-            _FR_PARTS[(third.lower(), 3)]
-            if third
-            else _FR_PARTS[(quarter.lower(), 4)]
-            if quarter
-            else Decimal("0.5")
-        )
-        found[m.start(1)] = str(int(m.group(1)) + part)
-    return found
-
-
 # Korean football minutes count from each half: "à la 58e minute" → "후반 13분", "90e+3" → "후반
 # 추가시간 3분" (yna-fr2-181; yonhap-fr 20 has "후반 16분" for the 61st).
 _KO_HALF_MINUTE = re.compile(r"(전반|후반)\s*(추가\s?시간\s*)?(\d{1,2})분")
@@ -802,7 +765,7 @@ def number_diff(
     converted = _converted(source, src)
     dropped = [m for m in dropped if not (converted.get(m.start, set()) & output_values)]
     added = [m for m in added if not any(m.value in keys for keys in converted.values())]
-    parts = _digits_and_a_part(source, src)
+    parts = french_digits_and_parts(source) if src == "fr" else {}
     dropped = [m for m in dropped if parts.get(m.start) not in output_values]
     if tgt == "ko" and (halves := _football_minutes(output)):
         of_match = {value for *_, values in halves for value in values}
@@ -1344,7 +1307,7 @@ def dropped_from_sentences(
     ratios = [
         len(translated) / max(1, len(sentence)) for sentence, translated in zip(sources, outputs, strict=True)
     ]
-    parts_of = [_digits_and_a_part(sentence, src) for sentence in sources]
+    parts_of = [french_digits_and_parts(sentence) if src == "fr" else {} for sentence in sources]
     excess: list[Counter[str]] = []
     for sentence, translated, parts in zip(sources, outputs, parts_of, strict=True):
         given = Counter(_bare(m.value) for m in extract_numbers(translated, tgt))

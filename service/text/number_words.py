@@ -384,6 +384,29 @@ def _fold_chars(text: str) -> str:
     return "".join(out)
 
 
+def _part_after(folded: str, pos: int) -> Decimal | None:
+    """The part in words after a number that ends at ``pos`` of folded French text: "et demi"
+    (0.5), "et un tiers", "et deux tiers", "et trois quarts"; None when there is none."""
+    if _FR_AND_A_HALF.match(folded, pos):
+        return Decimal("0.5")
+    if part := _FR_AND_A_PART.match(folded, pos):
+        num, den = (part.group(1), 3) if part.group(1) else (part.group(2), 4)
+        return Decimal(_FR_UNITS[num]) / den
+    return None
+
+
+def french_digits_and_parts(text: str) -> dict[int, str]:
+    """Start of each French number in digits followed by a part in words, and the whole value:
+    "142 manches et un tiers" → "142 1/3 innings", "142⅓이닝" (hard-numbers yna-fr2-149), "3 matchs
+    et demi" → "3.5 games"."""
+    folded = _fold_chars(text)
+    return {
+        m.start(): str(int(m.group()) + part)
+        for m in re.finditer(r"(?<![\d.,])\d+(?![\d.,]\d)", text)
+        if (part := _part_after(folded, m.end())) is not None
+    }
+
+
 def french_counts(text: str) -> list[tuple[int, int, str]]:
     """(start, end, value) of each cardinal the French text writes in words, three or more ("trois
     ministres", "dix ans", "deux cent vingt-quatre"), other than words that are also something else
@@ -439,11 +462,8 @@ def french_counts(text: str) -> list[tuple[int, int, str]]:
             if fraction := _FR_DECIMAL_FRACTION.match(folded, end):
                 # "quatre millièmes" is 0.004 ("0.004초", "four thousandths").
                 value = str(Decimal(count) / _FR_DENOMINATORS[fraction.group(1)])
-            elif _FR_AND_A_HALF.match(folded, end):
-                value = f"{count}.5"
-            elif part := _FR_AND_A_PART.match(folded, end):
-                num, den = (part.group(1), 3) if part.group(1) else (part.group(2), 4)
-                value = str(count + Decimal(_FR_UNITS[num]) / den)
+            elif (part := _part_after(folded, end)) is not None:
+                value = str(count + part)
             else:
                 value = str(count)
             found.append((start, end, value))
