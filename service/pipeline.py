@@ -18,7 +18,7 @@ from service.errors import MtsError
 from service.formats import parse_document
 from service.formats.base import Block, FormatOptions, Limits, TranslatedBlock
 from service.languages import SOURCE, TARGETS, display_name
-from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags
+from service.quality.flags import FLAG_DESCRIPTIONS, bullet_flags, bullet_numbers_added
 from service.quality.repair import SegmentChecker, korean_style
 from service.quality.support import check_bullet
 from service.summarization.base import Bullet, Summarizer, SummaryUnavailableError
@@ -608,10 +608,11 @@ class Pipeline:
             translated_source = translations[lang].text if lang in translations else None
             checked = []
             for bullet in bullets:
+                added = bullet_numbers_added(bullet, lang, text)  # read once, for both
                 verdict = check_bullet(
-                    bullet, lang, text, {lang: translated_source} if translated_source else None
+                    bullet, lang, text, {lang: translated_source} if translated_source else None, added
                 )
-                flags = bullet_flags(bullet, lang, text, glossary)
+                flags = bullet_flags(bullet, lang, text, glossary, added)
                 checked.append(Bullet(bullet, verdict.supported, tuple(verdict.unsupported), tuple(flags)))
             summaries[lang] = [b for b in checked if b.supported] if strict else checked
         return summaries, info, summarizer.prompt_ref

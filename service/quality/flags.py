@@ -1479,16 +1479,32 @@ def segment_flags(
     )
 
 
-def bullet_flags(bullet: str, lang: str, source_fr: str, glossary: Glossary) -> list[str]:
+def bullet_numbers_added(bullet: str, lang: str, source_fr: str) -> tuple[NumberMention, ...]:
+    """The numbers a bullet written in ``lang`` gives that its French dispatch does not, read with
+    the allowances a translation has ("4.2%포인트" for "4,2 points", "1년 전보다" for "sur un an").
+    About 5 ms a bullet against a whole dispatch: the pipeline reads them once and gives them to
+    both :func:`bullet_flags` and the support verdict (``numbers_added``)."""
+    return tuple(number_diff(source_fr, "fr", bullet, lang)[1])
+
+
+def bullet_flags(
+    bullet: str,
+    lang: str,
+    source_fr: str,
+    glossary: Glossary,
+    numbers_added: tuple[NumberMention, ...] | None = None,
+) -> list[str]:
     """The flags that apply to a summary bullet written in ``lang`` from the French dispatch.
 
     A bullet says less than its source, so only what it does say is checked: a number it gives
     that the source does not (``number_mismatch``; the same value written another way passes as
     it does in a translation, "4.2%포인트" for "4,2 points"), a name it gives in a form the
     glossary does not have for ``lang``, i.e. the French form copied (``entity_mismatch``), and a
-    loop."""
+    loop. ``numbers_added``: :func:`bullet_numbers_added`, when the caller has read them already."""
     found: list[str] = []
-    if number_diff(source_fr, "fr", bullet, lang)[1]:
+    if numbers_added is None:
+        numbers_added = bullet_numbers_added(bullet, lang, source_fr)
+    if numbers_added:
         found.append("number_mismatch")
     if lang != "fr":
         folded = fold(bullet)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from service.quality.flags import number_diff
+from service.quality.flags import bullet_numbers_added
 from service.text.entities import entity_in, find_entities
-from service.text.numbers import LANGS
+from service.text.numbers import LANGS, NumberMention
 
 __all__ = ["SupportVerdict", "check_bullet"]
 
@@ -34,15 +34,20 @@ class SupportVerdict:
 
 
 def check_bullet(
-    bullet: str, lang: str, source_fr: str, translations: Mapping[str, str] | None = None
+    bullet: str,
+    lang: str,
+    source_fr: str,
+    translations: Mapping[str, str] | None = None,
+    numbers_added: tuple[NumberMention, ...] | None = None,
 ) -> SupportVerdict:
     """Check that the numbers and names of ``bullet`` (written in ``lang``) come from the source.
 
     ``source_fr`` is the French dispatch; ``translations`` maps a language code to the dispatch's
     translation into it, and ``translations[lang]`` (when present) is searched for names too.
-    Numbers are the ones ``service.quality.flags.number_diff`` finds added to the source, with the
-    allowances a translation has (a bullet may drop the year of a date, but not add one), names
-    are compared with ``service.text.entities.entity_in``.
+    Numbers are those of ``service.quality.flags.bullet_numbers_added``, read with the allowances a
+    translation has (a bullet may drop the year of a date, but not add one); names are compared
+    with ``service.text.entities.entity_in``. ``numbers_added``: those numbers, when the caller has
+    read them already (the pipeline reads them once for the verdict and the flags).
     """
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r}; expected one of {sorted(LANGS)}")
@@ -52,7 +57,10 @@ def check_bullet(
         found_in.append(translated)
 
     problems: list[tuple[int, str]] = [
-        (mention.start, mention.text) for mention in number_diff(source_fr, "fr", bullet, lang)[1]
+        (mention.start, mention.text)
+        for mention in (
+            numbers_added if numbers_added is not None else bullet_numbers_added(bullet, lang, source_fr)
+        )
     ]
     problems += [
         (name.start, name.text)
