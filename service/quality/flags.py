@@ -27,7 +27,8 @@ same checks run on the service's output and, through ``mts check``, on translati
 * ``untranslated`` — the output is (nearly) the source copied through.
 * ``loop`` — the output repeats itself the way a decoding loop does (after the engine's retry).
 * ``length_ratio`` — output/source length in characters outside the band of the language pair, or
-  fewer sentences in the output than in the French source (:func:`fewer_sentences`).
+  fewer sentences in the output than in the French source (:func:`fewer_sentences`), or a double
+  quotation mark left unpaired where the source's pair up (:func:`quotation_left_open`).
 * ``low_confidence`` — the model's mean token log-probability is below the model's threshold.
 """
 
@@ -668,7 +669,13 @@ _KO_ORPHAN_RE = re.compile(
     r"|기(?=\s?(?:안팎|가량|정도|씩|이상|미만)(?:의|을|를|이|가|은|는|으로|로|에)?(?![\uac00-\ud7a3]))"
     r"|인조(?=\s(?:보이그룹|걸그룹|혼성그룹|그룹|밴드))|(?<=결성된 |데뷔한 )인조(?=\s)"
     r"|점(?=\s(?:홈런|차(?:로|이|가|를|의|까지)?(?![\uac00-\ud7a3])))|주(?=\s차(?:에|로|인|를|의)?(?![\uac00-\ud7a3]))"
-    r"|명(?=이었|이다|이며|이고)|승(?=[이을](?![\uac00-\ud7a3])))"
+    r"|명(?=이었|이다|이며|이고)|승(?=[이을](?![\uac00-\ud7a3]))"
+    # A rank: "위" alone is "above", but a news text writes it "위에", "위에서" ("포대 위에서",
+    # yna-fr2-71); "수출 위를 지켰고", "위 한화 이글스를", "까지 위였던" have lost their rank
+    # ("1위", "2위", "3위": yna-fr2-175, -109, -119). "위 사진" is the picture above.
+    r"|위(?=(?:를|는|가|로|와|과|의|까지|였던|였다|였고|였으며|였지만|이다|다)?(?![\uac00-\ud7a3])"
+    r"(?!\s?(?:사진|표|그림|기사)))"
+    r")"
     # "1·2호기" with its second number lost: "1·호기" (yna-fr2-91).
     r"|(?<=\d)·(?=[\uac00-\ud7a3])"
 )
@@ -1348,6 +1355,18 @@ def fewer_sentences(sentences: tuple[list[str], list[str]], output: str) -> tupl
     return (given, kept) if kept < given else None
 
 
+_DOUBLE_QUOTES = re.compile(r"[\"“”«»„]")
+_QUOTATION_LEFT_OPEN = "a quotation mark is unpaired: part of the quotation may be missing"
+
+
+def quotation_left_open(source: str, output: str) -> bool:
+    """True when the output's double quotation marks do not pair up while the source's do: a
+    quotation that lost its end or its beginning, a sentence left out of it ("…아니다. 매 세트를 …"고
+    말했다." left as "…아니다.", yna-fr2-89). No reference paragraph of the tuning half leaves
+    one open; a quotation that runs on into the next paragraph is open in the source too."""
+    return len(_DOUBLE_QUOTES.findall(source)) % 2 == 0 and len(_DOUBLE_QUOTES.findall(output)) % 2 == 1
+
+
 @dataclass(frozen=True)
 class Finding:
     """One reason a translated segment is flagged: the flag and, where it points at a number or a
@@ -1430,6 +1449,8 @@ def segment_findings(
     if sentences is not None and (given := fewer_sentences(sentences, output)) is not None:
         kept = f"{given[1]} sentence" if given[1] == 1 else f"{given[1]} sentences"
         found.append(Finding("length_ratio", f"{kept} where the source has {given[0]}"))
+    elif quotation_left_open(source, output):
+        found.append(Finding("length_ratio", _QUOTATION_LEFT_OPEN))
     elif length_out_of_band(source, src, output, tgt):
         found.append(Finding("length_ratio"))
     if score is not None and min_logprob is not None and score < min_logprob:

@@ -386,10 +386,10 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 12
     assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 69
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.2, "ordinal_changed": 100.0,
-               "designator_changed": 98.3, "name_swapped": 98.9, "sentence_dropped": 99.4, "copy": 100.0},
-        "ko": {"all": 96.9, "number_changed": 96.3, "number_removed": 92.3, "ordinal_changed": 94.3,
-               "designator_changed": 100.0, "name_swapped": 95.7, "sentence_dropped": 96.1, "copy": 100.0},
+        "en": {"all": 99.3, "number_changed": 99.8, "number_removed": 97.2, "ordinal_changed": 100.0,
+               "designator_changed": 98.3, "name_swapped": 98.9, "sentence_dropped": 99.7, "copy": 100.0},
+        "ko": {"all": 97.2, "number_changed": 96.3, "number_removed": 93.1, "ordinal_changed": 94.3,
+               "designator_changed": 100.0, "name_swapped": 95.7, "sentence_dropped": 97.1, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -1452,6 +1452,14 @@ def test_seventh_round_orphan_counters(output: str, orphans: list[str]) -> None:
         ("2023년 데뷔한 인조 오르벨은", ["인조"]),
         ("새 인조 그룹이 나왔다.", ["인조"]),
         ("인조 다이아몬드 수출이 늘었다.", []),
+        # A rank lost (yna-fr2-109, -119, -175); "위에", "위에서" and "위 사진" are "above".
+        ("수출 위를 지켰고, 현대차 코나가 뒤를 이었다.", ["위"]),
+        ("수출 1위를 지켰고, 현대차 코나가 뒤를 이었다.", []),
+        ("잠실구장에서 위 한화 이글스를 꺾었다.", ["위"]),
+        ("150m 지점까지 위였던 백승우는", ["위"]),
+        ("150m 지점까지 3위였던 백승우는", []),
+        ("포대 위에서 미사일이 발사됐다. 무대 위에 올랐다.", []),
+        ("위 사진은 순위표 상위권의 위원회다.", []),
     ],
 )
 def test_counters_that_are_words_too(output: str, orphans: list[str]) -> None:
@@ -1997,3 +2005,23 @@ def test_findings_say_which_number_and_name_raised_a_flag() -> None:
     assert segment_findings("Il pleut.", " ", "fr", "en", glossary=GLOSSARY) == [
         Finding("untranslated", "the translation is empty")
     ]
+
+
+@pytest.mark.parametrize(
+    ("output", "tgt", "flagged"),
+    [
+        # A sentence dropped inside a quotation (yna-fr2-89, -119, -167): the count of sentences
+        # holds where the translator split one, but the quotation is left open.
+        ('그는 "셧아웃 패배는 아무것도 아니다. 매 세트를 결승전처럼 치르겠다"고 말했다.', "ko", False),
+        ('그는 "셧아웃 패배는 아무것도 아니다.', "ko", True),
+        ('"A shutout loss is nothing. We will play every set like a final," he said.', "en", False),
+        ('We will play every set like a final," he said.', "en", True),
+        # Curly and straight marks pair alike; apostrophes are no quotation marks.
+        ("“A shutout loss is nothing,\" the team's coach said.", "en", False),
+    ],
+)
+def test_a_quotation_left_open_is_flagged(output: str, tgt: str, flagged: bool) -> None:
+    source = "« Une défaite sèche n'est rien. Nous jouerons chaque set comme une finale », a-t-il dit."
+    assert _raises("length_ratio", source, output, tgt, None) is flagged
+    # A quotation that runs on into the next paragraph is open in the source too.
+    assert not _raises("length_ratio", "« Une défaite sèche n'est rien.", output, tgt, None)
