@@ -16,12 +16,14 @@ same checks run on the service's output and, through ``mts check``, on translati
   fraction in digits ("les trois quarts" → "4분의 3"), the dateline's date moved into the text as
   the day, a weekday written as the day of the month ("mardi" → "8일"), the month left out of a
   date in the same month ("10 octobre" → "10일") and a year written relative to the dispatch
-  ("en 2025" → "지난해"). A segment is read in its dispatch (``dispatch=``, :func:`with_year`):
-  a weekday against its dateline (as its date when the year is known), and Korean may repeat a
-  count or a day the dispatch gives elsewhere.
+  ("en 2025" → "지난해"), "la veille" as the day before the dateline's, and the digits of a name
+  its Korean form does not write ("LIG Nex1" → "LIG넥스원"). A segment is read in its dispatch
+  (``dispatch=``, :func:`with_year`): a weekday against its dateline (as its date when the year is
+  known), and Korean may repeat a count, a day or a month alone the dispatch gives elsewhere.
 * ``entity_mismatch`` — a glossary entry found in the source is not rendered in the output with one
   of its glossary forms (:mod:`service.text.glossary`), or a name is added; in Korean, only a name
-  the whole dispatch does not give counts as added.
+  the whole dispatch does not give counts as added. A place or organization may be rendered by a
+  common noun: missing, it counts where another of its kind takes its place.
 * ``term_not_applied`` — a glossary term of the source is in the output fewer times than in the
   source, and enforcing it (:mod:`service.quality.terms`) could not put it there.
 * ``untranslated`` — the output is (nearly) the source copied through.
@@ -40,6 +42,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from difflib import SequenceMatcher
 from typing import Literal, TypeVar
 
 from service.config import parse_low_confidence
@@ -182,6 +185,38 @@ def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None
     ]
     # "Mercredi également" → "같은 날" (yna-fr2-71): a day named relative to another, one weekday each.
     return unwritten[len(_KO_RELATIVE_DAY.findall(output)) :]
+
+
+# A day named relative to the dateline's: "la veille" → "17일" under "VARSOVIE, 18 nov" (yna-fr2-219).
+# "la veille du scrutin" is relative to another day.
+_FR_RELATIVE_DAY = re.compile(
+    r"\b(l['’]avant-veille|la veille|le lendemain|aujourd['’]hui)\b(?!\s+(?:de|du|des|d['’]))", re.IGNORECASE
+)
+_FR_DAY_SHIFTS = {"l'avant-veille": -2, "la veille": -1, "le lendemain": 1, "aujourd'hui": 0}
+
+
+def _relative_days(source: str, src: str, dateline: str | None) -> set[int]:
+    """Days of the month the source's "la veille", "le lendemain", "l'avant-veille" and
+    "aujourd'hui" stand for, counted from the dateline's day (the source's own, else ``dateline``);
+    across a month's end with any month's length when the dateline gives no year."""
+    shifts = {
+        _FR_DAY_SHIFTS[m.group(1).lower().replace("’", "'")]
+        for m in (_FR_RELATIVE_DAY.finditer(source) if src == "fr" else ())
+    }
+    dates = _dateline_dates(source, src) or (_dateline_dates(dateline, src) if dateline else set())
+    days: set[int] = set()
+    for value in dates:
+        month, day = _month_of(value), _day_of(value)
+        if month is None or day is None:
+            continue
+        year = re.match(r"\d{4}", value)
+        for y in (int(year.group()),) if year else (2000, 2001):  # leap and not
+            try:
+                date = datetime.date(y, month, day)
+            except ValueError:
+                continue
+            days |= {(date + datetime.timedelta(days=shift)).day for shift in shifts}
+    return days
 
 
 _DAY_AFTER = re.compile(r"\s+(?:1er|\d{1,2})\b")
@@ -878,8 +913,16 @@ def number_diff(
             # the dateline's day; only with the year, so each is one day.
             weekday_days |= _weekday_days(dispatch, src, dateline)
             weekday_days |= {day for v in _dateline_dates(dateline, src) if (day := _day_of(v)) is not None}
+        weekday_days |= _relative_days(source, src, dateline)
         dropped += _weekdays_unwritten(source, src, output, dateline)
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
+        # "L'indice ... par rapport à mai" → "6월 소비자물가지수는 ... 5월보다" (yna-fr2-215): Korean names
+        # the month the dispatch is about, where it names that month alone ("en juin" in the lead).
+        if dispatch:
+            months_told = {
+                m.value for m in extract_numbers(dispatch, src) if re.fullmatch(r"--\d\d", m.value)
+            }
+            added = [m for m in added if m.value not in months_told]
         # "le mois précédent" → "전월", with the month it stands for named elsewhere ("10월 9천억 원
         # 증가", yna-fr2-61): a month alone, as many as the source has months relative to another.
         relative = len(_FR_RELATIVE_MONTH.findall(source)) if src == "fr" else 0
@@ -1128,6 +1171,10 @@ def entity_problems(
                 problems.append(match.entry)
     folded_output = fold(output)
     by_name = {fold(e.fr[0]): e for e in in_output}
+    # Kinds of which the output names one entry more often than the source: "ahead of Japan and
+    # Taiwan, which overtook the China" for "les États-Unis" (yna-fr2-31).
+    source_counts = Counter(m.entry for m in source_matches)
+    repeated = {e.kind for e, n in Counter(m.entry for m in output_matches).items() if n > source_counts[e]}
     missing_places: list[GlossaryEntry] = []
     for entry in sorted(named, key=lambda e: e.fr[0]):
         if (
@@ -1144,7 +1191,16 @@ def entity_problems(
         if (
             entry.kind in _ALWAYS_RENDERED
             or copied
-            or (tgt == "en" and entry.kind in _RENDERED_IN_ENGLISH and not metonym)
+            # English renders a named place or organization, by its name or by a common noun ("le
+            # ministère de l'Industrie" → "the ministry", "Corée" → "the country"): missing, it is
+            # a fault where another of its kind stands in its place, said more often than the
+            # source says it (an added one, below, is a swap too).
+            or (
+                tgt == "en"
+                and entry.kind in _RENDERED_IN_ENGLISH
+                and not metonym
+                and (entry.kind in repeated or _misspelled(entry, output, tgt))
+            )
         ):
             problems.append(entry)
         elif not metonym and not (tgt == "ko" and _KO_WIDER.get(fold(entry.fr[0])) in by_name):
@@ -1200,6 +1256,7 @@ def entity_problems(
         in_dateline |= {m.entry for m in glossary.find(dispatch_dateline, src) if m.entry.kind == "place"}
     # The names the whole dispatch gives, read only when the output adds one to its sentence.
     told = _names_in(source, dispatch, src, glossary) if extra else set()
+    foreign = _foreign_institutions(source, src, extra)
     problems.extend(
         e
         for e in extra
@@ -1226,6 +1283,7 @@ def entity_problems(
             )
         )
         and e not in problems
+        and e not in foreign
         and fold(e.fr[0]) not in implied
         # "l'armée polonaise" → "폴란드군" (hard-numbers yna-fr2-09): the adjective names the country.
         and not (e in single_word_places and fold(e.fr[0])[:4] in adjectives)
@@ -1236,6 +1294,46 @@ def entity_problems(
         and not any(fold(form) in folded_source for form in e.fr + (e.en if tgt == "en" else ()))
     )
     return problems
+
+
+_CAPITALIZED = re.compile(r"\b[A-Z][^\W\d_]{2,}")
+
+
+def _misspelled(entry: GlossaryEntry, output: str, tgt: str) -> bool:
+    """True when ``output`` writes a place of ``entry`` misspelled ("Soul" for "Seoul"): a
+    capitalized word close to a word of its form, and not the same word lengthened ("Korean")."""
+    if entry.kind != "place":
+        return False
+    words = {fold(w) for form in entry.forms(tgt) for w in _CAPITALIZED.findall(form) if len(w) >= 4}
+    for token in {fold(t) for t in _CAPITALIZED.findall(output)}:
+        for word in words:
+            if token.startswith(word) or word.startswith(token):
+                continue
+            if SequenceMatcher(None, token, word).ratio() >= 0.75:
+                return True
+    return False
+
+
+def _foreign_institutions(source: str, src: str, entries: Iterable[GlossaryEntry]) -> set[GlossaryEntry]:
+    """The organizations of ``entries`` the source names as another country's, a people's adjective
+    after the first word of their French form ("le ministère malaisien de la Défense" → "말레이시아
+    국방부", "Malaysia's defense ministry"; "le vice-ministre polonais de la Défense" → "폴란드
+    국방부 차관"; yna-fr2-211, -219): the translation names that country's institution, not the
+    glossary's South Korean one."""
+    if src != "fr":
+        return set()
+    words = _WORD_RE.findall(fold(_MINISTER.sub("ministère", source)))
+    folded = " ".join(words)
+    found: set[GlossaryEntry] = set()
+    for entry in entries:
+        if entry.kind not in _NAMED_FROM_CONTEXT:
+            continue
+        for form in entry.fr:
+            head, *rest = _WORD_RE.findall(fold(form)) or [""]
+            pattern = rf"\b{re.escape(head)} (\w+) {' '.join(map(re.escape, rest))}\b"
+            if rest and any(_DEMONYM.search(m.group(1)) for m in re.finditer(pattern, folded)):
+                found.add(entry)
+    return found
 
 
 def _place_within_rendered(entry: GlossaryEntry, glossary: Glossary, output: str, tgt: str) -> bool:
@@ -1409,11 +1507,12 @@ def segment_findings(
     if not output.strip():
         return [Finding("untranslated", "the translation is empty")]
     found: list[Finding] = []
-    dropped, added = number_diff(source, src, output, tgt, dispatch)
+    numbered = _name_digits_unwritten(source, src, tgt, glossary)
+    dropped, added = number_diff(numbered, src, output, tgt, dispatch)
     found += [
         Finding("number_mismatch", f"“{m.text}” of the source is not in the translation") for m in dropped
     ]
-    sentences = sentences_of(source, src, output, tgt)
+    sentences = sentences_of(numbered, src, output, tgt)
     if sentences is not None:
         reported = {m.text for m in dropped}
         found += [
@@ -1456,6 +1555,20 @@ def segment_findings(
     if score is not None and min_logprob is not None and score < min_logprob:
         found.append(Finding("low_confidence", f"mean log-probability {score:.2f}, under {min_logprob:.2f}"))
     return sorted(found, key=lambda finding: FLAGS.index(finding.flag))
+
+
+def _name_digits_unwritten(source: str, src: str, tgt: str, glossary: Glossary) -> str:
+    """``source`` with the digits of each glossary name whose forms in ``tgt`` write none turned
+    into letters (same length): "LIG Nex1" is "LIG넥스원" in Korean (yna-fr2-211), and its 1 is no
+    number the translation must give."""
+    chars = list(source)
+    for match in glossary.find(source, src):
+        forms = match.entry.forms(tgt)
+        if forms and not any(char.isdigit() for form in forms for char in form):
+            for i in range(match.start, match.end):
+                if chars[i].isdigit():
+                    chars[i] = "x"
+    return "".join(chars)
 
 
 def _form(entry: GlossaryEntry, lang: str) -> str:

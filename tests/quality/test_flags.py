@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 12
-    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 69
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 13
+    assert false_alarms[("test", "en")] <= 31 and false_alarms[("test", "ko")] <= 71
     floors = {
-        "en": {"all": 99.3, "number_changed": 99.8, "number_removed": 97.2, "ordinal_changed": 100.0,
-               "designator_changed": 98.3, "name_swapped": 98.9, "sentence_dropped": 99.7, "copy": 100.0},
-        "ko": {"all": 97.2, "number_changed": 96.3, "number_removed": 93.1, "ordinal_changed": 94.3,
-               "designator_changed": 100.0, "name_swapped": 95.7, "sentence_dropped": 97.1, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.3, "ordinal_changed": 100.0,
+               "designator_changed": 98.5, "name_swapped": 98.5, "sentence_dropped": 99.7, "copy": 100.0},
+        "ko": {"all": 97.1, "number_changed": 96.5, "number_removed": 93.3, "ordinal_changed": 94.2,
+               "designator_changed": 96.9, "name_swapped": 95.3, "sentence_dropped": 96.7, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 208, "total": 208, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 228, "total": 228, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2025,3 +2025,54 @@ def test_a_quotation_left_open_is_flagged(output: str, tgt: str, flagged: bool) 
     assert _raises("length_ratio", source, output, tgt, None) is flagged
     # A quotation that runs on into the next paragraph is open in the source too.
     assert not _raises("length_ratio", "« Une défaite sèche n'est rien.", output, tgt, None)
+
+
+_WARSAW = "VARSOVIE, 18 nov (Yonhap) -- La Corée du Sud et la Pologne ont signé un accord.\n\nLa suite."
+_PRICES = (
+    "SEJONG, 2 juil. (Yonhap) -- Les prix ont augmenté de 2,4 % en juin.\n\n"
+    "L'indice a progressé de 0,3 % par rapport à mai."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # A name's digits its Korean form does not write: "LIG Nex1" → "LIG넥스원" (yna-fr2-211).
+        ("number_mismatch", "LIG Nex1 fournira 16 lanceurs.", "LIG넥스원이 발사대 16기를 공급한다.", "ko", None, False),
+        ("number_mismatch", "LIG Nex1 fournira 16 lanceurs.", "LIG넥스원이 발사대 18기를 공급한다.", "ko", None, True),
+        # A day named relative to the dateline's: "la veille" → "17일" under "18 nov" (yna-fr2-219).
+        ("number_mismatch", "Il avait rencontré la veille le ministre.", "그는 17일 장관과 회담했다.", "ko", _WARSAW, False),
+        ("number_mismatch", "Il avait rencontré la veille le ministre.", "그는 15일 장관과 회담했다.", "ko", _WARSAW, True),
+        # "la veille du scrutin" is relative to another day.
+        ("number_mismatch", "Il avait voté la veille du scrutin.", "그는 17일 투표했다.", "ko", _WARSAW, True),
+        # The month the dispatch is about, named in Korean (yna-fr2-215); another month is flagged.
+        ("number_mismatch", _PRICES.split("\n\n")[1], "6월 지수는 5월보다 0.3% 올랐다.", "ko", _PRICES, False),
+        ("number_mismatch", _PRICES.split("\n\n")[1], "7월 지수는 5월보다 0.3% 올랐다.", "ko", _PRICES, True),
+        # Another country's ministry is not the South Korean one (yna-fr2-211, -219).
+        ("entity_mismatch", "Le contrat a été signé avec le ministère malaisien de la Défense.",
+         "계약은 말레이시아 국방부와 체결됐다.", "ko", _WARSAW, False),
+        ("entity_mismatch", "Le contrat a été signé avec le ministère malaisien de la Défense.",
+         "The contract was signed with Malaysia's defense ministry.", "en", _WARSAW, False),
+        ("entity_mismatch", "Le contrat a été signé avec la Malaisie.", "계약은 국방부와 체결됐다.", "ko", _WARSAW, True),
+        ("entity_mismatch", "Noh a rencontré le vice-ministre polonais de la Défense.",
+         "노 청장은 폴란드 국방부 차관과 회담했다.", "ko", _WARSAW, False),
+        # English may render a named place or organization by a common noun; a swap is still
+        # flagged, to a new name or to one the source gives elsewhere (yna-fr2-31), and so is a
+        # place misspelled.
+        ("entity_mismatch", "Les ventes ont reculé aux États-Unis, selon le ministère de l'Industrie.",
+         "Sales to the United States fell, according to the ministry.", "en", None, False),
+        ("entity_mismatch", "Les ventes ont reculé aux États-Unis, selon le ministère de l'Industrie.",
+         "Sales to the United States fell, according to the Unification Ministry.", "en", None, True),
+        ("entity_mismatch", "Taïwan a ravi la troisième place aux États-Unis, derrière la Chine.",
+         "Taiwan overtook China for third place, behind China.", "en", None, True),
+        ("entity_mismatch", "Taïwan a ravi la troisième place aux États-Unis, derrière la Chine.",
+         "Taiwan overtook the US for third place, behind China.", "en", None, False),
+        ("entity_mismatch", "Les ventes ont reculé à Séoul.", "Sales fell in Soul.", "en", None, True),
+    ],
+)  # fmt: skip
+def test_eleventh_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the eleventh round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
