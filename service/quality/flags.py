@@ -177,11 +177,21 @@ def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None
     if not dated:
         return []
     days = {day for m in extract_numbers(output, "ko") if (day := _day_of(m.value)) is not None}
+    # "Diffusée le samedi et le dimanche" → "매주 토·일요일 방송된" (yna-fr2-237): a weekday of a
+    # schedule, written by its name.
+    named = {
+        _KO_WEEKDAYS.index(day)
+        for group in _KO_WEEKDAY_RE.findall(output)
+        for day in group
+        if day in _KO_WEEKDAYS
+    }
     unwritten = [
         NumberMention(m.group(), m.start(), m.end(), "date", "")
         for m, want in dated
         # "le jeudi 26 nov." (yna-fr2-61): the date that follows is checked as a number.
-        if not want & days and not _DAY_AFTER.match(source, m.end())
+        if not want & days
+        and not _DAY_AFTER.match(source, m.end())
+        and _WEEKDAY_NUMBERS[m.group().lower()] not in named
     ]
     # "Mercredi également" → "같은 날" (yna-fr2-71): a day named relative to another, one weekday each.
     return unwritten[len(_KO_RELATIVE_DAY.findall(output)) :]
@@ -220,6 +230,9 @@ def _relative_days(source: str, src: str, dateline: str | None) -> set[int]:
 
 
 _DAY_AFTER = re.compile(r"\s+(?:1er|\d{1,2})\b")
+# Korean weekday names, alone or joined ("토요일", "토·일요일"), Monday first.
+_KO_WEEKDAYS = "월화수목금토일"
+_KO_WEEKDAY_RE = re.compile(r"(?<![\uac00-\ud7a3])((?:[월화수목금토일]\s?[·,]\s?)*[월화수목금토일])요일")
 _KO_RELATIVE_DAY = re.compile(r"같은\s?날|이날|당일|그날|전날|다음\s?날|이튿날")
 
 
@@ -435,6 +448,9 @@ def _converted(text: str, lang: str) -> dict[int, set[str]]:
 # "2시간 반" and "two and a half hours" are read by ``word_values`` as 2.5).
 _FR_DURATION = re.compile(r"\b(\d+|[^\W\d_]+)\s+(ans?|mois)(\s+et\s+demi)?\b", re.IGNORECASE)
 _FR_HALF_HOURS = re.compile(r"\b(\d+|[^\W\d_]+)\s+heures?\s+et\s+demie\b", re.IGNORECASE)
+# "retardés jusqu'à 3 heures 40 minutes" → "최대 3시간 40분", "up to three hours and 40 minutes"
+# (yna-fr2-243): hours and minutes, a length of time, not a clock time.
+_FR_HOURS_MINUTES = re.compile(r"(?<![\d.,])(\d{1,2})\s?heures?\s?(\d{1,2})\s?minutes?\b", re.IGNORECASE)
 _KO_DURATION = re.compile(r"(?<![\d.,])(?:(\d+)년\s*)?(\d+)개월(?:\s*반)?|(?<![\d.,])(\d+)년\s*반")
 _KO_HOURS = re.compile(r"(?<![\d.,])(\d+)시간\s*(\d+)분")
 
@@ -463,6 +479,8 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
             n = int(m.group(1)) if m.group(1).isdigit() else french_unit(m.group(1))
             if n is not None:
                 found.append((m.start(), m.end(), f"{n * 60 + 30}min"))
+        for m in _FR_HOURS_MINUTES.finditer(text):
+            found.append((m.start(), m.end(), f"{int(m.group(1)) * 60 + int(m.group(2))}min"))
     elif lang == "en":
         for m in _EN_DURATION.finditer(text):
             if m.group("half_year"):
@@ -745,6 +763,13 @@ def _football_minutes(output: str) -> list[tuple[int, int, set[str]]]:
     return found
 
 
+_NOON = {"en": re.compile(r"\b(?:noon|midday)\b", re.IGNORECASE), "ko": re.compile(r"정오")}
+_MIDNIGHT = {"en": re.compile(r"\bmidnight\b", re.IGNORECASE), "ko": re.compile(r"자정")}
+_ROMAN = {"II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_ROMAN_RE = re.compile(r"\b(?:VIII|VII|VI|IV|IX|III|II|V|X)\b")
+_BP_DEFINITION = re.compile(r"\(\s*1\s?bp\s?=\s?0\.01\s?%\s?포인트\s*\)", re.IGNORECASE)
+
+
 def number_diff(
     source: str, src: str, output: str, tgt: str, dispatch: str | None = None
 ) -> tuple[list[NumberMention], list[NumberMention]]:
@@ -814,6 +839,23 @@ def number_diff(
         dropped = [m for m in dropped if _bare(m.value) not in of_match]
         kept = [(a, b) for a, b, values in halves if values <= source_bare | word_values(source, src)]
         added = [m for m in added if not any(a <= m.start < b for a, b in kept)]
+    # "entre 12h00 et 17h00" → "between noon and 5 p.m." (yna-fr2-233): noon and midnight are
+    # written in words.
+    words_for = {"12:00": _NOON.get(tgt), "00:00": _MIDNIGHT.get(tgt), "24:00": _MIDNIGHT.get(tgt)}
+    dropped = [
+        m
+        for m in dropped
+        if not (m.kind == "time" and (word := words_for.get(m.value)) is not None and word.search(output))
+    ]
+    # "la 3e force expéditionnaire des Marines (III MEF)" → "III Marine Expeditionary Force"
+    # (yna-fr2-239): a rank in Roman numerals.
+    romans = {_ROMAN.get(numeral) for numeral in _ROMAN_RE.findall(output)}
+    dropped = [
+        m for m in dropped if not (m.kind == "ordinal" and m.value.isdigit() and int(m.value) in romans)
+    ]
+    # "4.1bp(1bp=0.01%포인트)" (yna-fr2-207, -241): the unit's definition adds no number.
+    definitions = [d.span() for d in _BP_DEFINITION.finditer(output)] if tgt == "ko" else []
+    added = [m for m in added if not any(a <= m.start < b for a, b in definitions)]
     # A month and its year given apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151).
     dropped = [
         m
@@ -1241,13 +1283,17 @@ def entity_problems(
         # source implies replaces nothing.
         and fold(e.fr[0]) not in named_by_noun
     ]
-    if any(e.kind in kinds for e in extra):
-        problems.extend(missing_places)
     # A country or city the source does not name at all (adjectives count: "sud-coréen"). Korean
     # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
     # appear there unannounced, any other place may not.
     adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
+    # A country a people's adjective of the source names is no other place standing in for a
+    # missing one: "le Brésilien Thiago Rezende" → "브라질 출신" beside "Ulsan" left implicit
+    # (yna-fr2-235).
+    by_adjective = {e for e in single_word_places if fold(e.fr[0])[:4] in adjectives}
+    if any(e.kind in kinds and e not in by_adjective for e in extra):
+        problems.extend(missing_places)
     in_dateline = _output_dateline_entries(output, tgt, glossary)
     if tgt == "ko" and dispatch and (dispatch_dateline := dateline_of(dispatch)):
         # The dispatch's own city, named where the French says "la ville" or nothing ("la ville" →
@@ -1286,7 +1332,7 @@ def entity_problems(
         and e not in foreign
         and fold(e.fr[0]) not in implied
         # "l'armée polonaise" → "폴란드군" (hard-numbers yna-fr2-09): the adjective names the country.
-        and not (e in single_word_places and fold(e.fr[0])[:4] in adjectives)
+        and e not in by_adjective
         # "EVIAN-LES-BAINS, France, July 12 (Yonhap)": the country after a foreign dateline's city.
         and e not in in_dateline
         # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères"), or

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 13
-    assert false_alarms[("test", "en")] <= 31 and false_alarms[("test", "ko")] <= 71
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 17
+    assert false_alarms[("test", "en")] <= 30 and false_alarms[("test", "ko")] <= 74
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.3, "ordinal_changed": 100.0,
-               "designator_changed": 98.5, "name_swapped": 98.5, "sentence_dropped": 99.7, "copy": 100.0},
-        "ko": {"all": 97.1, "number_changed": 96.5, "number_removed": 93.3, "ordinal_changed": 94.2,
-               "designator_changed": 96.9, "name_swapped": 95.3, "sentence_dropped": 96.7, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.5, "ordinal_changed": 100.0,
+               "designator_changed": 98.6, "name_swapped": 98.1, "sentence_dropped": 99.7, "copy": 100.0},
+        "ko": {"all": 97.1, "number_changed": 96.3, "number_removed": 93.5, "ordinal_changed": 94.6,
+               "designator_changed": 97.0, "name_swapped": 95.2, "sentence_dropped": 96.7, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 228, "total": 228, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 248, "total": 248, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2074,5 +2074,49 @@ def test_eleventh_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the eleventh round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_DRAMA = "SÉOUL, 23 févr. 2026 (Yonhap) -- La série a pris fin dimanche.\n\nLa suite."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # Noon and midnight in words (yna-fr2-233).
+        ("number_mismatch", "Évitez de sortir entre 12h00 et 17h00.", "Avoid going out between noon and 5 p.m.", "en", None, False),
+        ("number_mismatch", "Évitez de sortir entre 12h00 et 17h00.", "Avoid going out between 1 p.m. and 5 p.m.", "en", None, True),
+        # Hours and minutes, a length of time (yna-fr2-243).
+        ("number_mismatch", "Ils ont été retardés jusqu'à 3 heures 40 minutes.", "최대 3시간 40분 지연됐다.", "ko", None, False),
+        ("number_mismatch", "Ils ont été retardés jusqu'à 3 heures 40 minutes.", "They were delayed by up to three hours and 40 minutes.", "en", None, False),
+        ("number_mismatch", "Ils ont été retardés jusqu'à 3 heures 40 minutes.", "최대 3시간 20분 지연됐다.", "ko", None, True),
+        # A rank in Roman numerals (yna-fr2-239).
+        ("number_mismatch", "Les Marines de la 3e force expéditionnaire sont arrivés.", "Marines of the III Marine Expeditionary Force arrived.", "en", None, False),
+        ("number_mismatch", "Les Marines de la 3e force expéditionnaire sont arrivés.", "Marines of the II Marine Expeditionary Force arrived.", "en", None, True),
+        # The definition of a basis point adds no number (yna-fr2-207, -241); another is no definition.
+        ("number_mismatch", "Le rendement a reculé de 4,1 points de base, à 2,618 %.", "금리는 4.1bp(1bp=0.01%포인트) 내린 2.618%였다.", "ko", None, False),
+        ("number_mismatch", "Le rendement a reculé de 4,1 points de base, à 2,618 %.", "금리는 4.1bp(1bp=0.02%포인트) 내린 2.618%였다.", "ko", None, True),
+        # Weekdays of a schedule written by their names (yna-fr2-237).
+        ("number_mismatch", "Diffusée le samedi et le dimanche, la série a séduit.", "매주 토·일요일 방송된 드라마는 인기를 끌었다.", "ko", _DRAMA, False),
+        ("number_mismatch", "Diffusée le samedi et le dimanche, la série a séduit.", "매주 방송된 드라마는 인기를 끌었다.", "ko", _DRAMA, True),
+        ("number_mismatch", "Diffusée le samedi et le dimanche, la série a séduit.", "매주 토요일 방송된 드라마는 인기를 끌었다.", "ko", _DRAMA, True),
+        # A country a people's adjective names stands in for no missing place (yna-fr2-235).
+        ("entity_mismatch", "Le Brésilien Thiago Rezende a égalisé pour Jeonbuk, puis Jin a redonné l'avantage à Ulsan.",
+         "전북은 브라질 출신 티아고 헤젠데의 동점골로 균형을 맞췄고, 진승백이 다시 앞서 나갔다.", "ko", None, False),
+        ("entity_mismatch", "Le Brésilien Thiago Rezende a égalisé pour Jeonbuk, puis Jin a redonné l'avantage à Ulsan.",
+         "전북은 일본 출신 티아고 헤젠데의 동점골로 균형을 맞췄고, 진승백이 다시 앞서 나갔다.", "ko", None, True),
+        # The glossary's short forms: "Parti du travail" (yna-fr2-231), "Jeonbuk" (the province's
+        # name since 2024, yna-fr2-235).
+        ("entity_mismatch", "Kim a assisté au défilé avec des responsables du Parti du travail.",
+         "Kim watched the parade with officials of the Workers' Party.", "en", None, False),
+        ("entity_mismatch", "Kim a assisté au défilé avec des responsables du Parti du travail.",
+         "Kim watched the parade with officials of the People's Army.", "en", None, True),
+    ],
+)  # fmt: skip
+def test_twelfth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the twelfth round, each with its tuning file, and a changed value or name still
     flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
