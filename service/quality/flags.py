@@ -1171,6 +1171,8 @@ _IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
     "etats unis": ("americano ",),
     # "le programme européen SAFE" → "the EU's SAFE program" (hard-numbers yna-fr2-37).
     "union europeenne": ("europeen",),
+    # "le Nord" → "North Korea" (yna-fr2-267): English names the Korea the French calls "le Nord".
+    "coree du nord": ("le nord", "pyongyang", "regime"),
     # "la 22e Assemblée" → "the 22nd National Assembly" (yna-fr2-73).
     "assemblee nationale": ("assemblee",),
     # "le comité de politique monétaire" → "the BOK's monetary policy board" (yna-fr2-81).
@@ -1300,6 +1302,19 @@ def entity_problems(
         # "안동시" under "ANDONG, 25 avr.", "le marché des changes" → "서울 외환시장" under "SÉOUL";
         # yna-fr2-197, -207).
         in_dateline |= {m.entry for m in glossary.find(dispatch_dateline, src) if m.entry.kind == "place"}
+        # And its city government: "le système d'information immobilière de la ville" → "서울시
+        # 부동산정보광장" under "SÉOUL" (yna-fr2-261).
+        governments = {
+            fold(f"{city}{suffix}")
+            for e in in_dateline
+            for city in e.forms("ko")
+            for suffix in ("시", "시청")
+        }
+        in_dateline |= {
+            e
+            for e in in_output
+            if e.kind == "organization" and any(fold(form) in governments for form in e.forms("ko"))
+        }
     # The names the whole dispatch gives, read only when the output adds one to its sentence.
     told = _names_in(source, dispatch, src, glossary) if extra else set()
     foreign = _foreign_institutions(source, src, extra)

@@ -260,6 +260,13 @@ def _french(text: str) -> set[int | str]:
         elif word in ("million", "milliard") and i > 0 and words[i - 1] in ("le", "du", "au"):
             # "franchir le million" → "1 million", "100만" (yna-fr2-185)
             found.add(10**6 if word == "million" else 10**9)
+        if word.rstrip("s") in ("million", "milliard") and words[i + 1 : i + 3] == ["et", "demi"] and i > 0:
+            # "la barre du million et demi" → "1.5 million", "150만" (yna-fr2-265); "deux
+            # millions et demi" → 2.5 million.
+            whole = 1 if words[i - 1] in ("le", "du", "au", "un") else french_unit(words[i - 1])
+            if whole:
+                scale = 10**6 if word.startswith("million") else 10**9
+                found.add(int((whole + Decimal("0.5")) * scale))
     folded = fold(text)
     found |= {_FR_ROUND_TEAMS[m.group(1)] for m in _FR_ROUNDS.finditer(folded)}
     for m in _FR_WEEKS.finditer(folded):

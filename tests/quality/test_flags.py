@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 17
-    assert false_alarms[("test", "en")] <= 30 and false_alarms[("test", "ko")] <= 74
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 19
+    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 77
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.5, "ordinal_changed": 100.0,
-               "designator_changed": 98.6, "name_swapped": 98.1, "sentence_dropped": 99.7, "copy": 100.0},
-        "ko": {"all": 97.1, "number_changed": 96.3, "number_removed": 93.5, "ordinal_changed": 94.6,
-               "designator_changed": 97.0, "name_swapped": 95.2, "sentence_dropped": 96.7, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
+               "designator_changed": 98.6, "name_swapped": 98.1, "sentence_dropped": 99.8, "copy": 100.0},
+        "ko": {"all": 97.1, "number_changed": 95.9, "number_removed": 93.9, "ordinal_changed": 95.0,
+               "designator_changed": 97.2, "name_swapped": 95.4, "sentence_dropped": 97.0, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 248, "total": 248, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 268, "total": 268, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2118,5 +2118,36 @@ def test_twelfth_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the twelfth round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_SEOUL_HOUSING = "SÉOUL, 15 janv 2026 (Yonhap) -- Les prix des appartements ont augmenté.\n\nLa suite."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # "le million et demi" is 1.5 million (yna-fr2-265).
+        ("number_mismatch", "Les arrivées ont dépassé la barre du million et demi.", "Arrivals topped the 1.5 million mark.", "en", None, False),
+        ("number_mismatch", "Les arrivées ont dépassé la barre du million et demi.", "방한객이 150만 명을 넘어섰다.", "ko", None, False),
+        ("number_mismatch", "Les arrivées ont dépassé la barre du million et demi.", "Arrivals topped the 1.6 million mark.", "en", None, True),
+        # English names the Korea the French calls "le Nord" (yna-fr2-267); another country is added.
+        ("entity_mismatch", "Depuis avril 2024, le Nord mobilise des troupes.", "North Korea has been mobilizing troops since April 2024.", "en", None, False),
+        ("entity_mismatch", "Depuis avril 2024, le Nord mobilise des troupes.", "China has been mobilizing troops since April 2024.", "en", None, True),
+        # "Hyundai Capital" is a company of its own (yna-fr2-257).
+        ("entity_mismatch", "Korean Air a battu Hyundai Capital.", "대한항공이 현대캐피탈을 꺾었다.", "ko", None, False),
+        ("entity_mismatch", "Korean Air a battu Hyundai Capital.", "대한항공이 현대차를 꺾었다.", "ko", None, True),
+        # The dateline city's government (yna-fr2-261).
+        ("entity_mismatch", "Selon le système d'information immobilière de la ville, les ventes ont reculé.",
+         "서울시 부동산정보광장에 따르면 매매가 줄었다.", "ko", _SEOUL_HOUSING, False),
+        ("entity_mismatch", "Selon le système d'information immobilière de la ville, les ventes ont reculé.",
+         "부산시 부동산정보광장에 따르면 매매가 줄었다.", "ko", _SEOUL_HOUSING, True),
+    ],
+)  # fmt: skip
+def test_thirteenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the thirteenth round, each with its tuning file, and a changed value or name still
     flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
