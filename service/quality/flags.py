@@ -960,7 +960,7 @@ def number_diff(
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
         # "L'indice ... par rapport à mai" → "6월 소비자물가지수는 ... 5월보다" (yna-fr2-215): Korean names
         # the month the dispatch is about, where it names that month alone ("en juin" in the lead).
-        if dispatch:
+        if dispatch and any(re.fullmatch(r"--\d\d", m.value) for m in added):
             months_told = {
                 m.value for m in extract_numbers(dispatch, src) if re.fullmatch(r"--\d\d", m.value)
             }
