@@ -1381,14 +1381,12 @@ def _foreign_institutions(source: str, src: str, entries: Iterable[GlossaryEntry
     국방부", "Malaysia's defense ministry"; "le vice-ministre polonais de la Défense" → "폴란드
     국방부 차관"; yna-fr2-211, -219): the translation names that country's institution, not the
     glossary's South Korean one."""
-    if src != "fr":
+    institutions = [entry for entry in entries if entry.kind in _NAMED_FROM_CONTEXT]
+    if src != "fr" or not institutions:
         return set()
-    words = _WORD_RE.findall(fold(_MINISTER.sub("ministère", source)))
-    folded = " ".join(words)
+    folded = " ".join(_WORD_RE.findall(fold(_MINISTER.sub("ministère", source))))
     found: set[GlossaryEntry] = set()
-    for entry in entries:
-        if entry.kind not in _NAMED_FROM_CONTEXT:
-            continue
+    for entry in institutions:
         for form in entry.fr:
             head, *rest = _WORD_RE.findall(fold(form)) or [""]
             pattern = rf"\b{re.escape(head)} (\w+) {' '.join(map(re.escape, rest))}\b"
