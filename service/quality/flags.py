@@ -49,7 +49,7 @@ from service.config import parse_low_confidence
 from service.quality.repetition import has_loop
 from service.quality.terms import missing_terms
 from service.text.entities import fold
-from service.text.glossary import Glossary, GlossaryEntry
+from service.text.glossary import Glossary, GlossaryEntry, GlossaryMatch
 from service.text.number_words import (
     english_digit_words,
     english_unit,
@@ -540,6 +540,9 @@ def _conversions(output: str, tgt: str) -> list[tuple[int, int]]:
     return spans
 
 
+_FR_ONE_POINT = re.compile(r"\b(?:chaque|par|un|le|du|au)\s+point\s+de\s+pourcentage\b", re.IGNORECASE)
+
+
 def _allowed_additions(source: str, src: str, rank: bool = False) -> set[str]:
     """Values an output may write that the source gives in another form: digits the source has in
     another role, and numbers it writes in words (:mod:`service.text.number_words`). A ``rank``
@@ -551,7 +554,9 @@ def _allowed_additions(source: str, src: str, rank: bool = False) -> set[str]:
         }
     else:
         digits = {str(int(run)) for run in _DIGIT_RUN.findall(source)}
-    return digits | {"1"} | word_values(source, src)
+    # "chaque point de pourcentage de droits" → "1%포인트" (yna-fr2-275): one point, said in words.
+    one_point = {"1%"} if src == "fr" and _FR_ONE_POINT.search(source) else set()
+    return digits | {"1"} | word_values(source, src) | one_point
 
 
 def _bare(value: str) -> str:
@@ -576,19 +581,29 @@ _FR_RELATIVE_MONTH = re.compile(
     r"\b(?:le|au|du|ce)\s+mois\s+(?:dernier|précédent|precedent|suivant|prochain|en cours)\b|\bce mois-ci\b",
     re.IGNORECASE,
 )
-_FR_FIRST_MONTHS = re.compile(r"\b(?P<n>[^\W_]+)\s+premiers\s+mois\b", re.IGNORECASE)
+_FR_FIRST_PERIODS = {
+    unit: re.compile(rf"\b(?P<n>[^\W_]+)\s+premiers\s+{unit}\b", re.IGNORECASE) for unit in ("mois", "jours")
+}
+_LAST_OF = {"mois": 12, "jours": 31}
 
 
-def _first_months(source: str, src: str) -> set[int]:
-    """N of "les N premiers mois" (the first N months of the year) in a French source."""
+def _first_periods(source: str, src: str, unit: str = "mois") -> set[int]:
+    """N of "les N premiers mois" (the first N months of the year) or "les N premiers jours" (of a
+    month) in a French source."""
     if src != "fr":
         return set()
     found: set[int] = set()
-    for m in _FR_FIRST_MONTHS.finditer(source):
+    for m in _FR_FIRST_PERIODS[unit].finditer(source):
         written = m.group("n")
         values = {written} if written.isdigit() else word_values(written, "fr")
-        found |= {int(v) for v in values if v.isdigit() and 2 <= int(v) <= 12}
+        found |= {int(v) for v in values if v.isdigit() and 2 <= int(v) <= _LAST_OF[unit]}
     return found
+
+
+# "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
+# the Nth, written as a range of dates.
+_DAY_VALUE = re.compile(r"---\d\d|--\d\d-\d\d")
+_KO_FIRST_DAYS = re.compile(r"(?<![\d.,])1\s?[∼~\-–]\s?(\d{1,2})일")
 
 
 # "avant de regagner Séoul le 9." (yna-fr2-101): a day of the month the French gives alone, its month
@@ -810,10 +825,15 @@ def number_diff(
         # rank ("finit 5e" is no "5일", yna-fr2-69).
         day_bare = {v[3:].lstrip("0") for v in output_values if v.startswith("---")}
         # "les huit premiers mois" → "1∼8월" (yna-fr2-53): January to the Nth month.
-        first_months = {f"--{n:02d}": str(n) for n in _first_months(source, src)}
+        first_months = {f"--{n:02d}": str(n) for n in _first_periods(source, src)}
         if first_months.keys() & output_values:
             output_bare |= {n for month, n in first_months.items() if month in output_values}
             added = [m for m in added if m.value not in first_months and m.value != "--01"]
+        first_days = _first_periods(source, src, "jours") & {int(n) for n in _KO_FIRST_DAYS.findall(output)}
+        if first_days:
+            output_bare |= {str(day) for day in first_days}
+            days_given = {f"{day:02d}" for day in first_days | {1}}
+            added = [m for m in added if not (_DAY_VALUE.fullmatch(m.value) and m.value[-2:] in days_given)]
     added = [
         m
         for m in added
@@ -1067,7 +1087,7 @@ _METONYMS: dict[str, str] = {
 _IMPLIED_BY: dict[str, tuple[str, ...]] = {
     "coree du nord": ("nord", "pyongyang", "regime"),
     "coree du sud": ("core", "seoul", "sud", "pays"),
-    "etats unis": ("americ", "washington"),
+    "etats unis": ("americ", "washington", "outre atlantique"),
     "chine": ("chin", "pekin", "sino"),
     "japon": ("japon", "tokyo", "nippon"),
     "russie": ("russ", "moscou"),
@@ -1089,6 +1109,18 @@ _NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",), "pyongyang
 # The countries of ``_IMPLIED_BY``: Korean may name the one a dispatch is about in a paragraph that
 # names no country of its own.
 _COUNTRIES = frozenset({"coree du nord", "coree du sud", "etats unis", "chine", "japon", "russie"})
+# The foreign countries of the shipped glossary (folded French names). Korean may name one its
+# dispatch names in a paragraph that names no other place than South Korea and the dateline's
+# city ("ce format" → "한·호주 2+2 회의", "West Point, en Géorgie" → "미국 조지아주"; yna-fr2-271,
+# -275). The two Koreas are never named from the dispatch: one stands for the other in a swap.
+_FOREIGN_COUNTRIES = frozenset(
+    {
+        "etats unis", "chine", "japon", "russie", "france", "allemagne", "royaume uni", "ukraine",
+        "taiwan", "hong kong", "singapour", "vietnam", "indonesie", "australie", "canada", "mongolie",
+        "philippines", "thailande", "pologne", "arabie saoudite", "emirats arabes unis", "israel",
+        "iran", "turquie", "mexique", "bresil",
+    }
+)  # fmt: skip
 
 # Korean may locate a South Korean place on the peninsula ("le sud-ouest de la Corée du Sud" →
 # "한반도 남서부", yna-fr2-87): the wider place renders the missing one.
@@ -1168,7 +1200,10 @@ _IMPLIED_BY_ADJECTIVE: dict[str, tuple[str, ...]] = {
     "chine": ("sino ",),
     "japon": ("nippo ",),
     "russie": ("russo ",),
-    "etats unis": ("americano ",),
+    # "outre-Atlantique" → "in the United States" (yna-fr2-275), "outre-Manche", "outre-Rhin".
+    "etats unis": ("americano ", "outre atlantique"),
+    "royaume uni": ("outre manche",),
+    "allemagne": ("outre rhin",),
     # "le programme européen SAFE" → "the EU's SAFE program" (hard-numbers yna-fr2-37).
     "union europeenne": ("europeen",),
     # "le Nord" → "North Korea" (yna-fr2-267): English names the Korea the French calls "le Nord".
@@ -1317,6 +1352,7 @@ def entity_problems(
         }
     # The names the whole dispatch gives, read only when the output adds one to its sentence.
     told = _names_in(source, dispatch, src, glossary) if extra else set()
+    told_places = _places_told(source_matches, dateline, told) if tgt == "ko" and extra else set()
     foreign = _foreign_institutions(source, src, extra)
     problems.extend(
         e
@@ -1324,7 +1360,7 @@ def entity_problems(
         # Korean names the organization a French "le ministère", "la banque centrale" leaves
         # implicit (통일부, 한은); English names a place or organization only when the source does.
         if (
-            (e.kind == "place" and e in ko_places and e not in locators)
+            (e.kind == "place" and e in ko_places and e not in locators and e not in told_places)
             # A person, company or organization the dispatch names elsewhere ("les Lions" →
             # "held Samsung", its "Samsung Lions" in the lead) is no name added.
             or (tgt == "en" and e.kind != "term" and not (e.kind in _TOLD_IN_DISPATCH and e in told))
@@ -1358,6 +1394,28 @@ def entity_problems(
 
 
 _CAPITALIZED = re.compile(r"\b[A-Z][^\W\d_]{2,}")
+
+
+def _places_told(
+    source_matches: list[GlossaryMatch], dateline: re.Match[str] | None, told: set[GlossaryEntry]
+) -> set[GlossaryEntry]:
+    """The foreign countries and the provinces of ``told`` (named in the dispatch) that Korean may
+    name in a paragraph (``source_matches``) that names no place of its own but South Korea and the
+    dateline's city, adjectives included: "la province" → "전남도" under "GWANGJU" (yna-fr2-287).
+    A paragraph with a place of its own keeps it: "미국 관세" swapped to "중국 관세" for "droits de
+    douane américains" (yna-fr2-139) is a fault."""
+    in_dateline = dateline.start("date") if dateline else 0
+    if any(
+        m.entry.kind == "place" and fold(m.entry.fr[0]) != "coree du sud" and m.end > in_dateline
+        for m in source_matches
+    ):
+        return set()
+    return {
+        e
+        for e in told
+        if e.kind == "place"
+        and (fold(e.fr[0]) in _FOREIGN_COUNTRIES or any("Province" in form for form in e.forms("en")))
+    }
 
 
 def _misspelled(entry: GlossaryEntry, output: str, tgt: str) -> bool:

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 19
-    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 77
+    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 19
+    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 82
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.8, "number_removed": 97.6, "ordinal_changed": 100.0,
-               "designator_changed": 98.6, "name_swapped": 98.1, "sentence_dropped": 99.8, "copy": 100.0},
-        "ko": {"all": 97.1, "number_changed": 95.9, "number_removed": 93.9, "ordinal_changed": 95.0,
-               "designator_changed": 97.2, "name_swapped": 95.4, "sentence_dropped": 97.0, "copy": 100.0},
+        "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.6, "ordinal_changed": 100.0,
+               "designator_changed": 98.7, "name_swapped": 98.2, "sentence_dropped": 99.6, "copy": 100.0},
+        "ko": {"all": 97.2, "number_changed": 95.8, "number_removed": 94.0, "ordinal_changed": 95.3,
+               "designator_changed": 97.4, "name_swapped": 95.7, "sentence_dropped": 97.2, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 268, "total": 268, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 288, "total": 288, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2149,5 +2149,68 @@ def test_thirteenth_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the thirteenth round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_SYDNEY_TALKS = (
+    "SYDNEY, 15 oct. 2026 (Yonhap) -- La Corée du Sud et l'Australie ont tenu jeudi leurs entretiens."
+    "\n\nLancé en 2013, ce format s'était réuni pour la dernière fois en mai 2024."
+)
+_SNOW_GWANGJU = (
+    "GWANGJU, 7 janv 2026 (Yonhap) -- De fortes chutes de neige ont frappé le Jeolla du Sud."
+    "\n\nLa province a recensé 386 serres effondrées."
+)
+_CAR_TARIFFS = (
+    "SÉOUL, 9 juillet 2026 (Yonhap) -- Kia investira aux États-Unis, malgré la concurrence de la Chine."
+    "\n\nLe constructeur veut limiter l'effet des droits de douane américains."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # "la présidence" is the presidential office (yna-fr2-283; -193 too).
+        ("entity_mismatch", "Les échanges ont atteint 14,7 milliards de dollars, selon la présidence.",
+         "Trade reached $14.7 billion, according to the presidential office.", "en", None, False),
+        ("entity_mismatch", "Les échanges ont atteint 14,7 milliards de dollars, selon la présidence.",
+         "Trade reached $14.7 billion, according to the Unification Ministry.", "en", None, True),
+        ("entity_mismatch", "Les échanges ont atteint 14,7 milliards de dollars, selon la présidence.",
+         "대통령실에 따르면 교역액은 147억 달러였다.", "ko", None, False),
+        # A foreign country or a province the dispatch names, in a paragraph that names no place of
+        # its own (yna-fr2-271, -287); another one, or a paragraph with its own country, is flagged.
+        ("entity_mismatch", "Lancé en 2013, ce format s'était réuni pour la dernière fois en mai 2024.",
+         "2013년 출범한 한·호주 회의는 2024년 5월 마지막으로 열렸다.", "ko", _SYDNEY_TALKS, False),
+        ("entity_mismatch", "Lancé en 2013, ce format s'était réuni pour la dernière fois en mai 2024.",
+         "2013년 출범한 한·캐나다 회의는 2024년 5월 마지막으로 열렸다.", "ko", _SYDNEY_TALKS, True),
+        ("entity_mismatch", "La province a recensé 386 serres effondrées.",
+         "전남도는 비닐하우스 386동이 무너졌다고 집계했다.", "ko", _SNOW_GWANGJU, False),
+        ("entity_mismatch", "La province a recensé 386 serres effondrées.",
+         "경북도는 비닐하우스 386동이 무너졌다고 집계했다.", "ko", _SNOW_GWANGJU, True),
+        ("entity_mismatch", "Le constructeur veut limiter l'effet des droits de douane américains.",
+         "기아는 미국 관세의 영향을 줄이려 한다.", "ko", _CAR_TARIFFS, False),
+        ("entity_mismatch", "Le constructeur veut limiter l'effet des droits de douane américains.",
+         "기아는 중국 관세의 영향을 줄이려 한다.", "ko", _CAR_TARIFFS, True),
+        # "outre-Atlantique" is the United States (yna-fr2-275).
+        ("entity_mismatch", "Le Telluride est l'un des modèles les plus vendus outre-Atlantique.",
+         "The Telluride is one of the best-selling models in the United States.", "en", None, False),
+        ("entity_mismatch", "Le Telluride est l'un des modèles les plus vendus outre-Atlantique.",
+         "The Telluride is one of the best-selling models in Canada.", "en", None, True),
+        # "chaque point de pourcentage" is one point (yna-fr2-275).
+        ("number_mismatch", "Chaque point de pourcentage de droits lui coûte 110 milliards de wons.",
+         "관세율이 1%포인트 오를 때마다 1천100억 원의 비용이 든다.", "ko", None, False),
+        ("number_mismatch", "Chaque point de pourcentage de droits lui coûte 110 milliards de wons.",
+         "관세율이 2%포인트 오를 때마다 1천100억 원의 비용이 든다.", "ko", None, True),
+        # "les vingt premiers jours de juillet" are July 1 to 20 (yna-fr2-285).
+        ("number_mismatch", "Les exportations ont bondi de 27,4 % au cours des vingt premiers jours de juillet.",
+         "7월 1∼20일 수출이 27.4% 급증했다.", "ko", None, False),
+        ("number_mismatch", "Les exportations ont bondi de 27,4 % au cours des vingt premiers jours de juillet.",
+         "7월 1∼21일 수출이 27.4% 급증했다.", "ko", None, True),
+    ],
+)  # fmt: skip
+def test_fourteenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the fourteenth round, each with its tuning file, and a changed value or name still
     flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
