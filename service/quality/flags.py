@@ -540,6 +540,7 @@ def _conversions(output: str, tgt: str) -> list[tuple[int, int]]:
     return spans
 
 
+_FR_THREE_PARTIES = re.compile(r"\btrilat[ée]ra(?:l|le|les|ux)\b|\btripartites?\b", re.IGNORECASE)
 _FR_ONE_POINT = re.compile(r"\b(?:chaque|par|un|le|du|au)\s+point\s+de\s+pourcentage\b", re.IGNORECASE)
 
 
@@ -554,9 +555,12 @@ def _allowed_additions(source: str, src: str, rank: bool = False) -> set[str]:
         }
     else:
         digits = {str(int(run)) for run in _DIGIT_RUN.findall(source)}
-    # "chaque point de pourcentage de droits" → "1%포인트" (yna-fr2-275): one point, said in words.
-    one_point = {"1%"} if src == "fr" and _FR_ONE_POINT.search(source) else set()
-    return digits | {"1"} | word_values(source, src) | one_point
+    # "chaque point de pourcentage de droits" → "1%포인트" (yna-fr2-275): one point, said in words;
+    # "l'exercice trilatéral" → "3국 훈련" (yna-fr2-295): three countries.
+    said = {"1%"} if src == "fr" and _FR_ONE_POINT.search(source) else set()
+    if src == "fr" and _FR_THREE_PARTIES.search(source):
+        said.add("3")
+    return digits | {"1"} | word_values(source, src) | said
 
 
 def _bare(value: str) -> str:
@@ -602,6 +606,9 @@ def _first_periods(source: str, src: str, unit: str = "mois") -> set[int]:
 
 # "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
 # the Nth, written as a range of dates.
+_FR_DOZEN = re.compile(r"\bdouzaines?\b", re.IGNORECASE)
+_FR_SINCE_JANUARY = re.compile(r"\bdepuis\s+(?:le\s+(?:début|1er)\s+)?janv(?:ier|\.)?", re.IGNORECASE)
+_KO_YEAR_SO_FAR = re.compile(r"올해\s?누적|올\s?들어|올해\s?들어|연초\s?이후|연간\s?누적")
 _DAY_VALUE = re.compile(r"---\d\d|--\d\d-\d\d")
 _KO_FIRST_DAYS = re.compile(r"(?<![\d.,])1\s?[∼~\-–]\s?(\d{1,2})일")
 
@@ -829,6 +836,12 @@ def number_diff(
         if first_months.keys() & output_values:
             output_bare |= {n for month, n in first_months.items() if month in output_values}
             added = [m for m in added if m.value not in first_months and m.value != "--01"]
+        # "une douzaine de F-35A" → "F-35A 10여 대" (yna-fr2-295): a dozen, written ten-odd.
+        if src == "fr" and _FR_DOZEN.search(source):
+            added = [m for m in added if not (m.value == "10" and output.startswith("여", m.end))]
+        # "depuis janvier" → "올해 누적 수주" (yna-fr2-301): the year so far.
+        if src == "fr" and _FR_SINCE_JANUARY.search(source) and _KO_YEAR_SO_FAR.search(output):
+            dropped = [m for m in dropped if m.value != "--01"]
         first_days = _first_periods(source, src, "jours") & {int(n) for n in _KO_FIRST_DAYS.findall(output)}
         if first_days:
             output_bare |= {str(day) for day in first_days}
@@ -1078,6 +1091,8 @@ _METONYMS: dict[str, str] = {
     "londres": "royaume uni",
     "berlin": "allemagne",
     "hanoi": "vietnam",
+    # "Ottawa doit annoncer son choix" → "캐나다 정부는" (yna-fr2-307).
+    "ottawa": "canada",
 }
 
 
@@ -1101,6 +1116,19 @@ _NAMED_FROM_CONTEXT = frozenset({"organization", "nk_institution"})
 # What English may name from the rest of the dispatch: no place.
 _TOLD_IN_DISPATCH = _NEVER_ADDED | _NAMED_FROM_CONTEXT
 _MINISTER = re.compile(r"\bministres?\b", re.IGNORECASE)
+# "conseiller adjoint à la sécurité nationale" → "국가안보실 차장" (yna-fr2-299): the adviser names
+# the office, as a minister names the ministry.
+_SECURITY_ADVISER = re.compile(
+    r"\bconseill(?:er|[eè]re)s?\s+(?:adjointe?s?\s+)?(?:[aà]\s+la|pour\s+la)\s+s[eé]curit[eé]\s+nationale\b",
+    re.IGNORECASE,
+)
+
+
+def _offices_named(text: str) -> str:
+    """``text`` with a minister read as the ministry and the national security adviser as the
+    National Security Office, for the names a title implies."""
+    return _SECURITY_ADVISER.sub("Bureau de la sécurité nationale", _MINISTER.sub("ministère", text))
+
 
 # A place the source names by a common noun: "la capitale" → "서울", "la région capitale" → "the
 # greater Seoul area" (yna-fr2-105). It may appear in the output, and replaces no other place.
@@ -1363,7 +1391,15 @@ def entity_problems(
             (e.kind == "place" and e in ko_places and e not in locators and e not in told_places)
             # A person, company or organization the dispatch names elsewhere ("les Lions" →
             # "held Samsung", its "Samsung Lions" in the lead) is no name added.
-            or (tgt == "en" and e.kind != "term" and not (e.kind in _TOLD_IN_DISPATCH and e in told))
+            # "If Hanwha wins" where the dispatch names "Hanwha Ocean" (yna-fr2-307): a shorter name.
+            or (
+                tgt == "en"
+                and e.kind != "term"
+                and not (
+                    e.kind in _TOLD_IN_DISPATCH
+                    and (e in told or (e.kind == "company" and _longer_of(e, told, tgt)))
+                )
+            )
             # Korean never names a person, party or company its dispatch does not, unless it is
             # a longer name of one it gives ("Samsung" → "삼성전자"); nor, read in its dispatch,
             # an organization ("le ministère" → "통일부" only where the dispatch names it), and a
@@ -1473,7 +1509,7 @@ def _names_in(source: str, dispatch: str | None, src: str, glossary: Glossary) -
         texts: tuple[str, ...] = (source,)
     else:
         texts = (dispatch,) if source in dispatch else (source, dispatch)
-    return {m.entry for text in texts for m in glossary.find(_MINISTER.sub("ministère", text), src)}
+    return {m.entry for text in texts for m in glossary.find(_offices_named(text), src)}
 
 
 def is_copy(source: str, output: str) -> bool:

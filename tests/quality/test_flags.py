@@ -384,12 +384,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 19
-    assert false_alarms[("test", "en")] <= 32 and false_alarms[("test", "ko")] <= 82
+    assert false_alarms[("test", "en")] <= 35 and false_alarms[("test", "ko")] <= 84
     floors = {
         "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.6, "ordinal_changed": 100.0,
-               "designator_changed": 98.7, "name_swapped": 98.2, "sentence_dropped": 99.6, "copy": 100.0},
-        "ko": {"all": 97.2, "number_changed": 95.8, "number_removed": 94.0, "ordinal_changed": 95.3,
-               "designator_changed": 97.4, "name_swapped": 95.7, "sentence_dropped": 97.2, "copy": 100.0},
+               "designator_changed": 98.8, "name_swapped": 98.3, "sentence_dropped": 99.6, "copy": 100.0},
+        "ko": {"all": 97.2, "number_changed": 95.7, "number_removed": 94.0, "ordinal_changed": 94.4,
+               "designator_changed": 97.4, "name_swapped": 95.8, "sentence_dropped": 97.4, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 288, "total": 288, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 308, "total": 308, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2212,5 +2212,52 @@ def test_fourteenth_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the fourteenth round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_OTTAWA_BID = (
+    "OTTAWA, 17 mars 2026 (Yonhap) -- Hanwha Ocean a remis son offre finale pour les sous-marins canadiens."
+    "\n\nOttawa doit annoncer son choix le 30 juin. En cas de victoire, il s'agirait d'un troisième contrat."
+)
+_TRILATERAL_SUMMIT = (
+    "TOKYO, 26 mai 2026 (Yonhap) -- Les dirigeants ont tenu leur sommet mardi."
+    "\n\n« La coopération est rétablie », a déclaré Nam Gi-tae, conseiller adjoint à la sécurité nationale."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # "trilatéral" is three countries (yna-fr2-295); another count is flagged.
+        ("number_mismatch", "Ils mèneront aussi l'exercice trilatéral Freedom Edge.", "양국은 또 3국 훈련인 '프리덤 에지'를 실시한다.", "ko", None, False),
+        ("number_mismatch", "Ils mèneront aussi l'exercice trilatéral Freedom Edge.", "양국은 또 4국 훈련인 '프리덤 에지'를 실시한다.", "ko", None, True),
+        # "une douzaine" written ten-odd (yna-fr2-295); twenty-odd is another value.
+        ("number_mismatch", "L'exercice réunira une douzaine de F-35A.", "훈련에는 F-35A 10여 대가 참가한다.", "ko", None, False),
+        ("number_mismatch", "L'exercice réunira une douzaine de F-35A.", "훈련에는 F-35A 20여 대가 참가한다.", "ko", None, True),
+        # "depuis janvier" is the year so far (yna-fr2-301); without it January is lost.
+        ("number_mismatch", "Il a engrangé depuis janvier des commandes de 41 navires.", "올해 누적 수주는 41척으로 늘었다.", "ko", None, False),
+        ("number_mismatch", "Il a engrangé depuis janvier des commandes de 41 navires.", "누적 수주는 41척으로 늘었다.", "ko", None, True),
+        # The national security adviser names the National Security Office (yna-fr2-299).
+        ("entity_mismatch", "« La coopération est rétablie », a déclaré Nam Gi-tae, conseiller adjoint à la sécurité nationale.",
+         "남기태 국가안보실 차장은 \"협력이 복원됐다\"고 말했다.", "ko", _TRILATERAL_SUMMIT, False),
+        ("entity_mismatch", "« La coopération est rétablie », a déclaré Nam Gi-tae, conseiller adjoint à la sécurité nationale.",
+         "남기태 통일부 차관은 \"협력이 복원됐다\"고 말했다.", "ko", _TRILATERAL_SUMMIT, True),
+        # A company the dispatch names, by a shorter name (yna-fr2-307); another company is flagged.
+        ("entity_mismatch", "Ottawa doit annoncer son choix le 30 juin. En cas de victoire, il s'agirait d'un troisième contrat.",
+         "Ottawa is due to announce its choice on June 30. If Hanwha wins, it would be a third deal.", "en", _OTTAWA_BID, False),
+        ("entity_mismatch", "Ottawa doit annoncer son choix le 30 juin. En cas de victoire, il s'agirait d'un troisième contrat.",
+         "Ottawa is due to announce its choice on June 30. If Samsung wins, it would be a third deal.", "en", _OTTAWA_BID, True),
+        # Ottawa stands for Canada (yna-fr2-307); another country is flagged.
+        ("entity_mismatch", "Ottawa doit annoncer son choix le 30 juin. En cas de victoire, il s'agirait d'un troisième contrat.",
+         "캐나다 정부는 6월 30일 결과를 발표할 예정이다. 수주하면 세 번째 계약이 된다.", "ko", _OTTAWA_BID, False),
+        ("entity_mismatch", "Ottawa doit annoncer son choix le 30 juin. En cas de victoire, il s'agirait d'un troisième contrat.",
+         "호주 정부는 6월 30일 결과를 발표할 예정이다. 수주하면 세 번째 계약이 된다.", "ko", _OTTAWA_BID, True),
+    ],
+)  # fmt: skip
+def test_fifteenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the fifteenth round, each with its tuning file, and a changed value or name still
     flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
