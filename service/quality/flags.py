@@ -412,6 +412,8 @@ _UNIT_CONVERSIONS: tuple[tuple[re.Pattern[str], Decimal, str], ...] = (
     (re.compile(r"\s+milli[eè]mes?\b", re.IGNORECASE), Decimal("0.001"), ""),
     (re.compile(r"\s+centi[eè]mes?\b", re.IGNORECASE), Decimal("0.01"), ""),
     (re.compile(r"\s+dixi[eè]mes?\b", re.IGNORECASE), Decimal("0.1"), ""),
+    # "un terrain de 84 hectares" → "84만㎡ 부지" (yna-fr2-315): square metres.
+    (re.compile(r"\s?hectares?\b", re.IGNORECASE), Decimal(10_000), ""),
 )
 # "a gagné le 500 m en 40.987": a race time in seconds written with a dot, which French copy
 # otherwise uses between thousands (yna-fr2-69). After "en", with under 60 before the dot and
@@ -606,6 +608,7 @@ def _first_periods(source: str, src: str, unit: str = "mois") -> set[int]:
 
 # "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
 # the Nth, written as a range of dates.
+_FR_RELAY = re.compile(r"(?<![\d.,])([2-8])\s?[x×]\s?(\d{2,3})\s?m\b")
 _FR_DOZEN = re.compile(r"\bdouzaines?\b", re.IGNORECASE)
 _FR_SINCE_JANUARY = re.compile(r"\bdepuis\s+(?:le\s+(?:début|1er)\s+)?janv(?:ier|\.)?", re.IGNORECASE)
 _KO_YEAR_SO_FAR = re.compile(r"올해\s?누적|올\s?들어|올해\s?들어|연초\s?이후|연간\s?누적")
@@ -836,6 +839,12 @@ def number_diff(
         if first_months.keys() & output_values:
             output_bare |= {n for month, n in first_months.items() if month in output_values}
             added = [m for m in added if m.value not in first_months and m.value != "--01"]
+        # "le relais 4x200 m nage libre" → "계영 800m" (yna-fr2-309): a relay by its whole distance.
+        for relay in _FR_RELAY.finditer(source) if src == "fr" else ():
+            total = int(relay.group(1)) * int(relay.group(2))
+            if re.search(rf"(?<![\d.,]){total}\s?m(?![a-z])", output):
+                dropped = [m for m in dropped if not relay.start() <= m.start < relay.end()]
+                added = [m for m in added if m.value != str(total)]
         # "une douzaine de F-35A" → "F-35A 10여 대" (yna-fr2-295): a dozen, written ten-odd.
         if src == "fr" and _FR_DOZEN.search(source):
             added = [m for m in added if not (m.value == "10" and output.startswith("여", m.end))]
@@ -1041,7 +1050,14 @@ def number_diff(
     # "occupe la 1re place du classement" → "tops the standings" / "선두" (yna-fr2-69).
     if src == "fr" and _TOP_RE.get(tgt, _NEVER).search(output):
         dropped = [m for m in dropped if not (m.value == "1" and _FR_FIRST_PLACE.match(source, m.end))]
+    # "le relais 4x50 m quatre nages" (yna-fr2-309): the medley is named after four strokes, no count.
+    if src == "fr":
+        medley = [m.start() for m in _FR_MEDLEY.finditer(source)]
+        dropped = [m for m in dropped if m.start not in medley]
     return dropped, added
+
+
+_FR_MEDLEY = re.compile(r"\bquatre(?=\s+nages\b)", re.IGNORECASE)
 
 
 _KO_RELATIVE_MONTHS = (
@@ -1281,7 +1297,14 @@ def entity_problems(
     # Kinds of which the output names one entry more often than the source: "ahead of Japan and
     # Taiwan, which overtook the China" for "les États-Unis" (yna-fr2-31).
     source_counts = Counter(m.entry for m in source_matches)
-    repeated = {e.kind for e, n in Counter(m.entry for m in output_matches).items() if n > source_counts[e]}
+    # A country a people's adjective of the source names is not said more often: "l'Australien Liam
+    # Carver" → "Australia's Liam Carver" beside "record de Corée" → "Korean record" (yna-fr2-309).
+    adjectives = {word[:4] for word in _WORD_RE.findall(fold(source)) if _DEMONYM.search(word)}
+    repeated = {
+        e.kind
+        for e, n in Counter(m.entry for m in output_matches).items()
+        if n > source_counts[e] and not (source_counts[e] == 0 and fold(e.fr[0])[:4] in adjectives)
+    }
     missing_places: list[GlossaryEntry] = []
     for entry in sorted(named, key=lambda e: e.fr[0]):
         if (
@@ -1289,6 +1312,7 @@ def entity_problems(
             or glossary.rendered(entry, output, tgt)
             or _rendered_by_longer(entry, in_output, tgt)
             or (tgt == "en" and _place_within_rendered(entry, glossary, output, tgt))
+            or (tgt == "ko" and fold(entry.fr[0]) in _ko_compound_countries(output))
         ):
             continue
         copied = any(fold(form) in folded_output for form in entry.forms(src))
@@ -1351,7 +1375,6 @@ def entity_problems(
     # A country or city the source does not name at all (adjectives count: "sud-coréen"). Korean
     # names the countries of the news the source leaves implicit ("le Nord" → "북한"): those may
     # appear there unannounced, any other place may not.
-    adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     single_word_places = {e for e in extra if e.kind == "place" and len(fold(e.fr[0]).split()) == 1}
     # A country a people's adjective of the source names is no other place standing in for a
     # missing one: "le Brésilien Thiago Rezende" → "브라질 출신" beside "Ulsan" left implicit
@@ -1430,6 +1453,31 @@ def entity_problems(
 
 
 _CAPITALIZED = re.compile(r"\b[A-Z][^\W\d_]{2,}")
+
+
+# Korean names countries together by one syllable each: "한미 간 공조" for "en coopération avec les
+# États-Unis" (yna-fr2-323), "한미일", "한·일". Only compounds of South Korea or the two great
+# powers: "북미" is also North America and "중미" Central America.
+_KO_COUNTRY_SYLLABLES = {
+    "한": "coree du sud",
+    "미": "etats unis",
+    "일": "japon",
+    "중": "chine",
+    "러": "russie",
+    "북": "coree du nord",
+}
+_KO_COUNTRY_COMPOUND = re.compile(
+    r"(?<![\uac00-\ud7a3])(한·?[미일중러](?:·?[미일중러])?|미·?[일중]|북·?[중러])(?=\s|[간의은는이가과와을를에도]|$)"
+)
+
+
+def _ko_compound_countries(output: str) -> set[str]:
+    """The countries (folded French names) Korean ``output`` names in compounds such as "한미"."""
+    return {
+        _KO_COUNTRY_SYLLABLES[syllable]
+        for m in _KO_COUNTRY_COMPOUND.finditer(output)
+        for syllable in m.group(1).replace("·", "")
+    }
 
 
 def _places_told(

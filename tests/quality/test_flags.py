@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 1 and false_alarms[("tuning", "ko")] <= 19
-    assert false_alarms[("test", "en")] <= 35 and false_alarms[("test", "ko")] <= 84
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 23
+    assert false_alarms[("test", "en")] <= 35 and false_alarms[("test", "ko")] <= 89
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.6, "ordinal_changed": 100.0,
+        "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.5, "ordinal_changed": 100.0,
                "designator_changed": 98.8, "name_swapped": 98.3, "sentence_dropped": 99.6, "copy": 100.0},
-        "ko": {"all": 97.2, "number_changed": 95.7, "number_removed": 94.0, "ordinal_changed": 94.4,
-               "designator_changed": 97.4, "name_swapped": 95.8, "sentence_dropped": 97.4, "copy": 100.0},
+        "ko": {"all": 97.2, "number_changed": 95.7, "number_removed": 93.8, "ordinal_changed": 94.7,
+               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 97.1, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 308, "total": 308, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 328, "total": 328, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2259,5 +2259,49 @@ def test_fifteenth_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the fifteenth round, each with its tuning file, and a changed value or name still
+    flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_CRUISE_MISSILES = (
+    "SÉOUL, 20 avr. 2026 (Yonhap) -- La Corée du Nord a tiré dimanche des missiles de croisière."
+    "\n\nLe JCS a détecté des missiles tirés depuis Nampho et les analyse en étroite coopération avec les"
+    " États-Unis."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # A relay by its whole distance, the medley named after four strokes (yna-fr2-309).
+        ("number_mismatch", "Le relais masculin 4x200 m nage libre a pris le bronze mardi.", "남자 계영 800m 대표팀이 8일 동메달을 땄다.", "ko", None, False),
+        ("number_mismatch", "Le relais masculin 4x200 m nage libre a pris le bronze mardi.", "남자 계영 400m 대표팀이 8일 동메달을 땄다.", "ko", None, True),
+        ("number_mismatch", "Le relais mixte 4x50 m quatre nages a été éliminé.", "혼성 혼계영 200m 대표팀은 예선에서 탈락했다.", "ko", None, False),
+        ("number_mismatch", "Le relais mixte 4x50 m quatre nages a été éliminé.", "The mixed 4x50m medley relay was eliminated.", "en", None, False),
+        ("number_mismatch", "Le relais mixte 4x50 m quatre nages a été éliminé.", "The mixed 4x100m medley relay was eliminated.", "en", None, True),
+        # Hectares in square metres (yna-fr2-315); another area is flagged.
+        ("number_mismatch", "L'usine sera implantée sur un terrain de 84 hectares.", "새 공장은 84만㎡ 부지에 들어선다.", "ko", None, False),
+        ("number_mismatch", "L'usine sera implantée sur un terrain de 84 hectares.", "새 공장은 48만㎡ 부지에 들어선다.", "ko", None, True),
+        # Countries named together by a syllable each (yna-fr2-323); a compound without the
+        # source's country is still a swap.
+        ("entity_mismatch", "Le JCS a détecté des missiles tirés depuis Nampho et les analyse en étroite coopération avec les États-Unis.",
+         "합참은 북한 남포에서 발사된 미사일을 포착해 한미 간 긴밀한 공조 하에 분석 중이다.", "ko", _CRUISE_MISSILES, False),
+        ("entity_mismatch", "Le JCS a détecté des missiles tirés depuis Nampho et les analyse en étroite coopération avec les États-Unis.",
+         "합참은 북한 남포에서 발사된 미사일을 포착해 한일 간 긴밀한 공조 하에 분석 중이다.", "ko", _CRUISE_MISSILES, True),
+        # A country a people's adjective names is not said more often (yna-fr2-309): "Korean
+        # record" for "record de Corée" is no fault beside "Australia's".
+        ("entity_mismatch", "Il a terminé derrière l'Australien Liam Carver et amélioré son record de Corée.",
+         "He finished behind Australia's Liam Carver and lowered his Korean record.", "en", None, False),
+        ("entity_mismatch", "Il a terminé derrière l'Australien Liam Carver et amélioré son record de Corée.",
+         "He finished behind Australia's Liam Carver and lowered his Japanese record in Japan.", "en", None, True),
+        # English spells the North's academy "Defence" too (yna-fr2-323).
+        ("entity_mismatch", "Kim a assisté au tir avec des responsables de l'Académie des sciences de la défense.",
+         "Kim watched the launch with officials from the Academy of Defence Science.", "en", None, False),
+    ],
+)  # fmt: skip
+def test_sixteenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the sixteenth round, each with its tuning file, and a changed value or name still
     flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
