@@ -606,12 +606,15 @@ def _first_periods(source: str, src: str, unit: str = "mois") -> set[int]:
     return found
 
 
-# "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
-# the Nth, written as a range of dates.
+# A relay and its legs ("4x200 m"), the medley's name ("quatre nages"), a dozen, and "since January";
+# the Korean for the year so far (yna-fr2-295, -301, -309).
 _FR_RELAY = re.compile(r"(?<![\d.,])([2-8])\s?[x×]\s?(\d{2,3})\s?m\b")
+_FR_MEDLEY = re.compile(r"\bquatre(?=\s+nages\b)", re.IGNORECASE)
 _FR_DOZEN = re.compile(r"\bdouzaines?\b", re.IGNORECASE)
 _FR_SINCE_JANUARY = re.compile(r"\bdepuis\s+(?:le\s+(?:début|1er)\s+)?janv(?:ier|\.)?", re.IGNORECASE)
 _KO_YEAR_SO_FAR = re.compile(r"올해\s?누적|올\s?들어|올해\s?들어|연초\s?이후|연간\s?누적")
+# "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
+# the Nth, written as a range of dates.
 _DAY_VALUE = re.compile(r"---\d\d|--\d\d-\d\d")
 _KO_FIRST_DAYS = re.compile(r"(?<![\d.,])1\s?[∼~\-–]\s?(\d{1,2})일")
 
@@ -1057,9 +1060,6 @@ def number_diff(
     return dropped, added
 
 
-_FR_MEDLEY = re.compile(r"\bquatre(?=\s+nages\b)", re.IGNORECASE)
-
-
 _KO_RELATIVE_MONTHS = (
     (re.compile(r"지난\s?달|전달"), -1),
     (re.compile(r"이번\s?달"), 0),
@@ -1282,9 +1282,7 @@ def entity_problems(
     locators = {
         m.entry
         for m in output_matches
-        if tgt == "ko"
-        and any("Province" in form for form in m.entry.forms("en"))
-        and re.match(r" [\uac00-\ud7a3]", output[m.end : m.end + 2])
+        if tgt == "ko" and _is_province(m.entry) and re.match(r" [\uac00-\ud7a3]", output[m.end : m.end + 2])
     }
     # The dateline's city is always written out ("(서울=연합뉴스)", "SEOUL, March 12 (Yonhap)").
     dateline = _DATELINE.match(source)
@@ -1299,12 +1297,15 @@ def entity_problems(
     source_counts = Counter(m.entry for m in source_matches)
     # A country a people's adjective of the source names is not said more often: "l'Australien Liam
     # Carver" → "Australia's Liam Carver" beside "record de Corée" → "Korean record" (yna-fr2-309).
-    adjectives = {word[:4] for word in _WORD_RE.findall(fold(source)) if _DEMONYM.search(word)}
+    folded_source = fold(source)
+    adjectives = {word[:4] for word in _WORD_RE.findall(folded_source) if _DEMONYM.search(word)}
     repeated = {
         e.kind
         for e, n in Counter(m.entry for m in output_matches).items()
         if n > source_counts[e] and not (source_counts[e] == 0 and fold(e.fr[0])[:4] in adjectives)
     }
+    # "한미 간 공조" names both countries (yna-fr2-323).
+    compounds = _ko_compound_countries(output) if tgt == "ko" else set()
     missing_places: list[GlossaryEntry] = []
     for entry in sorted(named, key=lambda e: e.fr[0]):
         if (
@@ -1312,7 +1313,7 @@ def entity_problems(
             or glossary.rendered(entry, output, tgt)
             or _rendered_by_longer(entry, in_output, tgt)
             or (tgt == "en" and _place_within_rendered(entry, glossary, output, tgt))
-            or (tgt == "ko" and fold(entry.fr[0]) in _ko_compound_countries(output))
+            or fold(entry.fr[0]) in compounds
         ):
             continue
         copied = any(fold(form) in folded_output for form in entry.forms(src))
@@ -1336,7 +1337,6 @@ def entity_problems(
             problems.append(entry)
         elif not metonym and not (tgt == "ko" and _KO_WIDER.get(fold(entry.fr[0])) in by_name):
             missing_places.append(entry)
-    folded_source = fold(source)
     hints = _IMPLIED_BY if tgt == "ko" else _IMPLIED_BY_ADJECTIVE
     implied = {country for country, cues in hints.items() if any(cue in folded_source for cue in cues)}
     if tgt == "ko" and not implied and dispatch:
@@ -1480,6 +1480,11 @@ def _ko_compound_countries(output: str) -> set[str]:
     }
 
 
+def _is_province(entry: GlossaryEntry) -> bool:
+    """True for a province of the glossary ("Gyeonggi Province")."""
+    return any("Province" in form for form in entry.forms("en"))
+
+
 def _places_told(
     source_matches: list[GlossaryMatch], dateline: re.Match[str] | None, told: set[GlossaryEntry]
 ) -> set[GlossaryEntry]:
@@ -1494,12 +1499,7 @@ def _places_told(
         for m in source_matches
     ):
         return set()
-    return {
-        e
-        for e in told
-        if e.kind == "place"
-        and (fold(e.fr[0]) in _FOREIGN_COUNTRIES or any("Province" in form for form in e.forms("en")))
-    }
+    return {e for e in told if e.kind == "place" and (fold(e.fr[0]) in _FOREIGN_COUNTRIES or _is_province(e))}
 
 
 def _misspelled(entry: GlossaryEntry, output: str, tgt: str) -> bool:
