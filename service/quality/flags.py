@@ -1050,9 +1050,18 @@ def number_diff(
         seconds = [m for m in added if m.kind == "ordinal" and m.value == "2"]
         if seconds and len(seconds) <= len(_FR_AHEAD_OF.findall(source)):
             added = [m for m in added if m not in seconds]
-    # "occupe la 1re place du classement" → "tops the standings" / "선두" (yna-fr2-69).
+    # "occupe la 1re place du classement" → "tops the standings" / "선두" (yna-fr2-69); "les têtes
+    # de série n° 1" → "the top seeds" (yna-fr2-329).
     if src == "fr" and _TOP_RE.get(tgt, _NEVER).search(output):
-        dropped = [m for m in dropped if not (m.value == "1" and _FR_FIRST_PLACE.match(source, m.end))]
+        ones = [m for m in dropped if m.value == "1"]
+        firsts = [
+            m
+            for m in extract_numbers(source, src)
+            if m.value == "1"
+            and (_FR_FIRST_PLACE.match(source, m.end) or _FR_TOP_SEED.search(source, 0, m.start))
+        ]
+        if ones and len(ones) <= len(firsts):
+            dropped = [m for m in dropped if m not in ones]
     # "le relais 4x50 m quatre nages" (yna-fr2-309): the medley is named after four strokes, no count.
     if src == "fr":
         medley = [m.start() for m in _FR_MEDLEY.finditer(source)]
@@ -1070,6 +1079,7 @@ _FR_CONTEXT_QUARTER = re.compile(r"\b(?:du|ce|le|au)\s+trimestre\b", re.IGNORECA
 _KO_QUARTER = re.compile(r"\s?분기")
 _FR_AHEAD_OF = re.compile(r"\bdevant\b|\bd'avance sur\b|\bdevan[cç]", re.IGNORECASE)
 _FR_FIRST_PLACE = re.compile(r"\s+(?:place|rang|position)\b", re.IGNORECASE)
+_FR_TOP_SEED = re.compile(r"\btêtes?\s+de\s+série\s+(?:n°|no|numéro)\s*$", re.IGNORECASE)
 _NEVER = re.compile(r"(?!)")
 _TOP_RE = {
     "en": re.compile(r"\b(?:tops?|topped|topping|atop|leads?|leading|No\. 1)\b"),
@@ -1404,6 +1414,8 @@ def entity_problems(
     # The names the whole dispatch gives, read only when the output adds one to its sentence.
     told = _names_in(source, dispatch, src, glossary) if extra else set()
     told_places = _places_told(source_matches, dateline, told) if tgt == "ko" and extra else set()
+    if tgt == "ko" and extra and dispatch:
+        told_places |= _locations_told(source, dispatch, src, glossary)
     foreign = _foreign_institutions(source, src, extra)
     problems.extend(
         e
@@ -1500,6 +1512,30 @@ def _places_told(
     ):
         return set()
     return {e for e in told if e.kind == "place" and (fold(e.fr[0]) in _FOREIGN_COUNTRIES or _is_province(e))}
+
+
+# "les circonscriptions de Gyeyang A, à Incheon, et de Sangdang, à Cheongju" (yna-fr2-347): a name,
+# then the place it lies in.
+_LOCATED_IN = re.compile(
+    r"(?<![\w-])(?P<name>[A-Z][\w'-]*(?: [A-Z0-9][\w'-]*){0,2}),\s+"
+    r"(?:à|en|au|aux|dans l[ae] (?:province|région) d[eu']\s?)\s*$"
+)
+
+
+def _locations_told(source: str, dispatch: str, src: str, glossary: Glossary) -> set[GlossaryEntry]:
+    """The places ``dispatch`` gives as where a name of ``source`` lies: Korean may write one
+    before the name ("Sangdang" → "청주 상당" where the lead says "Sangdang, à Cheongju",
+    yna-fr2-347). Only the place of a name the paragraph gives: another place is a swap."""
+    if src != "fr":
+        return set()
+    located: set[GlossaryEntry] = set()
+    for m in glossary.find(dispatch, src):
+        if m.entry.kind != "place":
+            continue
+        name = _LOCATED_IN.search(dispatch, max(0, m.start - 80), m.start)
+        if name and re.search(rf"(?<![\w-]){re.escape(name.group('name'))}(?![\w-])", source):
+            located.add(m.entry)
+    return located
 
 
 def _misspelled(entry: GlossaryEntry, output: str, tgt: str) -> bool:

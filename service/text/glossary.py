@@ -243,7 +243,9 @@ def _fold_key(form: str) -> str:
 _LATIN_WORD = "[0-9a-z\u00df-\u00f6\u00f8-\u00ff]"
 _LEFT_LATIN = f"(?<!{_LATIN_WORD})"
 _RIGHT_LATIN = f"(?!{_LATIN_WORD})"
-_LEFT_HANGUL_SHORT = f"(?<![{_HANGUL}])"
+# A two-syllable name begins no word, and follows no digit: "1대만" is "only one" (a counter and a
+# particle), no Taiwan (yna-fr2-333).
+_LEFT_HANGUL_SHORT = f"(?<![{_HANGUL}0-9])"
 _LEFT_HANGUL_SYLLABLE = f"(?:(?<![{_HANGUL}])|(?<=[십백천만억조]))"
 _PARTICLES = (
     "은", "는", "이", "을", "를", "의", "에", "에서", "에는", "에도", "으로", "로", "도", "과", "와",

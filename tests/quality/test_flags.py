@@ -383,12 +383,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 23
-    assert false_alarms[("test", "en")] <= 35 and false_alarms[("test", "ko")] <= 89
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 26
+    assert false_alarms[("test", "en")] <= 35 and false_alarms[("test", "ko")] <= 95
     floors = {
-        "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.5, "ordinal_changed": 100.0,
+        "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.4, "ordinal_changed": 100.0,
                "designator_changed": 98.8, "name_swapped": 98.3, "sentence_dropped": 99.6, "copy": 100.0},
-        "ko": {"all": 97.2, "number_changed": 95.7, "number_removed": 93.8, "ordinal_changed": 94.7,
+        "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.3, "ordinal_changed": 94.5,
                "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 97.1, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 328, "total": 328, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 348, "total": 348, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2304,4 +2304,42 @@ def test_sixteenth_round_rules(
 ) -> None:
     """Allowed in the sixteenth round, each with its tuning file, and a changed value or name still
     flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_BY_ELECTIONS = (
+    "SÉOUL, 17 oct. 2026 (Yonhap) -- Trois sièges sont en jeu : ceux des circonscriptions de Gyeyang A,"
+    " à Incheon, et de Sangdang, à Cheongju, et celui de chef du district de Hwasun."
+    "\n\nHwasun a enregistré 27,4 %. Sangdang suit avec 10,15 %, tandis que Gyeyang A ferme la marche"
+    " avec 8,37 %."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # "les têtes de série n° 1" are the top seeds (yna-fr2-329); another seed is flagged.
+        ("number_mismatch", "Elles étaient menées 5-8 face aux têtes de série n° 1, avant de gagner 3-1.",
+         "They trailed the top seeds 8-5 before winning 3-1.", "en", None, False),
+        ("number_mismatch", "Elles étaient menées 5-8 face aux têtes de série n° 1, avant de gagner 3-1.",
+         "They trailed the fourth seeds 8-5 before winning 3-1.", "en", None, True),
+        # "1대만" is "only one", no Taiwan (yna-fr2-333); Taiwan as a word of its own is added.
+        ("entity_mismatch", "Seul un des cinq drones-cibles a échappé à son intercepteur.",
+         "무인 표적기 5대 가운데 1대만 요격을 피했다.", "ko", None, False),
+        ("entity_mismatch", "Seul un des cinq drones-cibles a échappé à son intercepteur.",
+         "대만 무인 표적기 5대 가운데 1대가 요격을 피했다.", "ko", None, True),
+        # The city the dispatch gives for a constituency the paragraph names (yna-fr2-347); another
+        # city, or that city before another name, is flagged.
+        ("entity_mismatch", "Sangdang suit avec 10,15 %, tandis que Gyeyang A ferme la marche avec 8,37 %.",
+         "이어 청주 상당이 10.15%였고, 인천 계양갑이 8.37%로 가장 낮았다.", "ko", _BY_ELECTIONS, False),
+        ("entity_mismatch", "Sangdang suit avec 10,15 %, tandis que Gyeyang A ferme la marche avec 8,37 %.",
+         "이어 청주 상당이 10.15%였고, 부산 계양갑이 8.37%로 가장 낮았다.", "ko", _BY_ELECTIONS, True),
+        ("entity_mismatch", "Hwasun a enregistré 27,4 %.", "청주 화순이 27.4%를 기록했다.", "ko", _BY_ELECTIONS, True),
+    ],
+)  # fmt: skip
+def test_seventeenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the seventeenth round, each with its tuning file, and a changed value or name
+    still flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
