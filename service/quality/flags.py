@@ -152,17 +152,22 @@ def _weekday_days(source: str, src: str, dateline: str | None = None) -> set[int
     return {(d + shift - 1) % 31 + 1 for d in days for shift in range(-7, 3)}
 
 
+def _dateline_date(dateline: str | None, src: str) -> datetime.date | None:
+    """The date of ``dateline`` when it gives the year (:func:`with_year`), else None."""
+    dated = _dateline_dates(dateline, src) if dateline else set()
+    full = [v for v in dated if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
+    return datetime.date.fromisoformat(full[0]) if full else None
+
+
 def _weekday_dates(
     source: str, dateline: str | None, src: str
 ) -> list[tuple[re.Match[str], set[int]]] | None:
     """Each weekday of the source with the days of the month it may stand for (the six days before
     the dateline's day, the day itself or the six days after: "les 6e et 7e matchs samedi et
     dimanche", yna-fr2-129), or None when ``dateline`` gives no year."""
-    dated = _dateline_dates(dateline, src) if dateline else set()
-    full = [v for v in dated if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
-    if not full:
+    day = _dateline_date(dateline, src)
+    if day is None:
         return None
-    day = datetime.date.fromisoformat(full[0])
     window = [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
     return [
         (m, {d.day for d in window if d.weekday() == _WEEKDAY_NUMBERS[m.group().lower()]})
@@ -177,6 +182,21 @@ def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None
     if not dated:
         return []
     days = {day for m in extract_numbers(output, "ko") if (day := _day_of(m.value)) is not None}
+    # "vendredi, samedi et dimanche" → "24∼26일" (yna-fr2-355): a range of days gives the days within,
+    # to the weekdays the source lists together; "samedi" alone is its own date (yna-fr2-103).
+    within: set[int] = set()
+    for m in _KO_DAY_RANGE.finditer(output):
+        first, last = int(m.group(1)), int(m.group(2))
+        if first < last <= first + 6:
+            within |= set(range(first, last + 1))
+    listed = [(m.start(), m.end()) for m in _FR_WEEKDAY_LIST.finditer(source)] if within else []
+    # "jeudi" → "어제" in the words of the dateline's day (yna-fr2-359): yesterday, today and
+    # tomorrow count from the dateline's.
+    if (today := _dateline_date(dateline, src)) is not None:
+        days |= {
+            (today + datetime.timedelta(days=_KO_NEAR_DAYS[m.group()])).day
+            for m in _KO_NEAR_DAY.finditer(output)
+        }
     # "Diffusée le samedi et le dimanche" → "매주 토·일요일 방송된" (yna-fr2-237): a weekday of a
     # schedule, written by its name.
     named = {
@@ -190,6 +210,7 @@ def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None
         for m, want in dated
         # "le jeudi 26 nov." (yna-fr2-61): the date that follows is checked as a number.
         if not want & days
+        and not (want & within and any(start <= m.start() < end for start, end in listed))
         and not _DAY_AFTER.match(source, m.end())
         and _WEEKDAY_NUMBERS[m.group().lower()] not in named
     ]
@@ -234,6 +255,12 @@ _DAY_AFTER = re.compile(r"\s+(?:1er|\d{1,2})\b")
 _KO_WEEKDAYS = "월화수목금토일"
 _KO_WEEKDAY_RE = re.compile(r"(?<![\uac00-\ud7a3])((?:[월화수목금토일]\s?[·,]\s?)*[월화수목금토일])요일")
 _KO_RELATIVE_DAY = re.compile(r"같은\s?날|이날|당일|그날|전날|다음\s?날|이튿날")
+_FR_WEEKDAY_LIST = re.compile(
+    rf"{_WEEKDAYS.pattern}(?:\s*,\s*{_WEEKDAYS.pattern})*\s+et\s+{_WEEKDAYS.pattern}", re.IGNORECASE
+)
+_KO_DAY_RANGE = re.compile(r"(?<![\d.])(\d{1,2})\s?[∼~]\s?(\d{1,2})일")
+_KO_NEAR_DAYS = {"어제": -1, "오늘": 0, "내일": 1}
+_KO_NEAR_DAY = re.compile(r"(?<![\uac00-\ud7a3])(?:어제|오늘|내일)(?!날)")
 
 
 _WEEKDAY_NUMBERS = {
@@ -1062,6 +1089,19 @@ def number_diff(
         ]
         if ones and len(ones) <= len(firsts):
             dropped = [m for m in dropped if m not in ones]
+    # "à la 90e+3" → "in the third minute of stoppage time" (yna-fr2-349): the half's end is the
+    # stoppage time's, its added minute is still required.
+    # Not where the output writes the added minute as "(45+2)": the half's end is then a number too.
+    if src == "fr" and tgt == "en" and _EN_STOPPAGE.search(output) and not _FR_ADDED_MINUTE.search(output):
+        dropped = [
+            m
+            for m in dropped
+            if not (
+                m.value in ("45", "90", "120")
+                and m.kind == "ordinal"
+                and _FR_ADDED_MINUTE.match(source, m.end)
+            )
+        ]
     # "le relais 4x50 m quatre nages" (yna-fr2-309): the medley is named after four strokes, no count.
     if src == "fr":
         medley = [m.start() for m in _FR_MEDLEY.finditer(source)]
@@ -1079,6 +1119,8 @@ _FR_CONTEXT_QUARTER = re.compile(r"\b(?:du|ce|le|au)\s+trimestre\b", re.IGNORECA
 _KO_QUARTER = re.compile(r"\s?분기")
 _FR_AHEAD_OF = re.compile(r"\bdevant\b|\bd'avance sur\b|\bdevan[cç]", re.IGNORECASE)
 _FR_FIRST_PLACE = re.compile(r"\s+(?:place|rang|position)\b", re.IGNORECASE)
+_EN_STOPPAGE = re.compile(r"\b(?:stoppage|injury|added)[ -]time\b", re.IGNORECASE)
+_FR_ADDED_MINUTE = re.compile(r"\s?\+\s?\d")
 _FR_TOP_SEED = re.compile(r"\btêtes?\s+de\s+série\s+(?:n°|no|numéro)\s*$", re.IGNORECASE)
 _NEVER = re.compile(r"(?!)")
 _TOP_RE = {
@@ -1417,6 +1459,9 @@ def entity_problems(
     if tgt == "ko" and extra and dispatch:
         told_places |= _locations_told(source, dispatch, src, glossary)
     foreign = _foreign_institutions(source, src, extra)
+    # "le ministère sud-coréen de l'Industrie" is the glossary's "ministère de l'Industrie" too
+    # (yna-fr2-353).
+    plain_source = _SOUTH_KOREAN_MINISTRY.sub("ministere ", folded_source)
     problems.extend(
         e
         for e in extra
@@ -1459,7 +1504,11 @@ def entity_problems(
         and e not in in_dateline
         # Inside a longer name of the source ("ministère sud-coréen des Affaires étrangères"), or
         # of one the source writes in English ("Korea Expressway", yna-fr2-89).
-        and not any(fold(form) in folded_source for form in e.fr + (e.en if tgt == "en" else ()))
+        and not any(
+            fold(form) in text
+            for form in e.fr + (e.en if tgt == "en" else ())
+            for text in (folded_source, plain_source)
+        )
     )
     return problems
 
@@ -1520,6 +1569,9 @@ _LOCATED_IN = re.compile(
     r"(?<![\w-])(?P<name>[A-Z][\w'-]*(?: [A-Z0-9][\w'-]*){0,2}),\s+"
     r"(?:à|en|au|aux|dans l[ae] (?:province|région) d[eu']\s?)\s*$"
 )
+
+
+_SOUTH_KOREAN_MINISTRY = re.compile(r"\bministere sud coreen ")
 
 
 def _locations_told(source: str, dispatch: str, src: str, glossary: Glossary) -> set[GlossaryEntry]:
