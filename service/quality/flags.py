@@ -640,6 +640,10 @@ _FR_MEDLEY = re.compile(r"\bquatre(?=\s+nages\b)", re.IGNORECASE)
 _FR_DOZEN = re.compile(r"\bdouzaines?\b", re.IGNORECASE)
 _FR_SINCE_JANUARY = re.compile(r"\bdepuis\s+(?:le\s+(?:début|1er)\s+)?janv(?:ier|\.)?", re.IGNORECASE)
 _KO_YEAR_SO_FAR = re.compile(r"올해\s?누적|올\s?들어|올해\s?들어|연초\s?이후|연간\s?누적")
+# "depuis janvier" → "올해" alone (yna-fr2-381), where the Korean says since nothing else: "올해 1월
+# 이후" with its January lost is no year so far.
+_KO_THIS_YEAR = re.compile(r"올해")
+_KO_SINCE = re.compile(r"이후|부터|이래")
 # "les vingt premiers jours de juillet" → "7월 1∼20일", "이달 1∼20일" (yna-fr2-285): the first day to
 # the Nth, written as a range of dates.
 _DAY_VALUE = re.compile(r"---\d\d|--\d\d-\d\d")
@@ -805,15 +809,17 @@ def orphan_counters(output: str) -> list[NumberMention]:
 # Korean football minutes count from each half: "à la 58e minute" → "후반 13분", "90e+3" → "후반
 # 추가시간 3분" (yna-fr2-181; yonhap-fr 20 has "후반 16분" for the 61st).
 _KO_HALF_MINUTE = re.compile(r"(전반|후반)\s*(추가\s?시간\s*)?(\d{1,2})분")
+_HANDBALL = re.compile(r"\bhandball\b", re.IGNORECASE)
 
 
-def _football_minutes(output: str) -> list[tuple[int, int, set[str]]]:
-    """(start, end, the match minutes it stands for) of each Korean minute of a half."""
+def _football_minutes(output: str, half: int = 45) -> list[tuple[int, int, set[str]]]:
+    """(start, end, the match minutes it stands for) of each Korean minute of a half of ``half``
+    minutes."""
     found: list[tuple[int, int, set[str]]] = []
     for m in _KO_HALF_MINUTE.finditer(output):
-        start = 0 if m.group(1) == "전반" else 45
+        start = 0 if m.group(1) == "전반" else half
         minute = int(m.group(3))
-        values = {str(start + 45), str(minute)} if m.group(2) else {str(start + minute)}
+        values = {str(start + half), str(minute)} if m.group(2) else {str(start + minute)}
         found.append((m.start(), m.end(), values))
     return found
 
@@ -879,7 +885,14 @@ def number_diff(
         if src == "fr" and _FR_DOZEN.search(source):
             added = [m for m in added if not (m.value == "10" and output.startswith("여", m.end))]
         # "depuis janvier" → "올해 누적 수주" (yna-fr2-301): the year so far.
-        if src == "fr" and _FR_SINCE_JANUARY.search(source) and _KO_YEAR_SO_FAR.search(output):
+        if (
+            src == "fr"
+            and _FR_SINCE_JANUARY.search(source)
+            and (
+                _KO_YEAR_SO_FAR.search(output)
+                or (_KO_THIS_YEAR.search(output) and not _KO_SINCE.search(output))
+            )
+        ):
             dropped = [m for m in dropped if m.value != "--01"]
         first_days = _first_periods(source, src, "jours") & {int(n) for n in _KO_FIRST_DAYS.findall(output)}
         if first_days:
@@ -906,7 +919,9 @@ def number_diff(
     added = [m for m in added if not any(m.value in keys for keys in converted.values())]
     parts = french_digits_and_parts(source) if src == "fr" else {}
     dropped = [m for m in dropped if parts.get(m.start) not in output_values]
-    if tgt == "ko" and (halves := _football_minutes(output)):
+    # Handball's halves are of thirty minutes: "à la 41e minute" → "후반 11분" (yna-fr2-379).
+    half = 30 if _HANDBALL.search(dispatch or source) else 45
+    if tgt == "ko" and (halves := _football_minutes(output, half)):
         of_match = {value for *_, values in halves for value in values}
         dropped = [m for m in dropped if _bare(m.value) not in of_match]
         kept = [(a, b) for a, b, values in halves if values <= source_bare | word_values(source, src)]

@@ -384,12 +384,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for lang in ("en", "ko")
     }
     assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 27
-    assert false_alarms[("test", "en")] <= 34 and false_alarms[("test", "ko")] <= 102
+    assert false_alarms[("test", "en")] <= 38 and false_alarms[("test", "ko")] <= 107
     floors = {
         "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.2, "ordinal_changed": 100.0,
-               "designator_changed": 98.8, "name_swapped": 98.0, "sentence_dropped": 99.6, "copy": 100.0},
+               "designator_changed": 98.8, "name_swapped": 98.0, "sentence_dropped": 99.5, "copy": 100.0},
         "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.3, "ordinal_changed": 94.5,
-               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 97.0, "copy": 100.0},
+               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 96.9, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 368, "total": 368, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 388, "total": 388, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2406,5 +2406,59 @@ def test_eighteenth_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the eighteenth round, each with its tuning file, and a changed value or name
+    still flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_HANDBALL_FINAL = (
+    "SÉOUL, 7 déc. 2026 (Yonhap) -- L'équipe de Corée du Sud féminine de handball a remporté dimanche"
+    " son 17e titre de championne d'Asie."
+    "\n\nMenées 13-15 à la pause, puis de quatre buts (17-21) à la 41e minute, les Sud-Coréennes ont"
+    " renversé la situation."
+)
+_COMEBACK = "Menées 13-15 à la pause, puis de quatre buts (17-21) à la 41e minute, les Sud-Coréennes ont renversé la situation."
+_LNG = (
+    "Les chantiers coréens ont remporté 48 des 62 méthaniers commandés dans le monde depuis janvier,"
+    " à environ 250 millions de dollars l'unité."
+)
+_PIF = (
+    "Korea Electric Power Corp. (KEPCO) et le Fonds public d'investissement (PIF) saoudien ont convenu"
+    " de créer un fonds commun de 1,5 milliard de dollars."
+)
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # Handball's halves are of thirty minutes (yna-fr2-379): the 41st minute is the second
+        # half's 11th; another minute is flagged, and so is the same wording in football, whose
+        # second half's 11th minute is the 56th.
+        ("number_mismatch", _COMEBACK, "한국은 전반을 13-15로 뒤진 채 마쳤고 후반 11분에는 17-21, 4골 차까지 끌려갔으나 전세를 뒤집었다.",
+         "ko", _HANDBALL_FINAL, False),
+        ("number_mismatch", _COMEBACK, "한국은 전반을 13-15로 뒤진 채 마쳤고 후반 13분에는 17-21, 4골 차까지 끌려갔으나 전세를 뒤집었다.",
+         "ko", _HANDBALL_FINAL, True),
+        ("number_mismatch", _COMEBACK, "한국은 전반을 13-15로 뒤진 채 마쳤고 후반 11분에는 17-21, 4골 차까지 끌려갔으나 전세를 뒤집었다.",
+         "ko", None, True),
+        # "depuis janvier" is the year so far, "올해" alone (yna-fr2-381); "올해 이후" with its January
+        # lost, or another month, is flagged.
+        ("number_mismatch", _LNG, "올해 전 세계에서 발주된 LNG 운반선 62척 가운데 48척을 한국 조선사가 수주했으며, 척당 가격은 약 2억5천만 달러다.",
+         "ko", None, False),
+        ("number_mismatch", _LNG, "올해 이후 전 세계에서 발주된 LNG 운반선 62척 가운데 48척을 한국 조선사가 수주했으며, 척당 가격은 약 2억5천만 달러다.",
+         "ko", None, True),
+        ("number_mismatch", _LNG, "올해 2월부터 전 세계에서 발주된 LNG 운반선 62척 가운데 48척을 한국 조선사가 수주했으며, 척당 가격은 약 2억5천만 달러다.",
+         "ko", None, True),
+        # "saoudien" names Saudi Arabia (yna-fr2-383); another country's fund is flagged.
+        ("entity_mismatch", _PIF, "Korea Electric Power Corp. (KEPCO) and Saudi Arabia's Public Investment Fund (PIF) agreed to set up a joint $1.5 billion fund.",
+         "en", None, False),
+        ("entity_mismatch", _PIF, "Korea Electric Power Corp. (KEPCO) and the UAE's Public Investment Fund (PIF) agreed to set up a joint $1.5 billion fund.",
+         "en", None, True),
+        ("entity_mismatch", _PIF, "한국전력과 사우디 공공투자기금(PIF)은 15억 달러 규모의 공동 펀드를 조성하기로 했다.", "ko", None, False),
+        ("entity_mismatch", _PIF, "한국전력과 아랍에미리트 공공투자기금(PIF)은 15억 달러 규모의 공동 펀드를 조성하기로 했다.", "ko", None, True),
+    ],
+)  # fmt: skip
+def test_nineteenth_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the nineteenth round, each with its tuning file, and a changed value or name
     still flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
