@@ -17,7 +17,8 @@ same checks run on the service's output and, through ``mts check``, on translati
   the day, a weekday written as the day of the month ("mardi" → "8일"), the month left out of a
   date in the same month ("10 octobre" → "10일") and a year written relative to the dispatch
   ("en 2025" → "지난해"), "la veille" as the day before the dateline's, and the digits of a name
-  its Korean form does not write ("LIG Nex1" → "LIG넥스원"). A segment is read in its dispatch
+  its Korean form does not write ("LIG Nex1" → "LIG넥스원") or a translation writes in words
+  ("CO2" → "이산화탄소"). A segment is read in its dispatch
   (``dispatch=``, :func:`with_year`): a weekday against its dateline (as its date when the year is
   known), and Korean may repeat a count, a day or a month alone the dispatch gives elsewhere.
 * ``entity_mismatch`` — a glossary entry found in the source is not rendered in the output with one
@@ -1215,7 +1216,13 @@ def _offices_named(text: str) -> str:
 
 # A place the source names by a common noun: "la capitale" → "서울", "la région capitale" → "the
 # greater Seoul area" (yna-fr2-105). It may appear in the output, and replaces no other place.
-_NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {"seoul": ("capitale",), "pyongyang": ("capitale",)}
+_NAMED_BY_NOUN: dict[str, tuple[str, ...]] = {
+    "seoul": ("capitale",),
+    "pyongyang": ("capitale",),
+    # "le bureau météorologique régional" → "제주지방기상청", "les météorologues" → "기상청"
+    # (yna-fr2-391): Korea's forecasts are its weather agency's.
+    "administration meteorologique de coree": ("meteorolog",),
+}
 
 # The countries of ``_IMPLIED_BY``: Korean may name the one a dispatch is about in a paragraph that
 # names no country of its own.
@@ -1299,8 +1306,17 @@ _EN_DATELINE_COUNTRY = re.compile(
 )
 
 
+# Yonhap's Korean desk in Seoul dates news from abroad "(서울=연합뉴스)" (yna-fr2-389: "SALTILLO, 13
+# sept." → "(서울=연합뉴스) ... 멕시코 살티요에서"): its own city, no place of the news.
+_KO_SEOUL_DESK = re.compile(r"^\s*\((서울)=연합뉴스\)")
+
+
 def _output_dateline_entries(output: str, tgt: str, glossary: Glossary) -> set[GlossaryEntry]:
-    """The glossary entries named as the country of an English dateline (hard-numbers yna-fr2-03)."""
+    """The glossary entries named as the country of an English dateline (hard-numbers yna-fr2-03),
+    or as the Seoul desk of a Korean one."""
+    if tgt == "ko":
+        desk = _KO_SEOUL_DESK.match(output)
+        return {m.entry for m in glossary.find(desk.group(1), tgt)} if desk else set()
     match = _EN_DATELINE_COUNTRY.match(output) if tgt == "en" else None
     return {m.entry for m in glossary.find(match.group("country"), tgt)} if match else set()
 
@@ -1423,16 +1439,23 @@ def entity_problems(
     implied |= named_by_noun
     kinds = {e.kind for e in missing_places}
     stands_for = {_METONYMS.get(fold(e.fr[0])) for e in in_source}
+    if tgt == "en":
+        # And the other way: "le ministère sud-coréen chargé du commerce" → "Seoul's trade
+        # ministry" (yna-fr2-393), the capital for a country the source names.
+        countries = {fold(e.fr[0]) for e in in_source}
+        stands_for |= {capital for capital, country in _METONYMS.items() if country in countries}
     if tgt == "ko":
         # "le sud-ouest de la Corée du Sud" → "한반도 남서부" (yna-fr2-87): the wider region a
         # source place may be rendered by is no place added.
         stands_for |= {_KO_WIDER.get(fold(e.fr[0])) for e in named}
     # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap.
     missing_forms = [fold(e.target(tgt)) for e in missing_places if e.forms(tgt)]
+    in_dateline = _output_dateline_entries(output, tgt, glossary)
     extra = [
         e
         for e in in_output - in_source
         if e in ko_places
+        and not (tgt == "ko" and e in in_dateline)
         and fold(e.fr[0]) not in stands_for
         and not any(form in fold(e.target(tgt)) for form in missing_forms)
         # "la capitale" → "서울" while "la province de Gyeonggi" → "경기" (yna-fr2-105): a place the
@@ -1449,7 +1472,6 @@ def entity_problems(
     by_adjective = {e for e in single_word_places if fold(e.fr[0])[:4] in adjectives}
     if any(e.kind in kinds and e not in by_adjective for e in extra):
         problems.extend(missing_places)
-    in_dateline = _output_dateline_entries(output, tgt, glossary)
     if tgt == "ko" and dispatch and (dispatch_dateline := dateline_of(dispatch)):
         # The dispatch's own city, named where the French says "la ville" or nothing ("la ville" →
         # "안동시" under "ANDONG, 25 avr.", "le marché des changes" → "서울 외환시장" under "SÉOUL";
@@ -1811,7 +1833,7 @@ def segment_findings(
     if not output.strip():
         return [Finding("untranslated", "the translation is empty")]
     found: list[Finding] = []
-    numbered = _name_digits_unwritten(source, src, tgt, glossary)
+    numbered = _name_digits_unwritten(source, src, output, tgt, glossary)
     dropped, added = number_diff(numbered, src, output, tgt, dispatch)
     found += [
         Finding("number_mismatch", f"“{m.text}” of the source is not in the translation") for m in dropped
@@ -1861,14 +1883,24 @@ def segment_findings(
     return sorted(found, key=lambda finding: FLAGS.index(finding.flag))
 
 
-def _name_digits_unwritten(source: str, src: str, tgt: str, glossary: Glossary) -> str:
-    """``source`` with the digits of each glossary name whose forms in ``tgt`` write none turned
-    into letters (same length): "LIG Nex1" is "LIG넥스원" in Korean (yna-fr2-211), and its 1 is no
-    number the translation must give."""
+def _name_digits_unwritten(source: str, src: str, output: str, tgt: str, glossary: Glossary) -> str:
+    """``source`` with the digits of each glossary name whose forms in ``tgt`` write none, or that
+    ``output`` gives in a form without them, turned into letters (same length): "LIG Nex1" is
+    "LIG넥스원" in Korean (yna-fr2-211), "CO2" may be "이산화탄소" (yna-fr2-407), and their digits are
+    no number the translation must give."""
     chars = list(source)
+    in_words = {m.entry for m in glossary.find(output, tgt) if not any(char.isdigit() for char in m.text)}
+    # Only digits the output gives nowhere else: "l'accord militaire intercoréen du 19 septembre
+    # 2018" → "the Sept. 19, 2018, inter-Korean military agreement" keeps its date (yna-fr2-171).
+    given = {m.value for m in extract_numbers(output, tgt)} if in_words else set()
+    mentions = extract_numbers(source, src) if in_words else []
     for match in glossary.find(source, src):
         forms = match.entry.forms(tgt)
-        if forms and not any(char.isdigit() for form in forms for char in form):
+        unwritten = forms and not any(char.isdigit() for form in forms for char in form)
+        if unwritten or (
+            match.entry in in_words
+            and not any(match.start <= m.start < match.end and m.value in given for m in mentions)
+        ):
             for i in range(match.start, match.end):
                 if chars[i].isdigit():
                     chars[i] = "x"

@@ -602,10 +602,25 @@ _FR_RACE_TIME_RE = re.compile(
 )
 
 
+# "in 3 minutes, 41.50 seconds" (yna-fr2-403), "en 3 minutes 41,50 secondes": minutes and seconds
+# with their hundredths, in words.
+_EN_RACE_TIME_IN_WORDS_RE = re.compile(
+    r"(?<![\d.,])(?P<m2>\d{1,2})\s(?:minutes?|mins?\.?),?\s(?:and\s)?(?P<s2>\d{1,2})\.(?P<f2>\d{1,3})"
+    r"\s(?:seconds?|secs?\b\.?)"
+)
+_FR_RACE_TIME_IN_WORDS_RE = re.compile(
+    r"(?<![\d.,])(?P<m2>\d{1,2})\s(?:minutes?|min)\s(?:et\s)?(?P<s2>\d{1,2}),(?P<f2>\d{1,3})\s(?:secondes?|s\b)"
+)
+
+
 def _race_times(s: str, lang: str) -> Iterator[list[_Cand]]:
-    """Race times as seconds with kind ``time``: "1:24.567", "1분24초567" and "1 min 24 s 567"
-    give "84.567s"."""
-    extra = {"ko": (_KO_RACE_TIME_RE,), "fr": (_FR_RACE_TIME_RE,)}.get(lang, ())
+    """Race times as seconds with kind ``time``: "1:24.567", "1분24초567", "1 min 24 s 567" and
+    "1 minute, 24.567 seconds" give "84.567s"."""
+    extra = {
+        "ko": (_KO_RACE_TIME_RE,),
+        "fr": (_FR_RACE_TIME_RE, _FR_RACE_TIME_IN_WORDS_RE),
+        "en": (_EN_RACE_TIME_IN_WORDS_RE,),
+    }.get(lang, ())
     for regex in (_RACE_TIME_RE, *extra):
         for m in regex.finditer(s):
             parts = m.groupdict()

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 27
-    assert false_alarms[("test", "en")] <= 38 and false_alarms[("test", "ko")] <= 107
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 28
+    assert false_alarms[("test", "en")] <= 41 and false_alarms[("test", "ko")] <= 114
     floors = {
         "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.2, "ordinal_changed": 100.0,
                "designator_changed": 98.8, "name_swapped": 98.0, "sentence_dropped": 99.5, "copy": 100.0},
         "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.3, "ordinal_changed": 94.5,
-               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 96.9, "copy": 100.0},
+               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 96.5, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 388, "total": 388, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 408, "total": 408, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2462,3 +2462,46 @@ def test_nineteenth_round_rules(
     """Allowed in the nineteenth round, each with its tuning file, and a changed value or name
     still flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_SALTILLO = (
+    "SALTILLO, 13 sept. (Yonhap) -- L'équipe sud-coréenne de tir à l'arc a remporté les deux titres de"
+    " l'arc classique à la finale de la Coupe du monde, à Saltillo, au Mexique."
+)
+_RAIN = "Les météorologues prévoient encore de 50 à 150 mm de pluie, et plus de 250 mm en montagne."
+_TRADE = "Les deux pays ont convenu d'accélérer la suppression des droits de douane sur 34 produits, a annoncé le ministère sud-coréen chargé du commerce."
+_SWIM = "Le nageur sud-coréen Jang Min-seok a remporté la finale en 3 min 41 s 50."
+_CO2 = "Un utilisateur sur huit (12,4 %) a renoncé à sa voiture, ce qui a permis d'éviter quelque 41.000 tonnes de CO2 en 2025."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "flagged"),
+    [
+        # Yonhap's Korean desk dates news from abroad in Seoul (yna-fr2-389); another city in the
+        # dateline, or another country for the news's, is flagged.
+        ("entity_mismatch", _SALTILLO, "(서울=연합뉴스) 한국 양궁 대표팀이 13일(현지시간) 멕시코 살티요에서 열린 월드컵 파이널에서 리커브 남녀부 금메달을 휩쓸었다.", "ko", False),
+        ("entity_mismatch", _SALTILLO, "(부산=연합뉴스) 한국 양궁 대표팀이 13일(현지시간) 멕시코 살티요에서 열린 월드컵 파이널에서 리커브 남녀부 금메달을 휩쓸었다.", "ko", True),
+        ("entity_mismatch", _SALTILLO, "(서울=연합뉴스) 한국 양궁 대표팀이 13일(현지시간) 브라질 살티요에서 열린 월드컵 파이널에서 리커브 남녀부 금메달을 휩쓸었다.", "ko", True),
+        # Forecasters are the weather agency's (yna-fr2-391); another agency is flagged.
+        ("entity_mismatch", _RAIN, "기상청은 50∼150㎜, 산지에는 250㎜ 이상의 비가 더 내릴 것으로 예보했다.", "ko", False),
+        ("entity_mismatch", _RAIN, "통계청은 50∼150㎜, 산지에는 250㎜ 이상의 비가 더 내릴 것으로 예보했다.", "ko", True),
+        ("entity_mismatch", "Il est tombé 612,5 mm de pluie à Jindallaebat, selon le bureau météorologique régional.",
+         "제주지방기상청에 따르면 진달래밭에 612.5㎜의 비가 내렸다.", "ko", False),
+        # A capital for the country the source names (yna-fr2-393); another capital is flagged.
+        ("entity_mismatch", _TRADE, "The two countries agreed to speed up the removal of tariffs on 34 products, Seoul's trade ministry said.", "en", False),
+        ("entity_mismatch", _TRADE, "The two countries agreed to speed up the removal of tariffs on 34 products, Tokyo's trade ministry said.", "en", True),
+        # A race time in words (yna-fr2-403); another time is flagged.
+        ("number_mismatch", _SWIM, "South Korean swimmer Jang Min-seok won the final in 3 minutes, 41.50 seconds.", "en", False),
+        ("number_mismatch", _SWIM, "South Korean swimmer Jang Min-seok won the final in 3 minutes, 42.50 seconds.", "en", True),
+        ("number_mismatch", "Il a gagné en 3 minutes 41,50 secondes.", "He won in 3:41.50.", "en", False),
+        # CO2 named in words (yna-fr2-407); another formula, or none, is flagged.
+        ("number_mismatch", _CO2, "이용자 8명 중 1명꼴(12.4%)은 자가용을 포기했고, 2025년 이산화탄소 약 4만1천t을 줄였다.", "ko", False),
+        ("number_mismatch", _CO2, "One user in eight (12.4%) gave up the car, avoiding some 41,000 tonnes of carbon dioxide in 2025.", "en", False),
+        ("number_mismatch", _CO2, "이용자 8명 중 1명꼴(12.4%)은 자가용을 포기했고, 2025년 CO3 약 4만1천t을 줄였다.", "ko", True),
+        ("number_mismatch", _CO2, "이용자 8명 중 1명꼴(12.4%)은 자가용을 포기했고, 2025년 약 4만1천t을 줄였다.", "ko", True),
+    ],
+)  # fmt: skip
+def test_twentieth_round_rules(flag: str, source: str, output: str, tgt: str, flagged: bool) -> None:
+    """Allowed in the twentieth round, each with its tuning file, and a changed value or name
+    still flagged; each paragraph read as a dispatch of its own."""
+    assert _raises(flag, source, output, tgt, source) is flagged
