@@ -176,6 +176,17 @@ def _weekday_dates(
     ]
 
 
+def _weekday_month_days(source: str, dateline: str | None, src: str) -> set[str]:
+    """The dates ("--11-01") each weekday of the source may stand for, with their months (see
+    :func:`_weekday_dates`); none when ``dateline`` gives no year."""
+    day = _dateline_date(dateline, src)
+    if day is None:
+        return set()
+    named = {_WEEKDAY_NUMBERS[m.group().lower()] for m in _WEEKDAYS.finditer(source)}
+    window = [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
+    return {f"--{d.month:02d}-{d.day:02d}" for d in window if d.weekday() in named}
+
+
 def _weekdays_unwritten(source: str, src: str, output: str, dateline: str | None) -> list[NumberMention]:
     """Weekdays of the source none of whose dates is a day of the Korean output ("mardi" → "7일"
     lost): only with a dateline that gives the year (:func:`with_year`)."""
@@ -538,6 +549,12 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
 # Korean writes a year of the recent past or near future relative to the dispatch ("en 2025" →
 # "지난해", hard-numbers yna-fr2-39).
 _KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해|같은\s?해|그해")
+# Those relative to the dispatch's own year.
+_KO_YEARS_FROM_NOW = (
+    (re.compile(r"지난해|작년"), -1),
+    (re.compile(r"올해|금년"), 0),
+    (re.compile(r"내년"), 1),
+)
 
 
 # A conversion the translation adds in brackets after an amount or a time ("10억 달러(약 1조3천억 원)",
@@ -944,13 +961,20 @@ def number_diff(
     # "4.1bp(1bp=0.01%포인트)" (yna-fr2-207, -241): the unit's definition adds no number.
     definitions = [d.span() for d in _BP_DEFINITION.finditer(output)] if tgt == "ko" else []
     added = [m for m in added if not any(a <= m.start < b for a, b in definitions)]
-    # A month and its year given apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151).
+    # A month and its year given apart: "entre mai et novembre 2024" → "2024년 5∼11월" (yna-fr2-151),
+    # the year perhaps relative to the dispatch's: "octobre 2025" → "지난해에는 ... 10월" (yna-fr2-419).
+    dated_year = _dateline_date(dateline, src) if tgt == "ko" else None
+    relative_years = (
+        {str(dated_year.year + shift) for words, shift in _KO_YEARS_FROM_NOW if words.search(output)}
+        if dated_year
+        else set()
+    )
     dropped = [
         m
         for m in dropped
         if not (
             (month_year := re.fullmatch(r"(\d{4})-(\d\d)", m.value))
-            and month_year.group(1) in output_values
+            and (month_year.group(1) in output_values | relative_years)
             and f"--{month_year.group(2)}" in output_values
         )
     ]
@@ -1046,6 +1070,10 @@ def number_diff(
         weekday_days |= _relative_days(source, src, dateline)
         dropped += _weekdays_unwritten(source, src, output, dateline)
         added = [m for m in added if not (m.value.startswith("---") and int(m.value[3:]) in weekday_days)]
+        # With its month where it falls in another one: "samedi et dimanche" → "31일과 11월 1일" under
+        # "28 oct." (yna-fr2-409), only with the year.
+        weekday_dates = _weekday_month_days(source, dateline, src)
+        added = [m for m in added if m.value not in weekday_dates]
         # "L'indice ... par rapport à mai" → "6월 소비자물가지수는 ... 5월보다" (yna-fr2-215): Korean names
         # the month the dispatch is about, where it names that month alone ("en juin" in the lead).
         if dispatch and any(re.fullmatch(r"--\d\d", m.value) for m in added):
@@ -1771,12 +1799,29 @@ _ACRONYM_MAY_END = re.compile(r"\b(?:[A-Z]\.){2,}\s+(?=[A-Z\"“])|\b(?:Inc|Corp
 def fewer_sentences(sentences: tuple[list[str], list[str]], output: str) -> tuple[int, int] | None:
     """(the source's sentences, the output's) when a French source has more sentences than its
     English or Korean translation ``output`` (``sentences``: :func:`sentences_of`), else None: a
-    sentence left out. Translators split sentences and almost never join them (no reference
-    paragraph of the tuning half has fewer sentences than its source), so the one count catches a
-    dropped sentence whatever its length."""
+    sentence left out. Translators split sentences and seldom join them, so the one count catches a
+    dropped sentence whatever its length; :func:`_joined` tells the joins that keep every number."""
     given = len(sentences[0])
     kept = len(sentences[1]) + len(_ACRONYM_MAY_END.findall(output))
     return (given, kept) if kept < given else None
+
+
+# The numbers that show a sentence is there: dates, years and times may be written relative to
+# another ("지난해", "이날"), so a sentence that gives only those could be left out unnoticed.
+_JOIN_KINDS = frozenset({"number", "percent", "ordinal", "designator"})
+
+
+def _joined(sources: list[str], src: str, found: list[Finding]) -> bool:
+    """True when fewer sentences are sentences joined, not one left out: every sentence of the
+    source gives a count, percentage, rank or designator, and the translation gives every number of
+    the source (no ``number_mismatch`` in ``found``): "... en 6e manche, avant que les Lions ne
+    reviennent à 5-4 en 7e. Do Han-gyeol a scellé ... en 8e manche." → "6회 ... 7회 ... 5-4로
+    쫓겼지만, 8회 도한결의 ..." (yna-fr2-409). A sentence left out loses its numbers. Its years and
+    dates do not count: "un ralentissement en 2026" left out beside "지난해 12월" would pass
+    (yna-fr2-281)."""
+    if any(finding.flag == "number_mismatch" for finding in found):
+        return False
+    return all(any(m.kind in _JOIN_KINDS for m in extract_numbers(sentence, src)) for sentence in sources)
 
 
 _DOUBLE_QUOTES = re.compile(r"[\"“”«»„]")
@@ -1871,7 +1916,11 @@ def segment_findings(
         found.append(Finding("untranslated", "the source is copied through"))
     if looped or has_loop(output):
         found.append(Finding("loop"))
-    if sentences is not None and (given := fewer_sentences(sentences, output)) is not None:
+    if (
+        sentences is not None
+        and (given := fewer_sentences(sentences, output)) is not None
+        and not _joined(sentences[0], src, found)
+    ):
         kept = f"{given[1]} sentence" if given[1] == 1 else f"{given[1]} sentences"
         found.append(Finding("length_ratio", f"{kept} where the source has {given[0]}"))
     elif quotation_left_open(source, output):

@@ -383,12 +383,12 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 28
-    assert false_alarms[("test", "en")] <= 41 and false_alarms[("test", "ko")] <= 114
+    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 26
+    assert false_alarms[("test", "en")] <= 42 and false_alarms[("test", "ko")] <= 119
     floors = {
         "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.2, "ordinal_changed": 100.0,
                "designator_changed": 98.8, "name_swapped": 98.0, "sentence_dropped": 99.5, "copy": 100.0},
-        "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.3, "ordinal_changed": 94.5,
+        "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.0, "ordinal_changed": 94.5,
                "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 96.5, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 408, "total": 408, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 428, "total": 428, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2505,3 +2505,57 @@ def test_twentieth_round_rules(flag: str, source: str, output: str, tgt: str, fl
     """Allowed in the twentieth round, each with its tuning file, and a changed value or name
     still flagged; each paragraph read as a dispatch of its own."""
     assert _raises(flag, source, output, tgt, source) is flagged
+
+
+_SERIES = (
+    "DAEJEON, 28 oct. 2026 (Yonhap) -- Les Eagles ont battu les Lions 7-4 mercredi."
+    "\n\nSi les Lions l'emportent jeudi, ils accueilleront les deux derniers matches à Daegu, samedi et dimanche."
+)
+_BIRTHS = (
+    "SEJONG, 23 déc. 2026 (Yonhap) -- Les naissances ont augmenté en octobre."
+    "\n\nLes congés de Chuseok avaient privé octobre 2025 de plusieurs jours d'enregistrement."
+)
+_INNINGS = (
+    "Ils ont ajouté deux points en 6e manche, avant que les Lions ne reviennent à 5-4 en 7e. Do Han-gyeol"
+    " a scellé la victoire d'un double de deux points en 8e manche."
+)
+_SPOKESMAN = "« Ils se reverront avant la fin de l'année », a déclaré Park Ji-hoon, porte-parole adjoint de la présidence."
+_JURY = "Le jury de sept membres, présidé par le cinéaste philippin Marco Delarosa, remettra cinq prix."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # Two sentences joined, every number of both kept (yna-fr2-409); a sentence left out with
+        # its numbers, or a join that leaves a sentence without a number to show it, is flagged.
+        ("length_ratio", _INNINGS, "6회 2점을 보탠 한화는 7회 삼성에 5-4로 쫓겼지만, 8회 도한결의 2타점 2루타로 승부에 쐐기를 박았다.", "ko", None, False),
+        ("length_ratio", _INNINGS, "6회 2점을 보탠 한화는 7회 삼성에 5-4로 쫓겼다.", "ko", None, True),
+        ("length_ratio", "Les Eagles ont gagné 5-4. Leurs supporters ont chanté jusqu'à minuit.",
+         "한화가 5-4로 이겼고 팬들은 자정까지 노래했다.", "ko", None, True),
+        # A sentence whose only number is a year the Korean may write relative to another
+        # ("지난해") shows nothing (yna-fr2-281).
+        ("length_ratio", "Les analystes s'attendent à un ralentissement en 2026. Le ratio CET1 de KB s'établissait à 13,6 % fin décembre.",
+         "KB금융의 보통주자본(CET1) 비율은 지난해 12월 말 기준 13.6%였다.", "ko", None, True),
+        # A weekday as its date in the next month (yna-fr2-409), with the year only; another day is
+        # flagged.
+        ("number_mismatch", _SERIES.split("\n\n")[1], "삼성이 이기면 29일에 이어 31일과 11월 1일 대구에서 마지막 두 경기가 열린다.", "ko", _SERIES, False),
+        ("number_mismatch", _SERIES.split("\n\n")[1], "삼성이 이기면 29일에 이어 31일과 11월 2일 대구에서 마지막 두 경기가 열린다.", "ko", _SERIES, True),
+        # A month and a year relative to the dispatch's, apart (yna-fr2-419); another year or month
+        # is flagged.
+        ("number_mismatch", _BIRTHS.split("\n\n")[1], "지난해에는 추석 연휴로 10월 출생신고 접수일이 며칠 줄었다.", "ko", _BIRTHS, False),
+        ("number_mismatch", _BIRTHS.split("\n\n")[1], "올해에는 추석 연휴로 10월 출생신고 접수일이 며칠 줄었다.", "ko", _BIRTHS, True),
+        ("number_mismatch", _BIRTHS.split("\n\n")[1], "지난해에는 추석 연휴로 9월 출생신고 접수일이 며칠 줄었다.", "ko", _BIRTHS, True),
+        # The presidential office is Cheong Wa Dae again (yna-fr2-413); the Assembly is not it.
+        ("entity_mismatch", _SPOKESMAN, "박지훈 청와대 부대변인은 \"연내에 다시 만나기로 했다\"고 말했다.", "ko", _SPOKESMAN, False),
+        ("entity_mismatch", _SPOKESMAN, "박지훈 국회 부대변인은 \"연내에 다시 만나기로 했다\"고 말했다.", "ko", _SPOKESMAN, True),
+        # "philippin" names the Philippines (yna-fr2-427); another country is flagged.
+        ("entity_mismatch", _JURY, "필리핀의 마르코 델라로사 감독이 위원장을 맡은 7명의 심사위원단은 5개 부문 수상작을 발표한다.", "ko", _JURY, False),
+        ("entity_mismatch", _JURY, "태국의 마르코 델라로사 감독이 위원장을 맡은 7명의 심사위원단은 5개 부문 수상작을 발표한다.", "ko", _JURY, True),
+    ],
+)  # fmt: skip
+def test_twenty_first_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the twenty-first round, each with its tuning file, and a changed value or name
+    still flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
