@@ -176,6 +176,43 @@ def _weekday_dates(
     ]
 
 
+# "jour pour jour": the same date in another year.
+_FR_TO_THE_DAY = re.compile(r"\bjour\s+pour\s+jour\b", re.IGNORECASE)
+
+
+def _same_day_of_year(value: str, source: str, dateline: str | None, src: str) -> bool:
+    """True when the date ``value`` has the day and month of the dateline's date (that of
+    ``source``, else of ``dateline``) and, if it gives a year, an earlier one."""
+    dated = _dateline_dates(source, src) or (_dateline_dates(dateline, src) if dateline else set())
+    match = re.fullmatch(r"(?:(\d{4}))?--(\d\d)-(\d\d)", value)
+    if not match:
+        return False
+    for v in dated:
+        if (_month_of(v), _day_of(v)) == (int(match.group(2)), int(match.group(3))):
+            year = re.match(r"\d{4}", v)
+            return match.group(1) is None or (year is not None and int(match.group(1)) < int(year.group()))
+    return False
+
+
+# "6월 6∼8일": a range of days of one month.
+_KO_DAY_RANGE_OF_MONTH = re.compile(r"(?<![\d.,])(\d{1,2})월\s*(\d{1,2})일?\s*[~～∼\-–]\s*(\d{1,2})일")
+
+
+def _ko_days_within_ranges(output: str) -> set[tuple[int, int]]:
+    """(month, day) of each day strictly inside a Korean range of dates ("6월 6∼8일": June 7)."""
+    return {
+        (int(m.group(1)), day)
+        for m in _KO_DAY_RANGE_OF_MONTH.finditer(output)
+        for day in range(int(m.group(2)) + 1, int(m.group(3)))
+    }
+
+
+def _month_day(value: str) -> tuple[int | None, int | None]:
+    """(month, day) of a date value with both ("--06-07", "2026-06-07"), else (None, None)."""
+    match = re.fullmatch(r"(?:\d{4})?--?(\d\d)-(\d\d)", value)
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
 def _weekday_month_days(source: str, dateline: str | None, src: str) -> set[str]:
     """The dates ("--11-01") each weekday of the source may stand for, with their months (see
     :func:`_weekday_dates`); none when ``dateline`` gives no year."""
@@ -549,6 +586,8 @@ def _durations(text: str, lang: str) -> list[tuple[int, int, str]]:
 # Korean writes a year of the recent past or near future relative to the dispatch ("en 2025" →
 # "지난해", hard-numbers yna-fr2-39).
 _KO_RELATIVE_YEAR = re.compile(r"지난해|작년|올해|금년|내년|전년|이듬해|같은\s?해|그해")
+# The year the text has just given.
+_KO_SAME_YEAR = re.compile(r"같은\s?해|그해")
 # Those relative to the dispatch's own year.
 _KO_YEARS_FROM_NOW = (
     (re.compile(r"지난해|작년"), -1),
@@ -806,8 +845,9 @@ _KO_ORPHAN_RE = re.compile(
     r"|위(?=(?:를|는|가|로|와|과|의|까지|였던|였다|였고|였으며|였지만|이다|다)?(?![\uac00-\ud7a3])"
     r"(?!\s?(?:사진|표|그림|기사)))"
     r")"
-    # "1·2호기" with its second number lost: "1·호기" (yna-fr2-91).
-    r"|(?<=\d)·(?=[\uac00-\ud7a3])"
+    # "1·2호기" with its second number lost: "1·호기" (yna-fr2-91); not an age before a club or an
+    # office in brackets, "노지성(20·전북 현대)" (yna-fr2-443).
+    r"|(?<=\d)(?<!\(\d)(?<!\(\d\d)·(?=[\uac00-\ud7a3])"
 )
 # A number just before, or a number and "개" ("8개 분기 연속", yna-fr2-85).
 _KO_NUMBER_BEFORE = re.compile(
@@ -969,13 +1009,16 @@ def number_diff(
         if dated_year
         else set()
     )
+    if tgt == "ko" and _KO_SAME_YEAR.search(output):
+        # "같은 해 12월 27일" after "2022년 8월 5일" (yna-fr2-437): the year the output has just given.
+        relative_years |= {v[:4] for v in output_values if re.match(r"\d{4}(?:-|$)", v)}
     dropped = [
         m
         for m in dropped
         if not (
-            (month_year := re.fullmatch(r"(\d{4})-(\d\d)", m.value))
+            (month_year := re.fullmatch(r"(\d{4})-(\d\d)(-\d\d)?", m.value))
             and (month_year.group(1) in output_values | relative_years)
-            and f"--{month_year.group(2)}" in output_values
+            and f"--{month_year.group(2)}{month_year.group(3) or ''}" in output_values
         )
     ]
     added = [m for m in added if m.value not in parts.values()]
@@ -989,6 +1032,9 @@ def number_diff(
         years = [m for m in dropped if m.kind == "year"]
         if years and len(years) <= relative:
             dropped = [m for m in dropped if m.kind != "year"]
+    if tgt == "ko" and (within := _ko_days_within_ranges(output)):
+        # "les 6, 7 et 8 juin" → "6월 6∼8일" (yna-fr2-447): a day inside a range of dates is given.
+        dropped = [m for m in dropped if _month_day(m.value) not in within]
     conversions = _conversions(output, tgt)
     added = [m for m in added if not any(a <= m.start < b for a, b in conversions)]
     if src == "fr" and any(m.kind == "time" for m in dropped):
@@ -1074,6 +1120,10 @@ def number_diff(
         # "28 oct." (yna-fr2-409), only with the year.
         weekday_dates = _weekday_month_days(source, dateline, src)
         added = [m for m in added if m.value not in weekday_dates]
+        if src == "fr" and _FR_TO_THE_DAY.search(source):
+            # "Un an plus tôt, jour pour jour" → "꼭 1년 전인 지난해 3월 22일" under "22 mars"
+            # (yna-fr2-431): the dateline's day and month, in an earlier year.
+            added = [m for m in added if not _same_day_of_year(m.value, source, dateline, src)]
         # "L'indice ... par rapport à mai" → "6월 소비자물가지수는 ... 5월보다" (yna-fr2-215): Korean names
         # the month the dispatch is about, where it names that month alone ("en juin" in the lead).
         if dispatch and any(re.fullmatch(r"--\d\d", m.value) for m in added):
@@ -1476,8 +1526,9 @@ def entity_problems(
         # "le sud-ouest de la Corée du Sud" → "한반도 남서부" (yna-fr2-87): the wider region a
         # source place may be rendered by is no place added.
         stands_for |= {_KO_WIDER.get(fold(e.fr[0])) for e in named}
-    # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap.
-    missing_forms = [fold(e.target(tgt)) for e in missing_places if e.forms(tgt)]
+    # "부산항" (port of Busan) renders "Busan": an output name holding a missing name is no swap. Not
+    # a one-syllable form: the won's "원" is no part of "산업통상자원부".
+    missing_forms = [f for e in missing_places if e.forms(tgt) and len(f := fold(e.target(tgt))) > 1]
     in_dateline = _output_dateline_entries(output, tgt, glossary)
     extra = [
         e
@@ -1710,7 +1761,22 @@ def _names_in(source: str, dispatch: str | None, src: str, glossary: Glossary) -
         texts: tuple[str, ...] = (source,)
     else:
         texts = (dispatch,) if source in dispatch else (source, dispatch)
-    return {m.entry for text in texts for m in glossary.find(_offices_named(text), src)}
+    named = {m.entry for text in texts for m in glossary.find(_offices_named(text), src)}
+    # A Korean name romanized another way than the glossary's: "Jung Seong-ho" is written 정성호,
+    # as the glossary's "Jung Sung-ho" is (yna-fr2-431).
+    keys = {_romanized(name) for text in texts for name in _KOREAN_NAME.findall(text)}
+    return named | {e for e in glossary if e.kind == "person" and any(_romanized(f) in keys for f in e.fr)}
+
+
+# A Korean person's name in Latin letters: "Jung Seong-ho", "Lee Jae-myung", "Yoon Suk Yeol".
+_KOREAN_NAME = re.compile(r"\b[A-Z][a-z]{1,4} [A-Z][a-z]+(?:[- ][A-Za-z][a-z]+)?\b")
+# Romanizations of one Korean syllable: "Seong" and "Sung", "Jeong" and "Jung", "Soo" and "Su".
+_ROMANIZED_VOWELS = re.compile(r"eo|oo|ou")
+
+
+def _romanized(name: str) -> str:
+    """``name`` folded so that its romanizations compare equal ("Jung Seong-ho" as "Jung Sung-ho")."""
+    return _ROMANIZED_VOWELS.sub("u", re.sub(r"[^a-z]", "", name.lower()))
 
 
 def is_copy(source: str, output: str) -> bool:

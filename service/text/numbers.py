@@ -506,6 +506,19 @@ _EN_MAY_CONTEXT_RE = re.compile(
 _KO_AFTER = r"\s*만(?:에|이|의|인|(?![\uac00-\ud7a3]))"
 # "16일 연속" (16 days in a row, "16e nuit consécutive", yna-fr2-177) is a count too.
 _KO_DAY_END = rf"일(?!간|째|\s*동안|{_KO_AFTER}|\s*(?:안에|이내|내에|내로|연속))"
+# Three days or more of one month: "les 6, 7 et 8 juin", "June 6, 7 and 8" (hard-numbers
+# yna-fr2-447): each a date.
+_FR_DAY_LIST_RE = re.compile(
+    r"(?<![\d.,])(?P<dl>(?:(?:1er|\d{1,2})\s*,\s*)+)(?P<d1>\d{1,2})\s+et\s+(?P<d2>\d{1,2})"
+    rf"\s+(?P<month>{_FR_MONTH_ALT}){_NOT_LETTER_AFTER}(?:\s+(?P<year>\d{{4}}))?(?!\d|[.,]\d)",
+    re.IGNORECASE,
+)
+_EN_DAY_LIST_RE = re.compile(
+    rf"{_NOT_LETTER_BEFORE}(?P<month>{_EN_MONTH_ALT}){_NOT_LETTER_AFTER}\s+"
+    rf"(?P<dl>(?:{_EN_DAY}\s*,\s*)+)(?P<d1>{_EN_DAY}),?\s+and\s+(?P<d2>{_EN_DAY})"
+    r"(?:,?\s+(?P<year>\d{4}))?(?!\d|[.,]\d|[^\W\d_])"
+)
+_LIST_DAY_RE = re.compile(r"1er|\d{1,2}")
 _KO_DATE_RE = re.compile(
     r"(?<![\d.,])(?:(?P<year>\d{4})년\s*)?(?P<month>\d{1,2})월"
     rf"(?:\s*(?P<d1>\d{{1,2}})(?:일?\s*[~～∼\-–]\s*(?P<d2>\d{{1,2}}))?{_KO_DAY_END})?"
@@ -524,10 +537,31 @@ _KO_MONTH_RANGE_RE = re.compile(r"(?<![\d.,])(?P<m1>\d{1,2})\s*[~～∼\-–]\s*
 _ISO_DATE_RE = re.compile(r"(?<![\w.,\-])(?P<year>\d{4})-(?P<month>\d{2})-(?P<d1>\d{2})(?![\w\-])")
 
 
+def _day_list(m: re.Match[str], month: int, lang: str) -> list[_Cand]:
+    """One date per day of a list of days of ``month`` ("les 6, 7 et 8 juin"), [] if one is invalid."""
+    year = _leading_int(m.group("year"))
+    if year is not None and not 1000 <= year <= 2999:
+        return []
+    days = [(d.start(), d.end()) for d in _LIST_DAY_RE.finditer(m.string, m.start("dl"), m.end("dl"))]
+    days += [m.span("d1"), m.span("d2")]
+    numbers = [_leading_int(m.string[a:b]) or 0 for a, b in days]
+    if not all(1 <= day <= 31 for day in numbers):
+        return []
+    spans = [list(span) for span in days]
+    spans[0][0] = m.start()  # "June" before the first day in English
+    spans[-1][1] = m.end()  # the month, or the year, after the last
+    return [(a, b, "date", _ymd(year, month, day)) for (a, b), day in zip(spans, numbers, strict=True)]
+
+
 def _dates(s: str, lang: str) -> Iterator[list[_Cand]]:
     """Full dates, day-month, month-year, then months and (Korean) days alone; ranges included."""
     for m in _ISO_DATE_RE.finditer(s):
         yield _date_group(m, int(m.group("month")), lang)
+    if lang in ("fr", "en"):
+        listed = _FR_DAY_LIST_RE if lang == "fr" else _EN_DAY_LIST_RE
+        months = _FR_ALL_MONTHS if lang == "fr" else _EN_ALL_MONTHS
+        for m in listed.finditer(s):
+            yield _day_list(m, months[m.group("month").lower()], lang)
     if lang == "fr":
         for m in _FR_DAY_MONTH_RE.finditer(s):
             yield _date_group(m, _FR_ALL_MONTHS[m.group("month").lower()], lang)

@@ -301,6 +301,12 @@ _EN_ABBREVIATIONS = re.compile(
     r"|Corp|Co|Ltd|approx|est)|(?<!\d )\b[A-Z]|\.[A-Z])\.$"
 )
 _TRANSLATED_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]?\s+(?=[\"“‘'(A-Z0-9\uac00-\ud7a3])")
+# A capital letter that labels a group, a path or a class ends a sentence as a word does: "... in
+# Group A. It will play ..." (hard-numbers yna-fr2-443); alone, it is an initial ("J. Smith").
+_EN_LABEL_LETTER = re.compile(
+    r"\b(?:Group|Pool|Path|Class|Block|Type|Grade|Zone|Section|Plan|Phase|Division|Level|Tier|Category"
+    r"|Stage|Round|Line|Terminal|Gate|Hall|Annex|Appendix|Part|Batch|Series|Option|Team|Unit)\s[A-Z]\.$"
+)
 
 
 def translated_sentences(text: str) -> list[str]:
@@ -308,7 +314,8 @@ def translated_sentences(text: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for m in _TRANSLATED_SENTENCE_END.finditer(text):
-        if _EN_ABBREVIATIONS.search(text[start : m.start()].rstrip("\"”’')")):
+        piece = text[start : m.start()].rstrip("\"”’')")
+        if _EN_ABBREVIATIONS.search(piece) and not _EN_LABEL_LETTER.search(piece):
             continue
         parts.append(text[start : m.start()].strip() + text[m.start() : m.end()].strip())
         start = m.end()

@@ -383,13 +383,13 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
         for half, part in report["halves"].items()
         for lang in ("en", "ko")
     }
-    assert false_alarms[("tuning", "en")] <= 2 and false_alarms[("tuning", "ko")] <= 26
-    assert false_alarms[("test", "en")] <= 42 and false_alarms[("test", "ko")] <= 119
+    assert false_alarms[("tuning", "en")] <= 3 and false_alarms[("tuning", "ko")] <= 25
+    assert false_alarms[("test", "en")] <= 43 and false_alarms[("test", "ko")] <= 120
     floors = {
         "en": {"all": 99.2, "number_changed": 99.9, "number_removed": 97.2, "ordinal_changed": 100.0,
                "designator_changed": 98.8, "name_swapped": 98.0, "sentence_dropped": 99.5, "copy": 100.0},
-        "ko": {"all": 97.1, "number_changed": 95.7, "number_removed": 93.0, "ordinal_changed": 94.5,
-               "designator_changed": 97.5, "name_swapped": 95.9, "sentence_dropped": 96.5, "copy": 100.0},
+        "ko": {"all": 97.0, "number_changed": 95.7, "number_removed": 92.8, "ordinal_changed": 94.4,
+               "designator_changed": 97.3, "name_swapped": 95.9, "sentence_dropped": 96.5, "copy": 100.0},
     }  # fmt: skip
     for lang, kinds in floors.items():
         for kind, floor in kinds.items():
@@ -398,7 +398,7 @@ def test_flags_on_the_hard_numbers_suite_keep_their_measured_rates() -> None:
     assert test["detection_by_lang"]["ko"]["ordinal_changed"]["total"] >= 10
     # The writers' own sentences: every dispatch split exactly as its writer did.
     split = measure_segmentation(load_suite("hard-numbers"))
-    assert split is not None and split["all"] == {"exact": 428, "total": 428, "rate": 100.0}
+    assert split is not None and split["all"] == {"exact": 448, "total": 448, "rate": 100.0}
 
 
 @pytest.mark.parametrize(
@@ -2557,5 +2557,72 @@ def test_twenty_first_round_rules(
     flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
 ) -> None:
     """Allowed in the twenty-first round, each with its tuning file, and a changed value or name
+    still flagged."""
+    assert _raises(flag, source, output, tgt, dispatch) is flagged
+
+
+_FIRE = (
+    "MIRYANG, 22 mars 2026 (Yonhap) -- Un incendie s'est déclaré samedi."
+    "\n\nUn an plus tôt, jour pour jour, s'était déclaré à Uiseong le plus destructeur des incendies de mars 2025."
+)
+_DANURI = (
+    "Lancé le 5 août 2022, Danuri a rejoint son orbite de mission autour de la Lune le 27 décembre 2022."
+)
+_TOKYO = "Les trois soirées au Tokyo Dome, les 6, 7 et 8 juin, ont rassemblé 138.000 fans."
+_GROUP = (
+    "La Corée du Sud affrontera dans le groupe A le Mexique et l'Afrique du Sud. Elle disputera son premier"
+    " match le 11 juin à Guadalajara."
+)
+_WONS = (
+    "Parmi les accords figure la participation d'entreprises sud-coréennes à la future ligne à grande vitesse"
+    " Nord-Sud. Les banques centrales ont signé un protocole sur les règlements en wons et en dongs."
+)
+_NOH = "« C'est un rêve », a déclaré Noh, 20 ans, milieu de terrain du Jeonbuk Hyundai Motors."
+
+
+@pytest.mark.parametrize(
+    ("flag", "source", "output", "tgt", "dispatch", "flagged"),
+    [
+        # A Korean name romanized another way than the glossary's (yna-fr2-431); another person is
+        # still added.
+        ("entity_mismatch", "« Le vent devrait faiblir », a déclaré Jung Seong-ho, un habitant.",
+         "주민 정성호 씨는 \"바람이 약해질 것\"이라고 말했다.", "ko", "« Le vent devrait faiblir », a déclaré Jung Seong-ho, un habitant.", False),
+        ("entity_mismatch", "« Le vent devrait faiblir », a déclaré Jung Seong-ho, un habitant.",
+         "주민 정의선 씨는 \"바람이 약해질 것\"이라고 말했다.", "ko", "« Le vent devrait faiblir », a déclaré Jung Seong-ho, un habitant.", True),
+        # "jour pour jour": the dateline's date a year before (yna-fr2-431); another day is flagged.
+        ("number_mismatch", _FIRE.split("\n\n")[1], "꼭 1년 전인 지난해 3월 22일 경북 의성에서 그해 3월 산불 가운데 피해가 가장 컸던 산불이 발생했다.", "ko", _FIRE, False),
+        ("number_mismatch", _FIRE.split("\n\n")[1], "꼭 1년 전인 지난해 3월 23일 경북 의성에서 그해 3월 산불 가운데 피해가 가장 컸던 산불이 발생했다.", "ko", _FIRE, True),
+        # The won as a currency, "원화" (yna-fr2-433); the yen there, beside a term the source does
+        # not give ("남북" for Vietnam's "Nord-Sud"), is flagged.
+        ("entity_mismatch", _WONS, "이번 양해각서에는 남북 고속철도 사업에 한국 기업이 참여하는 방안이 담겼다. 양국 중앙은행은 원화·동화 결제 활성화를 위한 양해각서도 체결했다.", "ko", None, False),
+        ("entity_mismatch", _WONS, "이번 양해각서에는 남북 고속철도 사업에 한국 기업이 참여하는 방안이 담겼다. 양국 중앙은행은 엔화·동화 결제 활성화를 위한 양해각서도 체결했다.", "ko", None, True),
+        # NASA with its country, as Korean names it (yna-fr2-437); another country is flagged.
+        ("entity_mismatch", "Les contrôleurs ont éteint cinq instruments, dont la caméra ShadowCam de la NASA.",
+         "관제팀은 미국 항공우주국(NASA)의 섀도캠을 포함해 탑재체 5개의 전원을 껐다.", "ko", None, False),
+        ("entity_mismatch", "Les contrôleurs ont éteint cinq instruments, dont la caméra ShadowCam de la NASA.",
+         "관제팀은 중국 항공우주국(NASA)의 섀도캠을 포함해 탑재체 5개의 전원을 껐다.", "ko", None, True),
+        # "같은 해" for the year the translation has just given (yna-fr2-437); another day is flagged.
+        ("number_mismatch", _DANURI, "2022년 8월 5일 발사된 다누리는 같은 해 12월 27일 달 임무 궤도에 진입했다.", "ko", None, False),
+        ("number_mismatch", _DANURI, "2022년 8월 5일 발사된 다누리는 같은 해 12월 28일 달 임무 궤도에 진입했다.", "ko", None, True),
+        ("number_mismatch", _DANURI, "2022년 8월 5일 발사된 다누리는 12월 27일 달 임무 궤도에 진입했다.", "ko", None, True),
+        # A sentence that ends with a group's letter (yna-fr2-443); a sentence left out is flagged.
+        ("length_ratio", _GROUP, "South Korea will face Mexico and South Africa in Group A. It will play its first match on June 11 in Guadalajara.", "en", None, False),
+        ("length_ratio", _GROUP, "South Korea will face Mexico and South Africa in Group A.", "en", None, True),
+        # An age before a club in brackets (yna-fr2-443); the age lost is flagged.
+        ("number_mismatch", _NOH, "노지성(20·전북 현대)은 \"꿈만 같다\"고 말했다.", "ko", None, False),
+        ("entity_mismatch", _NOH, "노지성(20·전북 현대)은 \"꿈만 같다\"고 말했다.", "ko", None, False),
+        ("number_mismatch", _NOH, "노지성(·전북 현대)은 \"꿈만 같다\"고 말했다.", "ko", None, True),
+        # Three days of one month, listed or as a range (yna-fr2-447); another day is flagged.
+        ("number_mismatch", _TOKYO, "The three shows at the Tokyo Dome on June 6, 7 and 8 drew 138,000 fans.", "en", None, False),
+        ("number_mismatch", _TOKYO, "The three shows at the Tokyo Dome on June 6, 7 and 9 drew 138,000 fans.", "en", None, True),
+        ("number_mismatch", _TOKYO, "6월 6∼8일 도쿄돔 3회 공연에는 13만8천 명이 몰렸다.", "ko", None, False),
+        ("number_mismatch", _TOKYO, "6월 6∼9일 도쿄돔 3회 공연에는 13만8천 명이 몰렸다.", "ko", None, True),
+        ("number_mismatch", _TOKYO, "6월 6일과 8일 도쿄돔 3회 공연에는 13만8천 명이 몰렸다.", "ko", None, True),
+    ],
+)  # fmt: skip
+def test_twenty_second_round_rules(
+    flag: str, source: str, output: str, tgt: str, dispatch: str | None, flagged: bool
+) -> None:
+    """Allowed in the twenty-second round, each with its tuning file, and a changed value or name
     still flagged."""
     assert _raises(flag, source, output, tgt, dispatch) is flagged
