@@ -38,6 +38,7 @@ same checks run on the service's output and, through ``mts check``, on translati
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
@@ -160,16 +161,22 @@ def _dateline_date(dateline: str | None, src: str) -> datetime.date | None:
     return datetime.date.fromisoformat(full[0]) if full else None
 
 
+def _weekday_window(dateline: str | None, src: str) -> list[datetime.date] | None:
+    """The dates a weekday may stand for: the six days before the dateline's day, the day itself and
+    the six after ("les 6e et 7e matchs samedi et dimanche", yna-fr2-129); None when ``dateline``
+    gives no year."""
+    day = _dateline_date(dateline, src)
+    return None if day is None else [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
+
+
 def _weekday_dates(
     source: str, dateline: str | None, src: str
 ) -> list[tuple[re.Match[str], set[int]]] | None:
-    """Each weekday of the source with the days of the month it may stand for (the six days before
-    the dateline's day, the day itself or the six days after: "les 6e et 7e matchs samedi et
-    dimanche", yna-fr2-129), or None when ``dateline`` gives no year."""
-    day = _dateline_date(dateline, src)
-    if day is None:
+    """Each weekday of the source with the days of the month it may stand for (see
+    :func:`_weekday_window`), or None when ``dateline`` gives no year."""
+    window = _weekday_window(dateline, src)
+    if window is None:
         return None
-    window = [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
     return [
         (m, {d.day for d in window if d.weekday() == _WEEKDAY_NUMBERS[m.group().lower()]})
         for m in _WEEKDAYS.finditer(source)
@@ -180,18 +187,19 @@ def _weekday_dates(
 _FR_TO_THE_DAY = re.compile(r"\bjour\s+pour\s+jour\b", re.IGNORECASE)
 
 
-def _same_day_of_year(value: str, source: str, dateline: str | None, src: str) -> bool:
-    """True when the date ``value`` has the day and month of the dateline's date (that of
-    ``source``, else of ``dateline``) and, if it gives a year, an earlier one."""
+def _same_day_of_year(values: Iterable[str], source: str, dateline: str | None, src: str) -> set[str]:
+    """Those of the date ``values`` that have the day and month of the dateline's date (that of
+    ``source``, else of ``dateline``) and, if they give a year, an earlier one."""
     dated = _dateline_dates(source, src) or (_dateline_dates(dateline, src) if dateline else set())
-    match = re.fullmatch(r"(?:(\d{4}))?--(\d\d)-(\d\d)", value)
-    if not match:
-        return False
-    for v in dated:
-        if (_month_of(v), _day_of(v)) == (int(match.group(2)), int(match.group(3))):
-            year = re.match(r"\d{4}", v)
-            return match.group(1) is None or (year is not None and int(match.group(1)) < int(year.group()))
-    return False
+    days = {(_month_of(v), _day_of(v)): re.match(r"\d{4}", v) for v in dated}
+    found = set()
+    for value in values:
+        match = re.fullmatch(r"(?:(\d{4}))?--(\d\d)-(\d\d)", value)
+        if match and (int(match.group(2)), int(match.group(3))) in days:
+            year = days[(int(match.group(2)), int(match.group(3)))]
+            if match.group(1) is None or (year is not None and int(match.group(1)) < int(year.group())):
+                found.add(value)
+    return found
 
 
 # "6월 6∼8일": a range of days of one month.
@@ -216,11 +224,10 @@ def _month_day(value: str) -> tuple[int | None, int | None]:
 def _weekday_month_days(source: str, dateline: str | None, src: str) -> set[str]:
     """The dates ("--11-01") each weekday of the source may stand for, with their months (see
     :func:`_weekday_dates`); none when ``dateline`` gives no year."""
-    day = _dateline_date(dateline, src)
-    if day is None:
+    window = _weekday_window(dateline, src)
+    if window is None:
         return set()
     named = {_WEEKDAY_NUMBERS[m.group().lower()] for m in _WEEKDAYS.finditer(source)}
-    window = [day + datetime.timedelta(days=shift) for shift in range(-6, 7)]
     return {f"--{d.month:02d}-{d.day:02d}" for d in window if d.weekday() in named}
 
 
@@ -1123,7 +1130,8 @@ def number_diff(
         if src == "fr" and _FR_TO_THE_DAY.search(source):
             # "Un an plus tôt, jour pour jour" → "꼭 1년 전인 지난해 3월 22일" under "22 mars"
             # (yna-fr2-431): the dateline's day and month, in an earlier year.
-            added = [m for m in added if not _same_day_of_year(m.value, source, dateline, src)]
+            same_day = _same_day_of_year({m.value for m in added}, source, dateline, src)
+            added = [m for m in added if m.value not in same_day]
         # "L'indice ... par rapport à mai" → "6월 소비자물가지수는 ... 5월보다" (yna-fr2-215): Korean names
         # the month the dispatch is about, where it names that month alone ("en juin" in the lead).
         if dispatch and any(re.fullmatch(r"--\d\d", m.value) for m in added):
@@ -1765,6 +1773,8 @@ def _names_in(source: str, dispatch: str | None, src: str, glossary: Glossary) -
     # A Korean name romanized another way than the glossary's: "Jung Seong-ho" is written 정성호,
     # as the glossary's "Jung Sung-ho" is (yna-fr2-431).
     keys = {_romanized(name) for text in texts for name in _KOREAN_NAME.findall(text)}
+    if not keys:
+        return named
     return named | {e for e in glossary if e.kind == "person" and any(_romanized(f) in keys for f in e.fr)}
 
 
@@ -1774,6 +1784,7 @@ _KOREAN_NAME = re.compile(r"\b[A-Z][a-z]{1,4} [A-Z][a-z]+(?:[- ][A-Za-z][a-z]+)?
 _ROMANIZED_VOWELS = re.compile(r"eo|oo|ou")
 
 
+@functools.lru_cache(maxsize=4096)
 def _romanized(name: str) -> str:
     """``name`` folded so that its romanizations compare equal ("Jung Seong-ho" as "Jung Sung-ho")."""
     return _ROMANIZED_VOWELS.sub("u", re.sub(r"[^a-z]", "", name.lower()))
