@@ -38,7 +38,6 @@ same checks run on the service's output and, through ``mts check``, on translati
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
@@ -1784,7 +1783,6 @@ _KOREAN_NAME = re.compile(r"\b[A-Z][a-z]{1,4} [A-Z][a-z]+(?:[- ][A-Za-z][a-z]+)?
 _ROMANIZED_VOWELS = re.compile(r"eo|oo|ou")
 
 
-@functools.lru_cache(maxsize=4096)
 def _romanized(name: str) -> str:
     """``name`` folded so that its romanizations compare equal ("Jung Seong-ho" as "Jung Sung-ho")."""
     return _ROMANIZED_VOWELS.sub("u", re.sub(r"[^a-z]", "", name.lower()))
